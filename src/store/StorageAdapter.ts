@@ -1,0 +1,70 @@
+/** A JSON value as it is kept on disk (or in Redis). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+/** One key set to a value, or deleted (`value: undefined`). */
+export interface Change {
+  key: string
+  value: Json | undefined
+}
+
+export interface StoreMetrics {
+  /** Batches committed (one per group commit). */
+  commits: number
+  /** Physical file writes that were made durable (journal appends + snapshot rewrites). */
+  fileWrites: number
+}
+
+/**
+ * The tiny interface a storage backend implements (grammY-style): keys are `/`-separated
+ * paths, values are JSON. The file adapter (lowdb snapshots + a write-ahead journal) and the
+ * memory adapter implement it today; a Redis adapter maps it to GET/SET/DEL/SCAN and
+ * MULTI/EXEC. `tests/unit/store/adapter-contract.ts` is the suite every adapter must pass.
+ */
+export interface StorageAdapter {
+  /** Open and recover; throws StoreCorruptError when stored data cannot be trusted. */
+  open(): Promise<void>
+  read(key: string): Promise<Json | undefined>
+  /** Every key under `prefix` (which ends with `/`), with its value. */
+  entries(prefix: string): Promise<Array<[string, Json]>>
+  write(key: string, value: Json): Promise<void>
+  delete(key: string): Promise<void>
+  /**
+   * Make all `changes` durable together: after a crash either all or none are there.
+   * Implementations snapshot the values synchronously, before their first `await`, so the
+   * caller may go on mutating its objects once this returns a promise.
+   */
+  commit(changes: readonly Change[]): Promise<void>
+  close(): Promise<void>
+  readonly metrics: StoreMetrics
+}
+
+/** Stored data that cannot be read back as written. The start stops; nothing is overwritten. */
+export class StoreCorruptError extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(
+      `corrupt data file ${file}: ${detail}. siyu did not start and has not changed the file; ` +
+        'restore it from a backup or move it aside, then start again.',
+    )
+    this.name = 'StoreCorruptError'
+  }
+}
+
+/** Another live process holds the data directory. */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(`data directory ${dir} is in use by process ${pid}; stop it first or use another --data`)
+    this.name = 'StoreLockedError'
+  }
+}
+
+export function assertKey(key: string): void {
+  if (!key || key.startsWith('/') || key.endsWith('/') || key.includes('//') || !key.includes('/')) {
+    throw new Error(`invalid store key "${key}": use "dir/name" paths without empty segments`)
+  }
+}

@@ -1,0 +1,229 @@
+import type { Change, Json, StorageAdapter } from './StorageAdapter.js'
+
+/**
+ * What skills and the core read and write. Reads and writes are synchronous, on a cache of
+ * the prefixes opened at start, so a handler never awaits between reading a value and
+ * writing it back. Writes are collected and committed together (group commit): every
+ * change made within one turn of the event loop, and every change made while the previous
+ * commit was on its way to disk, goes to the adapter as one batch.
+ *
+ * `durable()` resolves once everything written so far is on disk; the send path waits for
+ * it, so nothing is confirmed in chat before it is stored.
+ */
+export class Store {
+  private readonly cache = new Map<string, Json>()
+  private readonly opened = new Set<string>()
+  private pending = new Map<string, Json | undefined>()
+  private inFlight: Promise<void> | undefined
+  private current: Deferred | undefined
+  private next: Deferred | undefined
+  private closed = false
+  /** Set when a commit failed; cleared by the next success. */
+  lastError: Error | undefined
+
+  constructor(readonly adapter: StorageAdapter) {}
+
+  /** Load every key under `prefix` (a `/`-terminated path) into the cache. Idempotent. */
+  async open(prefix: string): Promise<Namespace> {
+    const p = prefix.endsWith('/') ? prefix : prefix + '/'
+    if (![...this.opened].some((o) => p.startsWith(o))) {
+      for (const [k, v] of await this.adapter.entries(p)) {
+        if (!this.pending.has(k)) this.cache.set(k, v)
+      }
+      this.opened.add(p)
+    }
+    return new Namespace(this, p)
+  }
+
+  isOpen(key: string): boolean {
+    for (const o of this.opened) if (key.startsWith(o)) return true
+    return false
+  }
+
+  get(key: string): Json | undefined {
+    if (!this.isOpen(key)) throw new Error(`store key ${key} read before its prefix was opened`)
+    return this.cache.get(key)
+  }
+
+  set(key: string, value: Json | undefined): void {
+    if (this.closed) throw new Error('store is closed')
+    if (value === undefined) this.cache.delete(key)
+    else this.cache.set(key, value)
+    this.pending.set(key, value)
+    this.schedule()
+  }
+
+  keys(prefix: string): string[] {
+    const out: string[] = []
+    for (const k of this.cache.keys()) if (k.startsWith(prefix)) out.push(k)
+    return out.sort()
+  }
+
+  /** Resolves when every change made before this call is durable. */
+  durable(): Promise<void> {
+    if (this.pending.size > 0) return this.schedule()
+    return this.current?.promise ?? Promise.resolve()
+  }
+
+  /** Write out what is pending and stop accepting changes. */
+  async close(): Promise<void> {
+    await this.durable()
+    this.closed = true
+    await this.adapter.close()
+  }
+
+  private schedule(): Promise<void> {
+    if (!this.next) {
+      this.next = deferred()
+      if (!this.inFlight) setImmediate(() => this.flush())
+    }
+    return this.next.promise
+  }
+
+  private flush(): void {
+    const batch = this.next
+    if (!batch) return
+    this.next = undefined
+    this.current = batch
+    const changes: Change[] = [...this.pending].map(([key, value]) => ({ key, value }))
+    this.pending = new Map()
+    const started = changes.length > 0 ? this.adapter.commit(changes) : Promise.resolve()
+    this.inFlight = started.then(
+      () => {
+        this.lastError = undefined
+        batch.resolve()
+      },
+      (err: Error) => {
+        // keep the changes for the next attempt unless newer values replaced them
+        for (const c of changes) if (!this.pending.has(c.key)) this.pending.set(c.key, c.value)
+        this.lastError = err
+        batch.reject(err)
+      },
+    )
+    void this.inFlight.finally(() => {
+      this.inFlight = undefined
+      this.current = undefined
+      if (this.next) this.flush()
+      else if (this.pending.size > 0 && !this.closed) setTimeout(() => this.schedule(), 1000).unref()
+    })
+  }
+}
+
+/**
+ * A view on the keys under one prefix: a skill's own slice (`checkin/pool:sisley/`).
+ * Values are treated as immutable: `update` returns a new value rather than changing one.
+ */
+export class Namespace {
+  constructor(
+    readonly store: Store,
+    readonly prefix: string,
+  ) {}
+
+  get<T extends Json>(key: string): T | undefined {
+    return this.store.get(this.prefix + key) as T | undefined
+  }
+
+  set<T extends Json>(key: string, value: T): void {
+    this.store.set(this.prefix + key, value)
+  }
+
+  update<T extends Json>(key: string, fn: (old: T | undefined) => T | undefined): T | undefined {
+    const next = fn(this.get<T>(key))
+    this.store.set(this.prefix + key, next)
+    return next
+  }
+
+  delete(key: string): void {
+    this.store.set(this.prefix + key, undefined)
+  }
+
+  /** Keys (relative to this namespace) under `sub`, sorted. */
+  keys(sub = ''): string[] {
+    return this.store.keys(this.prefix + sub).map((k) => k.slice(this.prefix.length))
+  }
+
+  entries<T extends Json>(sub = ''): Array<[string, T]> {
+    return this.keys(sub).map((k) => [k, this.get<T>(k) as T])
+  }
+
+  child(name: string): Namespace {
+    return new Namespace(this.store, `${this.prefix}${segment(name)}/`)
+  }
+
+  /**
+   * A table of many rows (one per member) spread over `buckets` files, so that changing one
+   * row rewrites a small file at checkpoint rather than one file holding every member.
+   */
+  table<T extends Json>(name: string, buckets = 32): Table<T> {
+    return new Table<T>(this.child(name), buckets)
+  }
+}
+
+export class Table<T extends Json> {
+  constructor(
+    readonly ns: Namespace,
+    readonly buckets: number,
+  ) {}
+
+  private key(id: string): string {
+    return `${bucketOf(id, this.buckets)}/${segment(id)}`
+  }
+
+  get(id: string): T | undefined {
+    return this.ns.get<T>(this.key(id))
+  }
+
+  set(id: string, row: T): void {
+    this.ns.set(this.key(id), row)
+  }
+
+  update(id: string, fn: (old: T | undefined) => T | undefined): T | undefined {
+    return this.ns.update<T>(this.key(id), fn)
+  }
+
+  delete(id: string): void {
+    this.ns.delete(this.key(id))
+  }
+
+  rows(): Array<[string, T]> {
+    return this.ns.entries<T>().map(([k, v]) => [unsegment(k.slice(k.indexOf('/') + 1)), v])
+  }
+}
+
+/** A path segment made from free text (names, ids): no `/`, never empty. */
+export function segment(s: string): string {
+  const out = s.replace(/[%/]/g, (c) => (c === '%' ? '%25' : '%2F'))
+  return out === '' ? '%' : out
+}
+
+function unsegment(s: string): string {
+  return s === '%' ? '' : s.replace(/%2F/g, '/').replace(/%25/g, '%')
+}
+
+/** FNV-1a: a stable, cheap spread of ids over buckets (not a security hash). */
+export function bucketOf(id: string, buckets: number): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return ((h >>> 0) % buckets).toString().padStart(2, '0')
+}
+
+interface Deferred {
+  promise: Promise<void>
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void
+  let reject!: (err: Error) => void
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  // a failed commit is reported to whoever awaits durable(); never an unhandled rejection
+  promise.catch(() => {})
+  return { promise, resolve, reject }
+}

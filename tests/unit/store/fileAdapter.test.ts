@@ -1,0 +1,134 @@
+import { readFile, writeFile, mkdir, readdir, appendFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FileAdapter } from '../../../src/store/FileAdapter.js'
+import { StoreCorruptError, StoreLockedError } from '../../../src/store/StorageAdapter.js'
+import { Store } from '../../../src/store/Store.js'
+import { tempDir } from '../../helpers/tmp.js'
+import { adapterContract } from './adapterContract.js'
+
+adapterContract('FileAdapter', async () => {
+  const t = await tempDir()
+  return {
+    fresh: async () => new FileAdapter(t.dir),
+    reopen: async () => new FileAdapter(t.dir),
+    cleanup: t.cleanup,
+  }
+})
+
+describe('FileAdapter on disk', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  beforeEach(async () => {
+    ;({ dir, cleanup } = await tempDir())
+  })
+  afterEach(async () => cleanup())
+
+  it('keeps one lowdb JSON file per key directory after a checkpoint', async () => {
+    const a = new FileAdapter(dir)
+    await a.open()
+    await a.commit([
+      { key: 'checkin/pool:sisley/members/07/wxid_a', value: { total: 10 } },
+      { key: 'checkin/pool:sisley/members/07/wxid_b', value: { total: 20 } },
+    ])
+    await a.checkpoint()
+    const file = join(dir, 'checkin', 'pool%3asisley', 'members', '07.json')
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ wxid_a: { total: 10 }, wxid_b: { total: 20 } })
+    expect(await readdir(join(dir, 'journal'))).toHaveLength(1) // only the fresh, empty segment
+    await a.close()
+  })
+
+  it('recovers committed changes from the journal when the process died before a checkpoint', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    await a.commit([{ key: 'x/y/z', value: 1 }])
+    await a.commit([{ key: 'x/y/w', value: 2 }])
+    // no close(): as after kill -9 (the lock names our own pid, which the next open accepts)
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect(await b.entries('x/')).toEqual([
+      ['x/y/w', 2],
+      ['x/y/z', 1],
+    ])
+    await b.close()
+  })
+
+  it('ignores a half-written last journal record and warns', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    await a.commit([{ key: 'x/y/z', value: 1 }])
+    const seg = (await readdir(join(dir, 'journal')))[0]!
+    await appendFile(join(dir, 'journal', seg), '0000abcd\t[["x/y/z",2')
+    const warnings: string[] = []
+    const b = new FileAdapter(dir, { onWarning: (m) => warnings.push(m) })
+    await b.open()
+    expect(await b.read('x/y/z')).toBe(1)
+    expect(warnings.join()).toMatch(/half-written/)
+    await b.close()
+  })
+
+  it('stops on a corrupt snapshot, naming the file, and leaves it untouched', async () => {
+    await mkdir(join(dir, 'checkin'), { recursive: true })
+    const file = join(dir, 'checkin', 'pool.json')
+    await writeFile(file, '{"a": {"total": 1}, oops')
+    const a = new FileAdapter(dir)
+    const err = await a.open().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreCorruptError)
+    expect((err as Error).message).toContain(file)
+    expect(await readFile(file, 'utf8')).toBe('{"a": {"total": 1}, oops')
+  })
+
+  it('stops on an empty snapshot file', async () => {
+    await writeFile(join(dir, 'stats.json'), '')
+    await expect(new FileAdapter(dir).open()).rejects.toBeInstanceOf(StoreCorruptError)
+  })
+
+  it('stops on a journal damaged in its middle', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    await a.commit([{ key: 'x/y/a', value: 1 }])
+    await a.commit([{ key: 'x/y/b', value: 2 }])
+    const seg = join(dir, 'journal', (await readdir(join(dir, 'journal')))[0]!)
+    const text = await readFile(seg, 'utf8')
+    await writeFile(seg, text.replace('"x/y/a",1', '"x/y/a",7'))
+    await expect(new FileAdapter(dir).open()).rejects.toThrow(/fails its checksum/)
+  })
+
+  it('refuses a data directory held by another live process', async () => {
+    await writeFile(join(dir, '.lock'), String(process.ppid))
+    await expect(new FileAdapter(dir).open()).rejects.toBeInstanceOf(StoreLockedError)
+  })
+
+  it('group commit: 1,000 changes from one burst are one journal write', async () => {
+    const a = new FileAdapter(dir)
+    await a.open()
+    const store = new Store(a)
+    const ns = await store.open('checkin/p/')
+    const writesBefore = a.metrics.fileWrites
+    for (let i = 0; i < 1000; i++) ns.set(`m/${i}`, { total: i })
+    await store.durable()
+    expect(a.metrics.fileWrites - writesBefore).toBe(1)
+    await store.close()
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect(await b.entries('checkin/p/')).toHaveLength(1000)
+    await b.close()
+  })
+
+  it('durable() waits for the disk and reports a failed commit', async () => {
+    const a = new FileAdapter(dir)
+    await a.open()
+    const store = new Store(a)
+    const ns = await store.open('k/')
+    ns.set('v/1', 1)
+    const order: string[] = []
+    const p = store.durable().then(() => order.push('durable'))
+    order.push('called')
+    await p
+    expect(order).toEqual(['called', 'durable'])
+    expect(await a.read('k/v/1')).toBe(1)
+    await a.close()
+    ns.set('v/2', 2) // the adapter is closed: this commit fails
+    await expect(store.durable()).rejects.toThrow(/not open/)
+  })
+})
