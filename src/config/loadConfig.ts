@@ -1,0 +1,175 @@
+import { readFile, stat } from 'node:fs/promises'
+import { z } from 'zod'
+import type { Skill, SchemaEnv } from '../engine/Skill.js'
+import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
+import { deepMerge, isPlainObject } from './merge.js'
+import { ConfigError, type Problem } from './problems.js'
+import { AiSchema, BotSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings } from './schema.js'
+import { YamlSource, type Path } from './YamlSource.js'
+import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
+
+export interface GroupConfig {
+  name: string
+  /** Position in `groups` (first match wins). */
+  index: number
+  matcher: RoomMatcher
+  /** Enabled skills and their validated config, in the registry's (routing) order. */
+  skills: Map<string, unknown>
+}
+
+export interface LoadedConfig {
+  file: string
+  bot: BotSettings
+  ai: AiSettings | undefined
+  groups: GroupConfig[]
+  warnings: Problem[]
+}
+
+/** A config bigger than this is refused before parsing (a pasted log, a wrong file). */
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024
+
+/**
+ * Read, parse and validate a config. Throws ConfigError with every problem found (not just
+ * the first), each at its file:line:col. Warnings ride along on the result.
+ */
+export async function loadConfig(file: string, skills: readonly Skill<any>[], now = Date.now()): Promise<LoadedConfig> {
+  let text: string
+  try {
+    const info = await stat(file)
+    if (info.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError([problem(file, `config is ${info.size} bytes; the limit is ${MAX_CONFIG_BYTES} (is this the right file?)`)])
+    }
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError([problem(file, `cannot read the config: ${(err as Error).message}`)])
+  }
+  return parseConfig(file, text, skills, now)
+}
+
+export function parseConfig(file: string, text: string, skills: readonly Skill<any>[], now = Date.now()): LoadedConfig {
+  const src = new YamlSource(file, text)
+  const syntax = src.syntaxProblems()
+  if (syntax.some((p) => p.severity === 'error')) throw new ConfigError(syntax)
+
+  const problems: Problem[] = [...syntax]
+  const at = (issue: FlatIssue, candidates: Path[], severity: Problem['severity'] = 'error'): void => {
+    const found = candidates.map((c) => src.offsetOf(c, { key: issue.atKey, find: issue.find }))
+    const best = found.find((f) => f.exact) ?? found.find((f) => f.offset >= 0) ?? { offset: 0 }
+    problems.push(src.problemAt(best.offset, issue.message, severity))
+  }
+
+  let raw: unknown
+  try {
+    raw = src.doc.toJS({ maxAliasCount: 100 }) ?? {}
+  } catch (err) {
+    throw new ConfigError([src.problemAt(0, `YAML: ${(err as Error).message}`)])
+  }
+  if (!isPlainObject(raw)) throw new ConfigError([src.problemAt(0, 'the config must be a map with bot, groups, ...')])
+
+  // Each section is checked on its own, so one bad section does not hide the others' problems.
+  const section = <S extends z.ZodType>(schema: S, value: unknown, path: Path): z.output<S> | undefined => {
+    const r = schema.safeParse(value)
+    if (r.success) return r.data
+    for (const issue of flattenIssues(r.error.issues, schema)) at({ ...issue, path: [...path, ...issue.path] }, [[...path, ...issue.path]])
+    return undefined
+  }
+  const rawObj = raw as Record<string, unknown>
+  section(TopLevelKeys, Object.fromEntries(Object.keys(rawObj).map((k) => [k, true])), [])
+  const bot = section(BotSchema, rawObj.bot, ['bot'])
+  const ai = section(AiSchema, rawObj.ai, ['ai'])
+  const defaultsSection = section(DefaultsSchema, rawObj.defaults, ['defaults'])
+  const rawGroups = section(z.array(z.unknown(), { error: 'groups is a list of groups' }).default([]), rawObj.groups, ['groups']) ?? []
+  const parsedGroups = rawGroups.map((g, gi) => section(GroupSchema, g, ['groups', gi]))
+  const cfg = {
+    bot: bot ?? BotSchema.parse(undefined),
+    ai,
+    defaults: defaultsSection ?? { skills: {} },
+    groups: parsedGroups,
+  }
+  const env: SchemaEnv = { timezone: cfg.bot.timezone, now }
+  const byName = new Map(skills.map((s) => [s.name, s]))
+  const defaults = cfg.defaults.skills
+
+  // unknown skills in defaults are reported once, there
+  for (const name of Object.keys(defaults)) {
+    if (!byName.has(name)) {
+      at({ path: ['defaults', 'skills', name], atKey: true, message: `unknown skill "${name}"${suggest(name, [...byName.keys()])}` }, [['defaults', 'skills', name]])
+    }
+  }
+
+  const groups: GroupConfig[] = []
+  const seen = new Map<string, number>()
+  cfg.groups.forEach((g, gi) => {
+    if (!g) return
+    const gpath = ['groups', gi]
+    if (seen.has(g.name)) {
+      at({ path: [...gpath, 'name'], message: `group name "${g.name}" is already used by group ${seen.get(g.name)! + 1}; names must be unique` }, [[...gpath, 'name']])
+    }
+    seen.set(g.name, gi)
+
+    let matcher: RoomMatcher | undefined
+    try {
+      matcher = RoomMatcher.compile(g.match)
+    } catch (err) {
+      if (!(err instanceof TopicRegexError)) throw err
+      const topicPath = Array.isArray((raw as any).groups?.[gi]?.match?.topic) ? [...gpath, 'match', 'topic', err.index] : [...gpath, 'match', 'topic']
+      at({ path: topicPath, message: err.message }, [topicPath])
+    }
+
+    const merged = deepMerge(defaults, g.skills) as Record<string, unknown>
+    const enabled = new Map<string, unknown>()
+    for (const [name, value] of Object.entries(merged)) {
+      const skill = byName.get(name)
+      if (!skill) {
+        if (name in g.skills) {
+          at({ path: [...gpath, 'skills', name], atKey: true, message: `unknown skill "${name}"${suggest(name, [...byName.keys()])}` }, [[...gpath, 'skills', name]])
+        }
+        continue
+      }
+      if (value === false) continue
+      const input = value === true || value === null ? {} : value
+      const candidates = (p: Path): Path[] => [
+        [...gpath, 'skills', name, ...p],
+        ['defaults', 'skills', name, ...p],
+      ]
+      const schema = typeof skill.config === 'function' ? skill.config(env) : skill.config
+      const parsed = (schema as z.ZodType).safeParse(input)
+      if (!parsed.success) {
+        for (const issue of flattenIssues(parsed.error.issues, schema)) at(issue, candidates(issue.path))
+        continue
+      }
+      skill.check?.(
+        parsed.data,
+        {
+          error: (p, message) => at({ path: [...p], message }, candidates(p)),
+          warn: (p, message) => at({ path: [...p], message }, candidates(p), 'warning'),
+        },
+        env,
+      )
+      enabled.set(name, parsed.data)
+    }
+    // routing order is the registry's, not the YAML's
+    const ordered = new Map([...skills].filter((s) => enabled.has(s.name)).map((s) => [s.name, enabled.get(s.name)]))
+    if (matcher) groups.push({ name: g.name, index: gi, matcher, skills: ordered })
+  })
+
+  if (bot && cfg.bot.admins.length === 0 && cfg.groups.length > 0) {
+    at({ path: ['bot', 'admins'], message: 'no admins: nobody can run #reload, #stats or #live (list contact ids in bot.admins)' }, [['bot', 'admins'], ['bot']], 'warning')
+  }
+  const usesAi = groups.some((g) => isPlainObject(g.skills.get('autoreply')) && (g.skills.get('autoreply') as { ai?: unknown }).ai)
+  if (usesAi && !cfg.ai) {
+    at({ path: ['ai'], message: 'a group uses autoreply.ai but there is no top-level ai section: questions will get the fallbackReply' }, [['groups']], 'warning')
+  }
+
+  if (problems.some((p) => p.severity === 'error')) throw new ConfigError(sortProblems(problems))
+  return { file, bot: cfg.bot, ai: cfg.ai, groups, warnings: sortProblems(problems) }
+}
+
+function problem(file: string, message: string): Problem {
+  return { file, line: 1, col: 1, message, severity: 'error' }
+}
+
+function sortProblems(ps: Problem[]): Problem[] {
+  return [...ps].sort((a, b) => a.line - b.line || a.col - b.col)
+}

@@ -1,0 +1,162 @@
+import type { z } from 'zod'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock/Clock.js'
+import type { BotSettings } from '../config/schema.js'
+import type { Namespace } from '../store/Store.js'
+import type { Sayable, Segment } from '../text/Outgoing.js'
+import type { Template, TemplateValue } from '../text/template.js'
+import type { ZonedTime } from '../time/ZonedTime.js'
+import type { AiClient } from '../ai/AiClient.js'
+import type { Job, JobPlanner } from './jobs.js'
+
+/** A member as skills see them: contact id (the key for everything) and display name. */
+export interface Member {
+  id: string
+  /** Group alias if set, else WeChat name. Shown to people, never used as a key. */
+  name: string
+}
+
+export interface RoomRef {
+  id: string
+  topic: string
+}
+
+export interface SendOptions {
+  /** Merge with neighbouring queued texts when the room is backlogged (default true). */
+  mergeable?: boolean
+  /** Called just before the text goes to the puppet (awaited): record "sending" durably. */
+  beforeSend?: () => Promise<void>
+  /** Called once the puppet accepted the text. */
+  onSent?: () => void
+  /** Called when the text was given up on (shutdown, or failed every retry). */
+  onDropped?: (reason: string) => void
+}
+
+/** Daily counters shown by `#stats`. */
+export type StatCounter =
+  | 'messages'
+  | 'joins'
+  | 'leaves'
+  | 'checkins'
+  | 'answeredByRules'
+  | 'answeredByModel'
+  | 'handedOff'
+
+/** What every handler gets: its group, its config, its storage, the clock, a logger. */
+export interface GroupContext<C> {
+  readonly skill: string
+  readonly group: { readonly name: string }
+  readonly config: C
+  readonly bot: BotSettings
+  readonly clock: Clock
+  readonly time: ZonedTime
+  readonly log: Logger
+  /** This skill's slice of the store for this group: `<skill>/group:<name>/`. */
+  readonly store: Namespace
+  /** This skill's slice for a named pool shared by groups: `<skill>/pool:<name>/`. */
+  pool(name: string): Namespace
+  readonly jobs: JobPlanner
+  /** The model behind autoreply, when `ai` is configured. */
+  readonly ai: AiClient | undefined
+  /** Rooms of this group the bot is in. */
+  rooms(): RoomRef[]
+  /** Say in a room of this group, after everything stored so far is on disk. */
+  sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
+  /** A private message to a contact (the admins' hand-off), through the same queue. */
+  tell(contactId: string, what: Sayable): Promise<void>
+  render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]
+  count(counter: StatCounter, n?: number, roomId?: string): void
+  /** Keep work going after the handler returned (a model call); errors are logged. */
+  background(what: string, work: Promise<unknown>): void
+}
+
+/** A handler for something that happened in one room. */
+export interface RoomContext<C> extends GroupContext<C> {
+  readonly room: RoomRef
+  /** Say in this room. */
+  say(what: Sayable, options?: SendOptions): Promise<void>
+}
+
+export interface IncomingText {
+  id: string
+  /** The whole text, trimmed. */
+  text: string
+  /** The text with @mentions removed, trimmed. */
+  textWithoutMentions: string
+  mentionsBot: boolean
+  date: number
+}
+
+export interface MessageContext<C> extends RoomContext<C> {
+  readonly talker: Member
+  readonly message: IncomingText
+}
+
+export interface MembersContext<C> extends RoomContext<C> {
+  /** Who joined or left (never the bot itself). */
+  readonly members: readonly Member[]
+  /** Members in the room after the change. */
+  readonly memberCount: number
+}
+
+export interface CommandContext<C> extends MessageContext<C> {
+  /** Words after the command name. */
+  readonly args: readonly string[]
+  /** Text after the command name, as typed. */
+  readonly rest: string
+  /** Reply with this command's usage line. */
+  usage(problem?: string): Promise<void>
+}
+
+export interface JobContext<C> extends GroupContext<C> {
+  readonly job: Job
+}
+
+export interface CommandSpec<C> {
+  usage: string
+  run(ctx: CommandContext<C>): void | Promise<void>
+}
+
+/** Facts a schema may depend on (live times are read in the bot's time zone). */
+export interface SchemaEnv {
+  timezone: string
+  now: number
+}
+
+export interface CheckReport {
+  /** An error at `path` under this skill's config. */
+  error(path: ReadonlyArray<string | number>, message: string): void
+  warn(path: ReadonlyArray<string | number>, message: string): void
+}
+
+/**
+ * A skill: one folder in `skills/`, one exported definition. The core routes each event of a
+ * room to the skills its group enables, in the registry's order; the first message handler
+ * that returns `true` ends the chain. Handlers read and write `ctx.store` synchronously and
+ * never await between reading a value and writing it back.
+ */
+export interface Skill<C = unknown> {
+  name: string
+  /** One line for `npm run check` and the JSON Schema. */
+  description: string
+  /** Defaults, types and error messages in one place. */
+  config: z.ZodType<C> | ((env: SchemaEnv) => z.ZodType<C>)
+  /** Checks that need more than the schema (warnings, cross-field rules). */
+  check?(config: C, report: CheckReport, env: SchemaEnv): void
+  /** Lines for `npm run check`'s summary (upcoming lives...). */
+  summary?(config: C, env: SchemaEnv): string[]
+  /** At start and after every config reload, once per group that enables the skill. */
+  onStart?(ctx: GroupContext<C>): void | Promise<void>
+  onMessage?(ctx: MessageContext<C>): boolean | void | Promise<boolean | void>
+  onJoin?(ctx: MembersContext<C>): void | Promise<void>
+  onLeave?(ctx: MembersContext<C>): void | Promise<void>
+  /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
+  commands?: Record<string, CommandSpec<C>>
+  /** A planned job fell due (see ctx.jobs). */
+  onJob?(ctx: JobContext<C>): void | Promise<void>
+}
+
+/** Identity, for type inference of the config type from the schema. */
+export function defineSkill<C>(skill: Skill<C>): Skill<C> {
+  return skill
+}

@@ -1,0 +1,33 @@
+import type { Json } from '../store/StorageAdapter.js'
+
+export type JobState = 'planned' | 'fired' | 'missed' | 'cancelled'
+
+/** A planned piece of work kept in the store, so it survives restarts and reloads. */
+export interface Job {
+  id: string
+  skill: string
+  group: string
+  /** When it falls due (ms since epoch). */
+  at: number
+  data: Json
+  state: JobState
+  /** How late it may still run after a restart (ms); later than that it is missed. */
+  maxLateMs: number
+  firedAt?: number
+}
+
+export interface PlanOptions {
+  maxLateMs?: number
+}
+
+/** A skill's jobs for one group. */
+export interface JobPlanner {
+  /** Plan (or re-plan) a job. A fired job is not re-planned unless `at` changed. */
+  plan(id: string, at: number, data?: Json, options?: PlanOptions): void
+  cancel(id: string): void
+  get(id: string): Job | undefined
+  list(): Job[]
+}
+
+/** Ten minutes: the contract's bound for sending something that fell due while the bot was down. */
+export const DEFAULT_MAX_LATE_MS = 10 * 60_000

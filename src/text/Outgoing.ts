@@ -1,0 +1,94 @@
+/** A piece of an outgoing text: plain text, or a real @mention of a contact. */
+export type Segment = string | Mention
+
+export interface Mention {
+  mention: string
+  name: string
+}
+
+/** Something a skill says: plain text or text with mentions. */
+export type Sayable = string | readonly Segment[]
+
+/**
+ * WeChat caps a text message; longer ones are cut by the client or refused. 2,000
+ * characters keeps a margin under the limits reported for the PC and pad protocols.
+ */
+export const MAX_TEXT_LENGTH = 2000
+
+/** WeChat ends an @mention with U+2005 (four-per-em space); clients render it as a gap. */
+export const MENTION_END = '\u2005'
+
+export function toSegments(s: Sayable): Segment[] {
+  return typeof s === 'string' ? [s] : [...s]
+}
+
+/** The wire form: text with `@name` for each mention, and the mentioned contact ids. */
+export function renderOutgoing(segments: readonly Segment[]): { text: string; mentionIds: string[] } {
+  let text = ''
+  const mentionIds: string[] = []
+  for (const seg of segments) {
+    if (typeof seg === 'string') text += seg
+    else {
+      text += `@${seg.name}${MENTION_END}`
+      if (!mentionIds.includes(seg.mention)) mentionIds.push(seg.mention)
+    }
+  }
+  return { text, mentionIds }
+}
+
+export function textLength(segments: readonly Segment[]): number {
+  let n = 0
+  for (const seg of segments) n += typeof seg === 'string' ? [...seg].length : [...seg.name].length + 2
+  return n
+}
+
+/**
+ * Cut segments into messages of at most `max` characters, at line ends where possible,
+ * never inside a mention. Used for long model answers and mention lists.
+ */
+export function splitSegments(segments: readonly Segment[], max = MAX_TEXT_LENGTH): Segment[][] {
+  const out: Segment[][] = []
+  let cur: Segment[] = []
+  let len = 0
+  const push = (seg: Segment, n: number): void => {
+    if (len + n > max && cur.length > 0) {
+      out.push(trimEnd(cur))
+      cur = []
+      len = 0
+    }
+    cur.push(seg)
+    len += n
+  }
+  for (const seg of segments) {
+    if (typeof seg !== 'string') {
+      push(seg, [...seg.name].length + 2)
+      continue
+    }
+    // split plain text into lines, and over-long lines into chunks
+    const lines = seg.split(/(?<=\n)/)
+    for (const line of lines) {
+      const chars = [...line]
+      for (let i = 0; i < chars.length; i += max) {
+        const piece = chars.slice(i, i + max).join('')
+        push(piece, [...piece].length)
+      }
+    }
+  }
+  if (cur.length > 0) out.push(trimEnd(cur))
+  return out.filter((m) => m.length > 0)
+}
+
+function trimEnd(segs: Segment[]): Segment[] {
+  const last = segs[segs.length - 1]
+  if (typeof last === 'string') {
+    const t = last.replace(/\n+$/, '')
+    return t === '' ? segs.slice(0, -1) : [...segs.slice(0, -1), t]
+  }
+  return segs
+}
+
+/** Trim a plain text to `max` characters, ending with an ellipsis when cut. */
+export function clip(text: string, max = MAX_TEXT_LENGTH): string {
+  const chars = [...text]
+  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…'
+}

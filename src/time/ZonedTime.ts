@@ -1,0 +1,86 @@
+import { DateTime, IANAZone } from 'luxon'
+
+/** Time as the group sees it: every day boundary and every time shown is in `bot.timezone`. */
+export class ZonedTime {
+  constructor(readonly zone: string) {}
+
+  static isValidZone(zone: string): boolean {
+    return IANAZone.isValidZone(zone)
+  }
+
+  private dt(ms: number): DateTime {
+    return DateTime.fromMillis(ms, { zone: this.zone })
+  }
+
+  /** The calendar day of an instant, `2026-11-26`. */
+  dayKey(ms: number): string {
+    return this.dt(ms).toFormat('yyyy-MM-dd')
+  }
+
+  /** The day before `day` (a dayKey). */
+  previousDay(day: string): string {
+    return DateTime.fromISO(day, { zone: this.zone }).minus({ days: 1 }).toFormat('yyyy-MM-dd')
+  }
+
+  /** `11月25日 20:00` (the form used in chat). */
+  format(ms: number): string {
+    return this.dt(ms).toFormat("M'月'd'日' HH:mm")
+  }
+
+  /** `2026-11-25 20:00` (the form used in the config and commands). */
+  formatLocal(ms: number): string {
+    return this.dt(ms).toFormat('yyyy-MM-dd HH:mm')
+  }
+
+  /**
+   * A time from the config or a command: `YYYY-MM-DD HH:mm` in this zone, or ISO 8601 with an
+   * offset. Undefined when it is neither.
+   */
+  parse(text: string): number | undefined {
+    const s = text.trim()
+    const local = DateTime.fromFormat(s, 'yyyy-MM-dd HH:mm', { zone: this.zone })
+    if (local.isValid) return local.toMillis()
+    if (/([+-]\d{2}:?\d{2}|Z)$/.test(s)) {
+      const iso = DateTime.fromISO(s, { setZone: true })
+      if (iso.isValid) return iso.toMillis()
+    }
+    return undefined
+  }
+
+  /** Minutes since local midnight. */
+  minuteOfDay(ms: number): number {
+    const d = this.dt(ms)
+    return d.hour * 60 + d.minute
+  }
+
+  /** Is `ms` inside a daily window (which may cross midnight)? */
+  inWindow(ms: number, window: DailyWindow): boolean {
+    const m = this.minuteOfDay(ms)
+    return window.from <= window.to ? m >= window.from && m < window.to : m >= window.from || m < window.to
+  }
+
+  /** The next instant at or after `ms` when the window ends. */
+  windowEnd(ms: number, window: DailyWindow): number {
+    let d = this.dt(ms).startOf('day').plus({ minutes: window.to })
+    if (d.toMillis() <= ms) d = d.plus({ days: 1 })
+    return d.toMillis()
+  }
+}
+
+/** A daily window in minutes since midnight, `to` exclusive; `from > to` crosses midnight. */
+export interface DailyWindow {
+  from: number
+  to: number
+  source: string
+}
+
+export function parseDailyWindow(text: string): DailyWindow | undefined {
+  const m = /^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$/.exec(text)
+  if (!m) return undefined
+  const [h1, m1, h2, m2] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number]
+  if (h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59 || (h2 === 24 && m2 !== 0)) return undefined
+  const from = h1 * 60 + m1
+  const to = h2 * 60 + m2
+  if (from === to) return undefined
+  return { from, to, source: text.trim() }
+}
