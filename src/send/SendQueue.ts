@@ -82,7 +82,7 @@ export interface SendQueueStats {
  */
 export class SendQueue {
   private readonly lanes = new Map<string, Lane>()
-  private readonly total: SlidingWindow | undefined
+  private total: SlidingWindow | undefined
   private lastSendAt = -Infinity
   private nextGap = 0
   private timer: Timer | undefined
@@ -91,7 +91,7 @@ export class SendQueue {
   private online = true
   private inFlight = 0
   private closed = false
-  private readonly gapMs: [number, number]
+  private gapMs: [number, number]
   private readonly random: () => number
   private readonly maxAttempts: number
   private readonly retryBaseMs: number
@@ -139,6 +139,23 @@ export class SendQueue {
         )
       } else this.kick()
     })
+  }
+
+  /** New limits (a config reload): they apply from the next send. */
+  setLimits(limits: RateLimits | false): void {
+    const old = this.options.limits
+    if (JSON.stringify(old) === JSON.stringify(limits)) return
+    this.options.limits = limits
+    // keep the recent history: a reload must not open a window for a burst
+    const resize = (w: SlidingWindow | undefined, limit: number): SlidingWindow => {
+      if (!w) return new SlidingWindow(limit)
+      w.limit = limit
+      return w
+    }
+    this.total = limits ? resize(this.total, limits.totalPerMinute) : undefined
+    this.gapMs = limits ? (this.options.gapMs ?? [400, 1200]) : [0, 0]
+    for (const lane of this.lanes.values()) lane.window = limits ? resize(lane.window, limits.roomPerMinute) : undefined
+    this.kick()
   }
 
   /** The puppet is logged out: hold everything (nothing is lost, no tries are spent). */

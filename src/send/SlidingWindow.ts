@@ -6,7 +6,7 @@ export class SlidingWindow {
   private readonly stamps: number[] = []
 
   constructor(
-    readonly limit: number,
+    public limit: number,
     readonly windowMs = 60_000,
   ) {}
 

@@ -119,17 +119,17 @@ export class Namespace {
     readonly prefix: string,
   ) {}
 
-  get<T extends Json>(key: string): T | undefined {
+  get<T>(key: string): T | undefined {
     return this.store.get(this.prefix + key) as T | undefined
   }
 
-  set<T extends Json>(key: string, value: T): void {
-    this.store.set(this.prefix + key, value)
+  set<T>(key: string, value: T): void {
+    this.store.set(this.prefix + key, value as Json)
   }
 
-  update<T extends Json>(key: string, fn: (old: T | undefined) => T | undefined): T | undefined {
+  update<T>(key: string, fn: (old: T | undefined) => T | undefined): T | undefined {
     const next = fn(this.get<T>(key))
-    this.store.set(this.prefix + key, next)
+    this.store.set(this.prefix + key, next as Json | undefined)
     return next
   }
 
@@ -142,7 +142,7 @@ export class Namespace {
     return this.store.keys(this.prefix + sub).map((k) => k.slice(this.prefix.length))
   }
 
-  entries<T extends Json>(sub = ''): Array<[string, T]> {
+  entries<T>(sub = ''): Array<[string, T]> {
     return this.keys(sub).map((k) => [k, this.get<T>(k) as T])
   }
 
@@ -154,12 +154,12 @@ export class Namespace {
    * A table of many rows (one per member) spread over `buckets` files, so that changing one
    * row rewrites a small file at checkpoint rather than one file holding every member.
    */
-  table<T extends Json>(name: string, buckets = 32): Table<T> {
+  table<T>(name: string, buckets = 32): Table<T> {
     return new Table<T>(this.child(name), buckets)
   }
 }
 
-export class Table<T extends Json> {
+export class Table<T> {
   constructor(
     readonly ns: Namespace,
     readonly buckets: number,

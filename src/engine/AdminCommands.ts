@@ -1,0 +1,123 @@
+import type { GroupConfig } from '../config/loadConfig.js'
+import type { Engine, MessageEvent } from './Engine.js'
+import type { CommandContext, CommandSpec, Skill } from './Skill.js'
+import type { DayStats } from './Stats.js'
+
+interface CoreCommand {
+  usage: string
+  run(group: GroupConfig, ev: MessageEvent, args: string[]): Promise<string>
+}
+
+/**
+ * `#command` handling: only contact ids in `bot.admins` reach a command; anyone else's
+ * `#live ...` is swallowed without a word, so members learn nothing about what exists.
+ * A word after the prefix that is no command is an ordinary message.
+ */
+export class AdminCommands {
+  private readonly core: Record<string, CoreCommand>
+
+  constructor(private readonly engine: Engine) {
+    this.core = {
+      reload: { usage: 'reload', run: () => this.reload() },
+      stats: { usage: 'stats', run: (group, ev) => Promise.resolve(this.stats(group, ev)) },
+      help: { usage: 'help', run: (group) => Promise.resolve(this.help(group)) },
+    }
+  }
+
+  /** True when the message was a command (run, refused, or swallowed). */
+  async handle(group: GroupConfig, ev: MessageEvent): Promise<boolean> {
+    const prefix = this.engine.currentConfig.bot.commandPrefix
+    const text = ev.message.text
+    if (!text.startsWith(prefix)) return false
+    const rest = text.slice(prefix.length).trim()
+    const [word = '', ...args] = rest.split(/\s+/)
+    const name = word.toLowerCase()
+    const skillCmd = this.findSkillCommand(name)
+    if (!this.core[name] && !skillCmd) return false
+
+    const log = this.engine.log
+    if (!this.engine.isAdmin(ev.talker.id)) {
+      log.debug({ room: ev.room.id, talker: ev.talker.id, command: name }, 'command from a non-admin; ignored')
+      return true
+    }
+    log.info({ audit: true, admin: ev.talker.id, command: text, room: ev.room.id, topic: ev.room.topic, group: group.name }, 'admin command')
+
+    const say = (reply: string): Promise<void> =>
+      this.engine.deps.queue
+        .enqueue(ev.room.id, [reply], { after: this.engine.deps.store.durable(), mergeable: false })
+        .then(() => undefined)
+
+    const core = this.core[name]
+    if (core) {
+      await say(await core.run(group, ev, args))
+      return true
+    }
+    const [skill, spec] = skillCmd!
+    const config = group.skills.get(skill.name)
+    if (config === undefined) {
+      await say(`本群没有开启 ${skill.name}（在配置里给这个分组加上 ${skill.name} 后 ${prefix}reload）`)
+      return true
+    }
+    const base = this.engine.messageContext(skill, group, config, ev)
+    const ctx: CommandContext<unknown> = {
+      ...base,
+      args,
+      rest: rest.slice(word.length).trim(),
+      usage: (problem) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`),
+    }
+    try {
+      await spec.run(ctx)
+    } catch (err) {
+      log.error({ err, command: name }, 'admin command failed')
+      await say(`命令出错：${(err as Error).message}`)
+    }
+    return true
+  }
+
+  private findSkillCommand(name: string): [Skill<unknown>, CommandSpec<unknown>] | undefined {
+    for (const s of this.engine.deps.skills) {
+      const spec = s.commands?.[name]
+      if (spec) return [s as Skill<unknown>, spec as CommandSpec<unknown>]
+    }
+    return undefined
+  }
+
+  private async reload(): Promise<string> {
+    const reload = this.engine.deps.reload
+    if (!reload) return '这个运行方式不支持重新加载'
+    const r = await reload()
+    if (r.ok) return `配置已重新加载 ✓ ${this.engine.currentConfig.groups.length} 个分组`
+    const shown = r.problems.slice(0, 8)
+    const more = r.problems.length - shown.length
+    return `配置有误，未生效（继续使用旧配置）：\n${shown.join('\n')}${more > 0 ? `\n……还有 ${more} 条` : ''}`
+  }
+
+  private stats(group: GroupConfig, ev: MessageEvent): string {
+    const day = this.engine.time.dayKey(this.engine.deps.clock.now())
+    const room = this.engine.stats.forRoom(group.name, ev.room.id, day)
+    const lines = [`今日数据 ${day} · ${ev.room.topic}`, ...formatStats(room)]
+    const all = this.engine.stats.forGroup(group.name, day)
+    if (all.rooms > 1) lines.push(`分组「${group.name}」${all.rooms} 个群合计：`, ...formatStats(all.total))
+    return lines.join('\n')
+  }
+
+  private help(group: GroupConfig): string {
+    const p = this.engine.currentConfig.bot.commandPrefix
+    const lines = Object.values(this.core).map((c) => `${p}${c.usage}`)
+    for (const s of this.engine.deps.skills) {
+      if (!group.skills.has(s.name)) continue
+      for (const spec of Object.values(s.commands ?? {})) lines.push(`${p}${spec.usage}`)
+    }
+    return `管理命令：\n${lines.join('\n')}`
+  }
+}
+
+export function formatStats(s: DayStats): string[] {
+  const n = (k: keyof DayStats): number => s[k] ?? 0
+  const questions = n('answeredByRules') + n('answeredByModel') + n('handedOff')
+  return [
+    `入群 ${n('joins')} · 退群 ${n('leaves')} · 签到 ${n('checkins')}`,
+    `提问 ${questions}：关键词回答 ${n('answeredByRules')} · AI 回答 ${n('answeredByModel')} · 转人工 ${n('handedOff')}`,
+    `消息 ${n('messages')}`,
+  ]
+}

@@ -1,0 +1,275 @@
+import type { Logger } from 'pino'
+import type { AiClient } from '../ai/AiClient.js'
+import type { Clock } from '../clock/Clock.js'
+import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
+import type { SendQueue } from '../send/SendQueue.js'
+import { Namespace, type Store } from '../store/Store.js'
+import { toSegments, type Sayable } from '../text/Outgoing.js'
+import { render } from '../text/template.js'
+import { ZonedTime } from '../time/ZonedTime.js'
+import { AdminCommands } from './AdminCommands.js'
+import type { Job } from './jobs.js'
+import { JobRunner } from './JobRunner.js'
+import { RoomDirectory } from './RoomDirectory.js'
+import type {
+  GroupContext,
+  IncomingText,
+  Member,
+  MembersContext,
+  MessageContext,
+  RoomContext,
+  RoomRef,
+  SendOptions,
+  Skill,
+  StatCounter,
+} from './Skill.js'
+import { Stats } from './Stats.js'
+
+export interface EngineDeps {
+  skills: readonly Skill<any>[]
+  store: Store
+  queue: SendQueue
+  clock: Clock
+  log: Logger
+  ai?: AiClient
+  /** Re-read the config file (for #reload); resolves to the problems, if any. */
+  reload?: () => Promise<{ ok: boolean; problems: string[] }>
+}
+
+/** A text message in a room, as the runtime hands it over. */
+export interface MessageEvent {
+  room: RoomRef
+  talker: Member
+  message: IncomingText
+}
+
+export interface MembersEvent {
+  room: RoomRef
+  members: Member[]
+  memberCount: number
+}
+
+/** Longer texts are not read by skills (a paste, a flood): no trigger or question is that long. */
+export const MAX_INCOMING_LENGTH = 4000
+
+/**
+ * The small core: routes each room event to the skills its group enables, in registry
+ * order, with a context per call. A skill that throws is logged and skipped; the rest go on.
+ * Callers deliver one room's events one at a time (see RoomSerializer).
+ */
+export class Engine {
+  readonly rooms = new RoomDirectory()
+  private config!: LoadedConfig
+  private zoned!: ZonedTime
+  private readonly core: Namespace
+  readonly stats: Stats
+  readonly jobs: JobRunner
+  private readonly admin: AdminCommands
+  private readonly background = new Set<Promise<unknown>>()
+  private readonly skillsByName: Map<string, Skill<any>>
+
+  private constructor(
+    readonly deps: EngineDeps,
+    core: Namespace,
+  ) {
+    this.core = core
+    this.skillsByName = new Map(deps.skills.map((s) => [s.name, s]))
+    this.stats = new Stats(core.child('stats'), () => this.zoned, () => deps.clock.now())
+    this.jobs = new JobRunner(core.child('jobs'), deps.clock, deps.log.child({ part: 'jobs' }), (job) => this.runJob(job))
+    this.admin = new AdminCommands(this)
+  }
+
+  /** Open the store slices of the core and of every skill, then apply the config. */
+  static async create(deps: EngineDeps, config: LoadedConfig): Promise<Engine> {
+    const core = await deps.store.open('core/')
+    for (const s of deps.skills) await deps.store.open(`${s.name}/`)
+    const engine = new Engine(deps, core)
+    await engine.setConfig(config)
+    return engine
+  }
+
+  get currentConfig(): LoadedConfig {
+    return this.config
+  }
+
+  get time(): ZonedTime {
+    return this.zoned
+  }
+
+  get log(): Logger {
+    return this.deps.log
+  }
+
+  /** Apply a (new) config: regroup rooms, run every skill's onStart, re-arm jobs. */
+  async setConfig(config: LoadedConfig): Promise<void> {
+    this.config = config
+    this.zoned = new ZonedTime(config.bot.timezone)
+    this.rooms.setGroups(config.groups)
+    for (const group of config.groups) {
+      for (const [name, skillConfig] of group.skills) {
+        const skill = this.skillsByName.get(name)
+        if (!skill?.onStart) continue
+        try {
+          await skill.onStart(this.groupContext(skill, group, skillConfig))
+        } catch (err) {
+          this.deps.log.error({ err, skill: name, group: group.name }, 'skill failed to start; it stays on for events')
+        }
+      }
+    }
+    this.jobs.armAll((skill, group) => this.findGroup(group)?.skills.has(skill) ?? false)
+  }
+
+  findGroup(name: string): GroupConfig | undefined {
+    return this.config.groups.find((g) => g.name === name)
+  }
+
+  skill(name: string): Skill<any> | undefined {
+    return this.skillsByName.get(name)
+  }
+
+  isAdmin(contactId: string): boolean {
+    return this.config.bot.admins.includes(contactId)
+  }
+
+  async handleMessage(ev: MessageEvent): Promise<void> {
+    this.rooms.upsert(ev.room)
+    const group = this.rooms.groupFor(ev.room)
+    if (!group) {
+      this.deps.log.debug({ room: ev.room.id, topic: ev.room.topic }, 'message in a room no group matches; ignored')
+      return
+    }
+    this.stats.count(group.name, ev.room.id, 'messages')
+    if ([...ev.message.text].length > MAX_INCOMING_LENGTH) {
+      this.deps.log.debug({ room: ev.room.id, length: ev.message.text.length }, 'text too long for any trigger; ignored')
+      return
+    }
+    if (ev.message.text === '') {
+      this.deps.log.debug({ room: ev.room.id }, 'empty text; ignored')
+      return
+    }
+    if (await this.admin.handle(group, ev)) return
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.onMessage) continue
+      try {
+        const handled = await skill.onMessage(this.messageContext(skill, group, config, ev))
+        if (handled === true) return
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, 'skill failed on a message; skipped')
+      }
+    }
+  }
+
+  /** An image, file, card...: counted as a message seen, otherwise not for skills. */
+  noteOther(room: RoomRef, kind: string): void {
+    this.rooms.upsert(room)
+    const group = this.rooms.groupFor(room)
+    if (group) this.stats.count(group.name, room.id, 'messages')
+    this.deps.log.debug({ room: room.id, kind, group: group?.name }, 'non-text message; ignored')
+  }
+
+  async handleJoin(ev: MembersEvent): Promise<void> {
+    await this.handleMembers(ev, 'joins', 'onJoin')
+  }
+
+  async handleLeave(ev: MembersEvent): Promise<void> {
+    await this.handleMembers(ev, 'leaves', 'onLeave')
+  }
+
+  private async handleMembers(ev: MembersEvent, counter: StatCounter, hook: 'onJoin' | 'onLeave'): Promise<void> {
+    this.rooms.upsert(ev.room)
+    const group = this.rooms.groupFor(ev.room)
+    if (!group || ev.members.length === 0) return
+    this.stats.count(group.name, ev.room.id, counter, ev.members.length)
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      const fn = skill?.[hook]
+      if (!skill || !fn) continue
+      try {
+        await fn.call(skill, this.membersContext(skill, group, config, ev))
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, `skill failed on ${counter}; skipped`)
+      }
+    }
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    const group = this.findGroup(job.group)
+    const skill = this.skillsByName.get(job.skill)
+    const config = group?.skills.get(job.skill)
+    if (!group || !skill?.onJob || config === undefined) {
+      this.deps.log.warn({ job: job.id, skill: job.skill, group: job.group }, 'job fell due for a skill or group no longer configured; skipped')
+      return
+    }
+    await skill.onJob({ ...this.groupContext(skill, group, config), job })
+  }
+
+  /** Wait for background work (model calls) to finish, up to `ms`. */
+  async settle(ms: number): Promise<void> {
+    const all = Promise.allSettled([...this.background])
+    await Promise.race([all, new Promise<void>((r) => setTimeout(r, ms).unref())])
+  }
+
+  stop(): void {
+    this.jobs.stop()
+  }
+
+  // ---- contexts -------------------------------------------------------------------------
+
+  groupContext<C>(skill: Skill<C>, group: GroupConfig, config: C): GroupContext<C> {
+    const deps = this.deps
+    const log = deps.log.child({ skill: skill.name, group: group.name })
+    const say = (roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> =>
+      deps.queue
+        .enqueue(roomId, toSegments(what), { after: deps.store.durable(), ...options })
+        .then((r) => {
+          if (!r.sent) log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
+        })
+    return {
+      skill: skill.name,
+      group: { name: group.name },
+      config,
+      bot: this.config.bot,
+      clock: deps.clock,
+      time: this.zoned,
+      log,
+      store: this.skillNs(skill.name).child(`group:${group.name}`),
+      pool: (name) => this.skillNs(skill.name).child(`pool:${name}`),
+      jobs: this.jobs.planner(skill.name, group.name),
+      ai: deps.ai,
+      rooms: () => this.rooms.roomsOf(group.name),
+      sayIn: say,
+      tell: (contactId, what) => say(contactId, what, { mergeable: false }),
+      render,
+      count: (counter, n = 1, roomId = '') => this.stats.count(group.name, roomId, counter, n),
+      background: (what, work) => {
+        const p = work.catch((err: unknown) => log.error({ err, what }, 'background work failed'))
+        this.background.add(p)
+        void p.finally(() => this.background.delete(p))
+      },
+    }
+  }
+
+  roomContext<C>(skill: Skill<C>, group: GroupConfig, config: C, room: RoomRef): RoomContext<C> {
+    const base = this.groupContext(skill, group, config)
+    return {
+      ...base,
+      room,
+      say: (what, options) => base.sayIn(room.id, what, options),
+      count: (counter, n = 1, roomId = room.id) => base.count(counter, n, roomId),
+    }
+  }
+
+  messageContext<C>(skill: Skill<C>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C> {
+    return { ...this.roomContext(skill, group, config, ev.room), talker: ev.talker, message: ev.message }
+  }
+
+  membersContext<C>(skill: Skill<C>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C> {
+    return { ...this.roomContext(skill, group, config, ev.room), members: ev.members, memberCount: ev.memberCount }
+  }
+
+  /** A skill's whole slice, `<skill>/` (opened in create()). */
+  private skillNs(name: string): Namespace {
+    return new Namespace(this.deps.store, `${name}/`)
+  }
+}

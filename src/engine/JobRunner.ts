@@ -1,0 +1,94 @@
+import type { Logger } from 'pino'
+import { isDeepStrictEqual } from 'node:util'
+import type { Clock, Timer } from '../clock/Clock.js'
+import type { Namespace } from '../store/Store.js'
+import type { Json } from '../store/StorageAdapter.js'
+import { DEFAULT_MAX_LATE_MS, type Job, type JobPlanner, type PlanOptions } from './jobs.js'
+
+/**
+ * Durable jobs (YAGPDB-style): every planned job is a record in the store
+ * (`core/jobs/<skill>/<group>/<id>`) and a timer is only its alarm clock. After a restart or
+ * a reload the records re-arm the timers; a job found overdue runs if it is at most
+ * `maxLateMs` late and is marked missed otherwise. A job fires at most once per plan.
+ */
+export class JobRunner {
+  private readonly timers = new Map<string, Timer>()
+  private enabled: (skill: string, group: string) => boolean = () => false
+
+  constructor(
+    private readonly ns: Namespace,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly onDue: (job: Job) => Promise<void>,
+  ) {}
+
+  planner(skill: string, group: string): JobPlanner {
+    return {
+      plan: (id, at, data, options) => this.plan(skill, group, id, at, data ?? null, options),
+      cancel: (id) => this.cancel(skill, group, id),
+      get: (id) => this.ns.get<Job>(this.key(skill, group, id) ) as Job | undefined,
+      list: () => this.ns.entries<Job>(this.prefix(skill, group)).map(([, j]) => j as Job),
+    }
+  }
+
+  /** (Re-)arm timers for every planned job of an enabled skill and group. */
+  armAll(enabled: (skill: string, group: string) => boolean): void {
+    this.enabled = enabled
+    for (const t of this.timers.values()) t.cancel()
+    this.timers.clear()
+    for (const [key, job] of this.ns.entries<Job>()) {
+      if (job.state === 'planned' && enabled(job.skill, job.group)) this.arm(key, job)
+    }
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) t.cancel()
+    this.timers.clear()
+  }
+
+  private plan(skill: string, group: string, id: string, at: number, data: Json, options: PlanOptions = {}): void {
+    const key = this.key(skill, group, id)
+    const old = this.ns.get<Job>(key)
+    if (old && old.at === at && isDeepStrictEqual(old.data, data) && old.state !== 'cancelled') return
+    const job: Job = { id, skill, group, at, data, state: 'planned', maxLateMs: options.maxLateMs ?? DEFAULT_MAX_LATE_MS }
+    this.ns.set(key, job as Job)
+    if (this.enabled(skill, group)) this.arm(key, job)
+  }
+
+  private cancel(skill: string, group: string, id: string): void {
+    const key = this.key(skill, group, id)
+    this.timers.get(key)?.cancel()
+    this.timers.delete(key)
+    const old = this.ns.get<Job>(key)
+    if (old && old.state === 'planned') this.ns.set(key, { ...old, state: 'cancelled' })
+  }
+
+  private arm(key: string, job: Job): void {
+    this.timers.get(key)?.cancel()
+    this.timers.set(key, this.clock.at(job.at, () => this.fire(key)))
+  }
+
+  private fire(key: string): void {
+    this.timers.delete(key)
+    const job = this.ns.get<Job>(key) as Job | undefined
+    if (!job || job.state !== 'planned') return
+    const now = this.clock.now()
+    const late = now - job.at
+    if (late > job.maxLateMs) {
+      this.ns.set(key, { ...job, state: 'missed', firedAt: now } as Job)
+      this.log.warn({ job: job.id, skill: job.skill, group: job.group, lateMs: late }, 'job fell due while the bot was down and is too late now; skipped')
+      return
+    }
+    const fired: Job = { ...job, state: 'fired', firedAt: now }
+    this.ns.set(key, fired as Job)
+    this.onDue(fired).catch((err: unknown) => this.log.error({ err, job: job.id, skill: job.skill }, 'job failed'))
+  }
+
+  private prefix(skill: string, group: string): string {
+    return this.ns.child(skill).child(group).prefix.slice(this.ns.prefix.length)
+  }
+
+  private key(skill: string, group: string, id: string): string {
+    return this.prefix(skill, group) + this.ns.child(id).prefix.slice(this.ns.prefix.length, -1)
+  }
+}

@@ -1,0 +1,133 @@
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import { WechatyBuilder, type Wechaty } from 'wechaty'
+import { SKILLS } from '../../skills/index.js'
+import { createAiClient } from '../ai/OpenAiClient.js'
+import { SystemClock, type Clock } from '../clock/Clock.js'
+import { loadConfig, type LoadedConfig } from '../config/loadConfig.js'
+import { formatProblem } from '../config/problems.js'
+import { Engine } from '../engine/Engine.js'
+import type { Skill } from '../engine/Skill.js'
+import { Sandbox } from '../sandbox/Sandbox.js'
+import { SendQueue } from '../send/SendQueue.js'
+import { FileAdapter } from '../store/FileAdapter.js'
+import { Store } from '../store/Store.js'
+import { ConfigReloader } from './ConfigReloader.js'
+import { choosePuppet, type PuppetChoice } from './puppetChoice.js'
+import { WechatyRuntime } from './WechatyRuntime.js'
+
+export interface AppOptions {
+  configPath: string
+  dataDir: string
+  env: NodeJS.ProcessEnv
+  log: Logger
+  clock?: Clock
+  skills?: readonly Skill<any>[]
+  /** Where the sandbox reads typed lines and prints the group (default: the process's). */
+  stdin?: NodeJS.ReadableStream
+  stdout?: NodeJS.WritableStream
+}
+
+/** A running bot: everything wired, and the one way to stop it. */
+export interface App {
+  config: () => LoadedConfig
+  engine: Engine
+  store: Store
+  queue: SendQueue
+  wechaty: Wechaty
+  runtime: WechatyRuntime
+  sandbox?: Sandbox
+  stop(): Promise<void>
+}
+
+/**
+ * Builds and starts the bot. Config problems and unreadable data throw (ConfigError,
+ * StoreCorruptError, StoreLockedError) before anything is written; main turns them into
+ * exit codes.
+ */
+export async function startApp(o: AppOptions): Promise<App> {
+  const clock = o.clock ?? new SystemClock()
+  const skills = o.skills ?? SKILLS
+  const log = o.log
+  let config = await loadConfig(o.configPath, skills, clock.now())
+  for (const w of config.warnings) log.warn(formatProblem(w))
+
+  const choice = choosePuppet(o.env)
+  const dataDir = choice.kind === 'sandbox' ? join(o.dataDir, 'sandbox') : o.dataDir
+  const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
+  await adapter.open()
+  const store = new Store(adapter)
+
+  let runtime: WechatyRuntime | undefined
+  const queue = new SendQueue(
+    {
+      send: (to, text, mentionIds) => runtime!.send(to, text, mentionIds),
+      connected: () => runtime?.connected ?? false,
+    },
+    { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send' }) },
+  )
+
+  const ai = createAiClient(config.ai, o.env)
+  if (ai.problem) log.warn(ai.problem)
+
+  let reloader: ConfigReloader | undefined
+  const engine = await Engine.create(
+    { skills, store, queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
+    config,
+  )
+  reloader = new ConfigReloader(
+    o.configPath,
+    skills,
+    async (next) => {
+      config = next
+      queue.setLimits(next.bot.rateLimit)
+      await engine.setConfig(next)
+    },
+    log,
+    () => clock.now(),
+  )
+
+  const { wechaty, sandbox } = buildWechaty(choice, config, o.stdout ?? process.stdout)
+  runtime = new WechatyRuntime({ wechaty, engine, queue, log })
+  await runtime.start()
+  reloader.watch()
+
+  if (sandbox) {
+    const out = o.stdout ?? process.stdout
+    out.write(`${sandbox.banner()}\n`)
+    sandbox.login()
+    sandbox.attach(o.stdin ?? process.stdin)
+  } else {
+    log.info({ puppet: choice.kind === 'named' ? choice.name : 'wechaty-puppet-service', endpoint: choice.kind === 'service' ? choice.endpoint : undefined }, 'connecting to WeChat')
+  }
+
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      reloader!.close()
+      await runtime!.stopEvents(2_000)
+      await engine.settle(1_500)
+      await queue.close(2_000)
+      engine.stop()
+      await store.close()
+      await runtime!.stopPuppet()
+    })()
+    return stopping
+  }
+
+  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, stop }
+}
+
+function buildWechaty(choice: PuppetChoice, config: LoadedConfig, out: NodeJS.WritableStream): { wechaty: Wechaty; sandbox?: Sandbox } {
+  if (choice.kind === 'sandbox') {
+    const sandbox = new Sandbox(config, out)
+    return { wechaty: WechatyBuilder.build({ puppet: sandbox.puppet }), sandbox }
+  }
+  if (choice.kind === 'named') {
+    return { wechaty: WechatyBuilder.build({ puppet: choice.name as never }) }
+  }
+  // token, endpoint and TLS come from Wechaty's own environment variables
+  const puppetOptions: Record<string, unknown> = {}
+  if (choice.tlsDisabled) puppetOptions.tls = { disable: true }
+  return { wechaty: WechatyBuilder.build({ puppet: 'wechaty-puppet-service', puppetOptions }) }
+}

@@ -1,0 +1,214 @@
+import type { Logger } from 'pino'
+import qrcodeTerminal from 'qrcode-terminal'
+import { types, type Contact as ContactInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
+import type { Engine } from '../engine/Engine.js'
+import type { Member, RoomRef } from '../engine/Skill.js'
+import type { SendQueue } from '../send/SendQueue.js'
+import { ConnectionSupervisor } from './ConnectionSupervisor.js'
+import { RoomSerializer } from './RoomSerializer.js'
+
+export interface RuntimeOptions {
+  wechaty: WechatyInterface
+  engine: Engine
+  queue: SendQueue
+  log: Logger
+  /** Draw the login QR code on the terminal (default: when stdout is a TTY). */
+  drawQr?: boolean
+  loginTimeoutMs?: number
+  backoffMs?: [number, number]
+}
+
+/**
+ * The bridge between Wechaty and the engine: turns Wechaty events into engine events (one
+ * room at a time, in order), drops what must not be handled (own echoes, replays from
+ * before the start, repeats, direct messages), sends texts for the queue, and keeps the
+ * connection alive through the supervisor.
+ */
+export class WechatyRuntime {
+  readonly startedAt = Date.now()
+  private readonly serializer: RoomSerializer
+  private readonly supervisor: ConnectionSupervisor
+  private readonly seen = new RecentIds(20_000)
+  private stopping = false
+  private selfId: string | undefined
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.serializer = new RoomSerializer(o.log)
+    this.supervisor = new ConnectionSupervisor({
+      start: () => o.wechaty.start(),
+      stop: () => o.wechaty.stop(),
+      log: o.log.child({ part: 'connection' }),
+      loginTimeoutMs: o.loginTimeoutMs,
+      backoffMs: o.backoffMs,
+    })
+  }
+
+  get connected(): boolean {
+    return this.supervisor.connected
+  }
+
+  get restarts(): number {
+    return this.supervisor.restarts
+  }
+
+  /** The transport the send queue uses. */
+  async send(conversationId: string, text: string, mentionIds: string[]): Promise<void> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    await this.o.wechaty.puppet.messageSendText(conversationId, text, mentionIds)
+  }
+
+  async start(): Promise<void> {
+    const w = this.o.wechaty
+    const log = this.o.log
+    // Without an 'error' listener Wechaty throws; most of its errors are harmless noise
+    // (puppet-mock's "no payload found" on every room event), connection ones are not.
+    w.on('error', (err) => {
+      if (ConnectionSupervisor.isConnectionError(err)) {
+        log.warn({ err: String(err) }, 'puppet connection error')
+        this.o.queue.pause()
+      } else log.debug({ err: String(err) }, 'wechaty error (ignored)')
+      this.supervisor.onError(err)
+    })
+    w.on('scan', (qrcode, status) => this.onScan(qrcode, status))
+    w.on('login', (user) => void this.onLogin(user))
+    w.on('logout', (user, reason) => {
+      log.warn({ user: user.id, reason }, 'logged out')
+      this.o.queue.pause()
+      this.supervisor.onLogout()
+    })
+    w.on('message', (msg) => this.onMessage(msg))
+    w.on('room-join', (room, invitees, _inviter, date) => this.onMembers('join', room, invitees, date))
+    w.on('room-leave', (room, leavers, _remover, date) => this.onMembers('leave', room, leavers, date))
+    w.on('room-topic', (room, topic) => {
+      this.o.engine.rooms.upsert({ id: room.id, topic })
+      log.info({ room: room.id, topic }, 'room topic changed')
+    })
+    this.o.queue.pause()
+    await this.supervisor.begin()
+  }
+
+  /** Stop taking events, let the ones in hand finish (bounded), and stop the puppet. */
+  async stopEvents(graceMs: number): Promise<void> {
+    this.stopping = true
+    this.supervisor.shutdown()
+    await this.serializer.idle(graceMs)
+  }
+
+  async stopPuppet(): Promise<void> {
+    await this.o.wechaty.stop().catch((err: unknown) => this.o.log.debug({ err }, 'wechaty stop failed'))
+  }
+
+  private onScan(qrcode: string, status: types.ScanStatus): void {
+    this.supervisor.onScan()
+    if (status !== types.ScanStatus.Waiting && status !== types.ScanStatus.Timeout) {
+      this.o.log.info({ status: types.ScanStatus[status] }, 'login QR code status')
+      return
+    }
+    const url = `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`
+    this.o.log.info({ url }, 'scan the QR code with the WeChat account the bot should use')
+    if (this.o.drawQr ?? process.stdout.isTTY) qrcodeTerminal.generate(qrcode, { small: true })
+  }
+
+  private async onLogin(user: ContactInterface): Promise<void> {
+    this.selfId = user.id
+    this.supervisor.onLogin()
+    this.o.log.info({ user: user.id, name: user.name() }, 'logged in')
+    try {
+      const rooms = await this.o.wechaty.Room.findAll()
+      let matched = 0
+      for (const room of rooms) {
+        const ref = await roomRef(room).catch(() => undefined)
+        if (!ref) continue
+        this.o.engine.rooms.upsert(ref)
+        if (this.o.engine.rooms.groupFor(ref)) matched++
+      }
+      this.o.log.info({ rooms: rooms.length, matched }, 'rooms loaded')
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not list rooms; they are learned as events arrive')
+    }
+    this.o.queue.resume()
+  }
+
+  private onMessage(msg: MessageInterface): void {
+    const log = this.o.log
+    if (this.stopping) return
+    if (msg.self() || msg.talker()?.id === this.selfId) return
+    if (!this.seen.add(msg.id)) {
+      log.debug({ id: msg.id }, 'message delivered twice; ignored')
+      return
+    }
+    if (msg.date().getTime() < this.startedAt - 2_000) {
+      log.debug({ id: msg.id, date: msg.date().toISOString() }, 'message from before the start; ignored')
+      return
+    }
+    const room = msg.room()
+    if (!room) {
+      log.debug({ id: msg.id, type: types.Message[msg.type()] }, 'direct message; ignored (the bot works in groups)')
+      return
+    }
+    void this.serializer.run(room.id, 'message', async () => {
+      const ref = await roomRef(room)
+      if (msg.type() !== types.Message.Text) {
+        this.o.engine.noteOther(ref, types.Message[msg.type()] ?? 'unknown')
+        return
+      }
+      const talker = msg.talker()
+      const text = (msg.text() ?? '').trim()
+      const mentionsBot = await msg.mentionSelf().catch(() => false)
+      const withoutMentions = mentionsBot ? (await msg.mentionText().catch(() => text)).trim() : text
+      await this.o.engine.handleMessage({
+        room: ref,
+        talker: await member(room, talker),
+        message: { id: msg.id, text, textWithoutMentions: withoutMentions, mentionsBot, date: msg.date().getTime() },
+      })
+    })
+  }
+
+  private onMembers(kind: 'join' | 'leave', room: RoomInterface, contacts: ContactInterface[], date?: Date): void {
+    if (this.stopping) return
+    if (date && date.getTime() < this.startedAt - 2_000) return
+    const self = this.selfId ?? this.o.wechaty.currentUser?.id
+    if (kind === 'leave' && contacts.some((c) => c.id === self)) {
+      this.o.engine.rooms.remove(room.id)
+      this.o.log.warn({ room: room.id }, 'the bot left or was removed from a room')
+    }
+    const others = contacts.filter((c) => c.id !== self)
+    if (others.length === 0) return
+    void this.serializer.run(room.id, kind, async () => {
+      const ref = await roomRef(room)
+      const members = await Promise.all(others.map((c) => member(room, c)))
+      const memberCount = (await room.memberAll().catch(() => [])).length
+      if (kind === 'join') await this.o.engine.handleJoin({ room: ref, members, memberCount })
+      else await this.o.engine.handleLeave({ room: ref, members, memberCount })
+    })
+  }
+}
+
+async function roomRef(room: RoomInterface): Promise<RoomRef> {
+  if (!room.isReady()) await room.sync()
+  return { id: room.id, topic: await room.topic() }
+}
+
+/** Group alias first, then the WeChat name; the id is what identifies them. */
+async function member(room: RoomInterface, contact: ContactInterface): Promise<Member> {
+  const alias = await room.alias(contact).catch(() => undefined)
+  return { id: contact.id, name: alias || contact.name() || contact.id }
+}
+
+/** A bounded set of recently seen ids (at-least-once delivery shows repeats). */
+class RecentIds {
+  private readonly ids = new Set<string>()
+
+  constructor(private readonly max: number) {}
+
+  /** False when the id was seen already. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false
+    this.ids.add(id)
+    if (this.ids.size > this.max) {
+      const oldest = this.ids.values().next().value
+      if (oldest !== undefined) this.ids.delete(oldest)
+    }
+    return true
+  }
+}

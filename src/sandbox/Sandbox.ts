@@ -1,0 +1,170 @@
+import { createInterface } from 'node:readline'
+import { PuppetMock, mock } from 'wechaty-puppet-mock'
+import type { LoadedConfig } from '../config/loadConfig.js'
+import { MENTION_END } from '../text/Outgoing.js'
+import { sampleRoom } from './topicFor.js'
+
+interface SandboxRoom {
+  room: mock.RoomMock
+  group: string
+  topic: string
+}
+
+const HELP = `在沙盒里，你扮演群成员（You play the members）:
+  <text>              以当前身份发言 (say it as the current member)
+  /as <name> [text]   换成某个成员（可带一句话）(speak as someone; admins: /as admin)
+  /join <name>        某人入群 (someone joins: the welcome ritual)
+  /leave <name>       某人退群 (someone leaves)
+  /room <n>           切换群 (switch room); /rooms lists them
+  @bot <question>     @机器人提问 (mention the bot)
+  /help               this help; Ctrl+C quits`
+
+/**
+ * A simulated WeChat on this machine (wechaty-puppet-mock) with a room for every configured
+ * group. The real bot runs against it; the operator types as members in the terminal and
+ * sees the bot's messages as the group would.
+ */
+export class Sandbox {
+  readonly mocker = new mock.Mocker()
+  readonly puppet: PuppetMock
+  readonly bot: mock.ContactMock
+  readonly rooms: SandboxRoom[] = []
+  private readonly people = new Map<string, mock.ContactMock>()
+  private readonly admins: mock.ContactMock[] = []
+  private current = 0
+  private me: mock.ContactMock
+
+  constructor(
+    config: LoadedConfig,
+    private readonly out: NodeJS.WritableStream,
+  ) {
+    this.puppet = new PuppetMock({ mocker: this.mocker })
+    this.bot = this.mocker.createContact({ name: config.bot.name, id: 'sandbox-bot' })
+    for (const id of config.bot.admins) {
+      const admin = this.mocker.createContact({ id, name: `管理员(${id})` })
+      this.admins.push(admin)
+      this.people.set('admin', this.admins[0]!)
+    }
+    this.me = this.person('我')
+    config.groups.forEach((g, i) => {
+      const { id, topic } = sampleRoom(g.name, g.matcher, i + 1)
+      const room = this.mocker.createRoom({ id, topic, memberIdList: [this.bot.id, this.me.id, ...this.admins.map((a) => a.id)] })
+      this.rooms.push({ room, group: g.name, topic })
+    })
+    // every message is echoed on its talker: the bot's own are what the group would see
+    this.bot.on('message', (m: mock.MessageMock) => this.show(m))
+  }
+
+  login(): void {
+    this.mocker.login(this.bot)
+  }
+
+  banner(): string {
+    const lines = [
+      '沙盒 Sandbox: a simulated WeChat on this machine. To go live, set WECHATY_PUPPET_SERVICE_TOKEN (see README).',
+      ...this.rooms.map((r, i) => `  [${i + 1}] ${r.topic}  (group ${r.group})`),
+    ]
+    if (this.rooms.length === 0) lines.push('  (no groups in the config: add one under groups: to get a room here)')
+    return lines.join('\n')
+  }
+
+  /** Read commands from a terminal (or any stream). Closing it leaves the bot running. */
+  attach(input: NodeJS.ReadableStream): void {
+    const rl = createInterface({ input, output: this.out, terminal: (input as { isTTY?: boolean }).isTTY === true })
+    this.write(`${HELP}\n`)
+    rl.setPrompt(this.prompt())
+    rl.prompt()
+    rl.on('line', (line) => {
+      try {
+        this.handle(line)
+      } catch (err) {
+        this.write(`! ${(err as Error).message}\n`)
+      }
+      rl.setPrompt(this.prompt())
+      rl.prompt()
+    })
+    rl.on('close', () => {
+      this.write('stdin closed: the sandbox bot keeps running (Ctrl+C or SIGTERM to stop).\n')
+    })
+  }
+
+  /** One line typed by the operator. */
+  handle(line: string): void {
+    const text = line.trim()
+    if (!text) return
+    const room = this.rooms[this.current]
+    if (text === '/help') return this.write(`${HELP}\n`)
+    if (text === '/rooms') return this.write(`${this.banner()}\n`)
+    const [cmd, ...rest] = text.split(/\s+/)
+    const arg = rest.join(' ')
+    if (cmd === '/room') {
+      const n = Number(arg)
+      if (!Number.isInteger(n) || n < 1 || n > this.rooms.length) return this.write(`no room ${arg}; /rooms lists them\n`)
+      this.current = n - 1
+      return
+    }
+    if (!room) return this.write('no rooms: the config has no groups\n')
+    if (cmd === '/join') {
+      if (!arg) return this.write('usage: /join <name>\n')
+      const who = this.person(arg, false)
+      room.room.add(who).by(this.me)
+      return
+    }
+    if (cmd === '/leave') {
+      const who = this.people.get(arg)
+      if (!who) return this.write(`nobody called ${arg}\n`)
+      room.room.remove(who).by(this.me)
+      return
+    }
+    if (cmd === '/as') {
+      const [name, ...words] = rest
+      if (!name) return this.write('usage: /as <name> [text]\n')
+      if (name === 'admin' && this.admins.length === 0) return this.write('no admins in bot.admins\n')
+      this.me = this.person(name)
+      if (words.length > 0) this.speak(room, words.join(' '))
+      return
+    }
+    this.speak(room, text)
+  }
+
+  private speak(room: SandboxRoom, text: string): void {
+    this.ensureMember(room, this.me)
+    const mentionsBot = /@bot\b|@机器人/.test(text) || text.includes(`@${this.bot.payload.name}`)
+    const said = mentionsBot ? text.replace(/@bot\b|@机器人/g, `@${this.bot.payload.name}${MENTION_END}`) : text
+    this.me.say(said, mentionsBot ? [this.bot] : []).to(room.room)
+  }
+
+  /** A contact by name (or admin), created on first use; silently in every room unless `seat` is false. */
+  private person(name: string, seat = true): mock.ContactMock {
+    let c = this.people.get(name)
+    if (!c) {
+      c = this.mocker.createContact({ name })
+      this.people.set(name, c)
+    }
+    if (seat) for (const r of this.rooms) this.ensureMember(r, c)
+    return c
+  }
+
+  private ensureMember(room: SandboxRoom, c: mock.ContactMock): void {
+    const ids = room.room.payload.memberIdList
+    if (!ids.includes(c.id)) ids.push(c.id)
+  }
+
+  private show(m: mock.MessageMock): void {
+    if (m.payload.talkerId !== this.bot.id) return
+    const text = m.text() ?? ''
+    const roomId = m.payload.roomId
+    const where = roomId ? (this.rooms.find((r) => r.room.id === roomId)?.topic ?? roomId) : `私信 → ${m.payload.listenerId}`
+    const body = text.replace(new RegExp(MENTION_END, 'g'), ' ').replace(/\n/g, '\n    ')
+    this.write(`\n[${where}] ${this.bot.payload.name}: ${body}\n`)
+  }
+
+  private prompt(): string {
+    const r = this.rooms[this.current]
+    return `${r ? r.topic : '-'} | ${this.me.payload.name} > `
+  }
+
+  private write(s: string): void {
+    this.out.write(s)
+  }
+}

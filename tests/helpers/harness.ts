@@ -1,0 +1,125 @@
+import type { Logger } from 'pino'
+import { FakeClock, settle } from '../../src/clock/FakeClock.js'
+import { parseConfig } from '../../src/config/loadConfig.js'
+import { Engine } from '../../src/engine/Engine.js'
+import type { Member, RoomRef, Skill } from '../../src/engine/Skill.js'
+import type { AiClient } from '../../src/ai/AiClient.js'
+import { silentLogger } from '../../src/log/logger.js'
+import { SendQueue, type RateLimits } from '../../src/send/SendQueue.js'
+import { MemoryAdapter } from '../../src/store/MemoryAdapter.js'
+import type { StorageAdapter } from '../../src/store/StorageAdapter.js'
+import { Store } from '../../src/store/Store.js'
+import { SKILLS } from '../../skills/index.js'
+
+export interface SentText {
+  at: number
+  to: string
+  text: string
+  mentionIds: string[]
+}
+
+export interface HarnessOptions {
+  skills?: readonly Skill<any>[]
+  clock?: FakeClock
+  ai?: AiClient
+  adapter?: StorageAdapter
+  limits?: RateLimits | false
+  log?: Logger
+}
+
+/**
+ * The real engine, store and send queue on a fake clock and an in-memory transport: what
+ * skill unit tests drive. Messages go in as the runtime would hand them over.
+ */
+export async function harness(yaml: string, options: HarnessOptions = {}) {
+  const skills = options.skills ?? SKILLS
+  const clock = options.clock ?? new FakeClock()
+  const config = parseConfig('test.yaml', yaml, skills, clock.now())
+  const adapter = options.adapter ?? new MemoryAdapter()
+  await adapter.open()
+  const store = new Store(adapter)
+  const sent: SentText[] = []
+  const queue = new SendQueue(
+    { send: async (to, text, mentionIds) => void sent.push({ at: clock.now(), to, text, mentionIds }) },
+    { clock, limits: options.limits ?? false },
+  )
+  let reloadYaml: string | undefined
+  const engine = await Engine.create(
+    {
+      skills,
+      store,
+      queue,
+      clock,
+      log: options.log ?? silentLogger,
+      ai: options.ai,
+      reload: async () => {
+        try {
+          await engine.setConfig(parseConfig('test.yaml', reloadYaml ?? yaml, skills, clock.now()))
+          return { ok: true, problems: [] }
+        } catch (err) {
+          return { ok: false, problems: String((err as Error).message).split('\n') }
+        }
+      },
+    },
+    config,
+  )
+  let roomSeq = 0
+  const msgSeq = { n: 0 }
+
+  const h = {
+    engine,
+    clock,
+    sent,
+    store,
+    queue,
+    config,
+    room(topic: string, id = `room${++roomSeq}@chatroom`): RoomRef {
+      const r = { id, topic }
+      engine.rooms.upsert(r)
+      return r
+    },
+    member(name: string, id = `wxid_${name.toLowerCase()}`): Member {
+      return { id, name }
+    },
+    /** A member says something in a room; resolves when the engine is done with it. */
+    async say(room: RoomRef, talker: Member, text: string, opts: { mentionsBot?: boolean } = {}): Promise<void> {
+      const trimmed = text.trim()
+      await engine.handleMessage({
+        room,
+        talker,
+        message: {
+          id: `m${++msgSeq.n}`,
+          text: trimmed,
+          textWithoutMentions: opts.mentionsBot ? trimmed.replace(/@\S+\s?/g, '').trim() : trimmed,
+          mentionsBot: opts.mentionsBot ?? false,
+          date: clock.now(),
+        },
+      })
+      await h.flush()
+    },
+    async join(room: RoomRef, members: Member[], memberCount = 10): Promise<void> {
+      await engine.handleJoin({ room, members, memberCount })
+      await h.flush()
+    },
+    async leave(room: RoomRef, members: Member[], memberCount = 10): Promise<void> {
+      await engine.handleLeave({ room, members, memberCount })
+      await h.flush()
+    },
+    /** Let the store commit and the queue send what is due now (time does not move). */
+    async flush(): Promise<void> {
+      await settle(10)
+      await store.durable()
+      await clock.advance(0)
+    },
+    /** Texts sent to a conversation, in order. */
+    texts(to: string): string[] {
+      return sent.filter((s) => s.to === to).map((s) => s.text)
+    },
+    setReloadYaml(y: string): void {
+      reloadYaml = y
+    },
+  }
+  return h
+}
+
+export type Harness = Awaited<ReturnType<typeof harness>>
