@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, isAlias, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { isMap, isPair, isScalar, isSeq, isAlias, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml'
 import type { Problem } from './problems.js'
 
 export type Path = ReadonlyArray<string | number>
@@ -21,9 +21,25 @@ export class YamlSource {
   /** Syntax errors (and warnings) of the YAML itself. */
   syntaxProblems(): Problem[] {
     const out: Problem[] = []
-    for (const e of this.doc.errors) out.push(this.problemAt(e.pos[0], yamlMessage(e.code, e.message), 'error'))
+    for (const e of this.doc.errors) {
+      // an unclosed quote is reported where the file ends; point at where the text starts
+      const start = e.code === 'MISSING_CHAR' && /quote/.test(e.message) ? this.openQuoteBefore(e.pos[0]) : undefined
+      const message = start === undefined ? yamlMessage(e.code, e.message) : 'YAML: this quoted text is never closed (missing closing quote)'
+      out.push(this.problemAt(start ?? e.pos[0], message, 'error'))
+    }
     for (const w of this.doc.warnings) out.push(this.problemAt(w.pos[0], yamlMessage(w.code, w.message), 'warning'))
     return out
+  }
+
+  private openQuoteBefore(end: number): number | undefined {
+    let found: number | undefined
+    visit(this.doc, {
+      Scalar: (_key, node) => {
+        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE'
+        if (quoted && node.range && node.range[1] >= end) found ??= node.range[0]
+      },
+    })
+    return found
   }
 
   problemAt(offset: number, message: string, severity: Problem['severity'] = 'error'): Problem {

@@ -20,8 +20,9 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
       for (const key of issue.keys) {
         out.push({ path: [...path, key], atKey: true, message: `unknown key "${key}"${suggest(key, known)}` })
       }
-    } else if (issue.code === 'invalid_union' && issue.message === 'Invalid input' && issue.errors.length > 0) {
-      // report the branch that got furthest: its issues are the useful ones
+    } else if (issue.code === 'invalid_union' && issue.errors.length > 0 && Math.max(...issue.errors.map(depth)) > 0) {
+      // the value had the shape of one branch (a map for the object branch): its issues say
+      // what is wrong better than "not any of these"
       const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0] ?? []
       out.push(...flattenIssues(best.map((i) => ({ ...i, path: [...path, ...i.path] })), schema))
     } else {
@@ -33,7 +34,7 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zod
 }
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
-  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 0.5)))
+  return Math.max(0, ...issues.map((i) => i.path.length))
 }
 
 function friendly(issue: z.core.$ZodIssue): string {

@@ -43,7 +43,7 @@ export function render(t: Template, vars: Readonly<Record<string, TemplateValue 
       text(p)
       continue
     }
-    const v = vars[p.v]
+    const v = Object.hasOwn(vars, p.v) ? vars[p.v] : undefined
     if (Array.isArray(v)) out.push(...(v as Mention[]))
     else text(v === undefined ? '' : String(v))
   }
