@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:net'
+import { PuppetMock, mock } from 'wechaty-puppet-mock'
+import { PuppetServer } from 'wechaty-puppet-service'
+import { waitFor } from './waitFor.js'
+
+/**
+ * A puppet-mock that behaves like a hosted puppet service: it keeps the WeChat session, so
+ * when a client restarts it (stop, then start) the account logs in again by itself.
+ */
+class ServicePuppet extends PuppetMock {
+  account: mock.ContactMock | undefined
+
+  override async onStart(): Promise<void> {
+    await super.onStart()
+    const account = this.account
+    if (account) setTimeout(() => !this.isLoggedIn && this.mocker.login(account), 50)
+  }
+}
+
+export interface SaidText {
+  text: string
+  roomId?: string
+  to?: string
+  at: number
+}
+
+/**
+ * A PuppetServer (the real gRPC transport of wechaty-puppet-service) wrapping a puppet-mock
+ * on 127.0.0.1, with an `insecure_<uuid>` token, and the Mocker to play members. Records
+ * every text the bot sends.
+ */
+export class PuppetService {
+  readonly mocker = new mock.Mocker()
+  readonly puppet = new ServicePuppet({ mocker: this.mocker })
+  readonly token = `insecure_${randomUUID()}`
+  readonly botUser: mock.ContactMock
+  readonly said: SaidText[] = []
+  private server: PuppetServer | undefined
+  private heartbeat: NodeJS.Timeout | undefined
+
+  private constructor(readonly endpoint: string) {
+    // the server-side watchdog and mock emit errors that must not crash the test process
+    this.puppet.on('error', () => {})
+    this.botUser = this.mocker.createContact({ name: 'siyu小助手', id: 'wxid_siyubot' })
+    this.puppet.account = this.botUser
+    this.botUser.on('message', (m: mock.MessageMock) => {
+      if (m.payload.talkerId !== this.botUser.id) return
+      this.said.push({ text: m.text() ?? '', roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
+    })
+  }
+
+  static async start(): Promise<PuppetService> {
+    const s = new PuppetService(`127.0.0.1:${await freePort()}`)
+    await s.startServer()
+    // the account is logged in at the service before any bot connects
+    s.mocker.login(s.botUser)
+    return s
+  }
+
+  /** Environment for a bot process that should talk to this service. */
+  env(): Record<string, string> {
+    return {
+      WECHATY_PUPPET_SERVICE_TOKEN: this.token,
+      WECHATY_PUPPET_SERVICE_ENDPOINT: this.endpoint,
+      WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: 'true',
+    }
+  }
+
+  async startServer(): Promise<void> {
+    this.server = new PuppetServer({ puppet: this.puppet, token: this.token, endpoint: this.endpoint, tls: { disable: true } } as never)
+    await this.server.start()
+    // without events the client's watchdog resets the session after 60 s
+    this.heartbeat = setInterval(() => this.puppet.emit('heartbeat', { data: 'test-service' }), 10_000)
+  }
+
+  async stopServer(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    await this.server?.stop()
+    this.server = undefined
+  }
+
+  contact(name: string, id?: string): mock.ContactMock {
+    return this.mocker.createContact({ name, ...(id ? { id } : {}) })
+  }
+
+  room(topic: string, members: mock.ContactMock[], id?: string): mock.RoomMock {
+    return this.mocker.createRoom({ topic, memberIdList: [this.botUser.id, ...members.map((m) => m.id)], ...(id ? { id } : {}) })
+  }
+
+  /** Texts the bot sent into a room, in order. */
+  textsIn(room: mock.RoomMock): string[] {
+    return this.said.filter((s) => s.roomId === room.id).map((s) => s.text)
+  }
+
+  /** Wait until the bot said something in the room that matches. */
+  async waitForText(room: mock.RoomMock, match: RegExp | string, timeoutMs = 15_000): Promise<string> {
+    return waitFor(
+      () => this.textsIn(room).find((t) => (typeof match === 'string' ? t.includes(match) : match.test(t))),
+      { timeoutMs, what: `bot text matching ${match} in ${room.payload.topic}; said: ${JSON.stringify(this.textsIn(room))}` },
+    )
+  }
+
+  async close(): Promise<void> {
+    await this.stopServer().catch(() => {})
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
