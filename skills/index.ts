@@ -1,9 +1,13 @@
 import type { Skill } from '../src/engine/Skill.js'
+import { AutoreplySkill } from './autoreply/index.js'
+import { CheckinSkill } from './checkin/index.js'
+import { LiveSkill } from './live/index.js'
 import { PingSkill } from './ping/index.js'
+import { WelcomeSkill } from './welcome/index.js'
 
 /**
  * Every skill, in routing order: a message goes through them top to bottom and the first
- * that handles it ends the chain. Keyword and model answers come last, so a check-in or a
- * subscription is never mistaken for a question.
+ * that handles it ends the chain. Triggers (check-in, subscribe, list) come first; keyword
+ * and model answers come last, so a check-in is never mistaken for a question.
  */
-export const SKILLS: readonly Skill<any>[] = [PingSkill]
+export const SKILLS: readonly Skill<any>[] = [WelcomeSkill, CheckinSkill, LiveSkill, PingSkill, AutoreplySkill]
