@@ -1,9 +1,133 @@
-import { z } from 'zod'
-import { defineSkill } from '../../src/engine/Skill.js'
+import type { Timer } from '../../src/clock/Clock.js'
+import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
+import type { Segment } from '../../src/text/Outgoing.js'
+import type { Template } from '../../src/text/template.js'
+import { CheckinConfig } from './config.js'
+import { PointsBook } from './PointsBook.js'
 
-/** checkin — daily check-in points. (skeleton: being implemented) */
-export const CheckinSkill = defineSkill({
+/**
+ * checkin — daily check-in points (签到积分). The trigger is the whole trimmed message; a
+ * day ends at midnight in bot.timezone; missing a day resets the streak to 1; a streak
+ * bonus is paid on the day the streak reaches N. Points live in a pool (default: the
+ * group's name) that several groups may share; members are keyed by contact id, so a
+ * rename keeps the points. Every change of points is a ledger entry.
+ *
+ * The confirmation is said only after the check-in is on disk (ctx.say waits for the store).
+ */
+interface PendingConfirmations {
+  lines: Segment[][]
+  timer: Timer
+}
+
+type CheckinMemory = Map<string, PendingConfirmations>
+
+export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
   name: 'checkin',
   description: 'daily check-in points with streaks, a shared pool and a leaderboard',
-  config: z.looseObject({}),
+  config: CheckinConfig,
+  memory: () => new Map(),
+
+  summary(config) {
+    const bonus = [...config.streakBonus].map(([d, p]) => `${d}天+${p}`).join(', ')
+    return [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
+  },
+
+  onMessage(ctx) {
+    const text = ctx.message.text
+    const c = ctx.config
+    if (c.triggers.includes(text)) return checkIn(ctx)
+    if (c.rankTriggers.includes(text)) return leaderboard(ctx)
+    if (c.meTriggers.includes(text)) return myPoints(ctx)
+    return false
+  },
 })
+
+type Ctx = MessageContext<CheckinConfig, CheckinMemory>
+
+function book(ctx: Ctx): PointsBook {
+  return new PointsBook(ctx.pool(ctx.config.pool ?? ctx.group.name))
+}
+
+function uses(t: Template, v: string): boolean {
+  return t.parts.some((p) => typeof p !== 'string' && p.v === v)
+}
+
+function checkIn(ctx: Ctx): true {
+  const now = ctx.clock.now()
+  const day = ctx.time.dayKey(now)
+  const points = book(ctx)
+  // read-modify-write without an await in between: no check-in is counted twice or lost
+  const r = points.checkIn({
+    memberId: ctx.talker.id,
+    name: ctx.talker.name,
+    day,
+    yesterday: ctx.time.previousDay(day),
+    now,
+    points: ctx.config.points,
+    bonusForStreak: (streak) => ctx.config.streakBonus.get(streak) ?? 0,
+    group: ctx.group.name,
+    room: ctx.room.id,
+  })
+  const template = r.already ? ctx.config.alreadyReply : ctx.config.reply
+  const rank = uses(template, 'rank') ? points.rank(ctx.talker.id) : undefined
+  if (!r.already) {
+    ctx.count('checkins')
+    ctx.log.debug({ member: ctx.talker.id, earned: r.earned, total: r.row.total, streak: r.row.streak }, 'checked in')
+  }
+  confirm(
+    ctx,
+    ctx.render(template, {
+      name: ctx.talker.name,
+      points: r.already ? undefined : r.earned,
+      streak: r.row.streak,
+      total: r.row.total,
+      rank,
+    }),
+  )
+  return true
+}
+
+function leaderboard(ctx: Ctx): true {
+  const top = book(ctx).top(ctx.config.rankTop)
+  if (top.length === 0) {
+    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), { mergeable: false })
+    return true
+  }
+  const lines: Segment[] = [...ctx.render(ctx.config.rankTitle, { top: ctx.config.rankTop })]
+  for (const t of top) lines.push('\n', ...ctx.render(ctx.config.rankLine, { rank: t.rank, name: t.row.name, total: t.row.total }))
+  void ctx.say(lines, { mergeable: false })
+  return true
+}
+
+function myPoints(ctx: Ctx): true {
+  const points = book(ctx)
+  const row = points.get(ctx.talker.id)
+  const text = row
+    ? ctx.render(ctx.config.meReply, { name: ctx.talker.name, total: row.total, rank: points.rank(ctx.talker.id), streak: row.streak })
+    : ctx.render(ctx.config.meNone, { name: ctx.talker.name })
+  confirm(ctx, text)
+  return true
+}
+
+/** Say now, or (batchSeconds > 0) gather this room's confirmations into one message. */
+function confirm(ctx: Ctx, line: Segment[]): void {
+  const seconds = ctx.config.batchSeconds
+  if (seconds === 0) {
+    void ctx.say(line)
+    return
+  }
+  const pending = ctx.memory.get(ctx.room.id)
+  if (pending) {
+    pending.lines.push(line)
+    return
+  }
+  const timer = ctx.clock.after(seconds * 1000, () => {
+    const batch = ctx.memory.get(ctx.room.id)
+    ctx.memory.delete(ctx.room.id)
+    if (!batch) return
+    const merged: Segment[] = []
+    batch.lines.forEach((l, i) => merged.push(...(i > 0 ? ['\n'] : []), ...l))
+    void ctx.say(merged)
+  })
+  ctx.memory.set(ctx.room.id, { lines: [line], timer })
+}

@@ -67,6 +67,8 @@ export class Engine {
   private readonly admin: AdminCommands
   private readonly background = new Set<Promise<unknown>>()
   private readonly skillsByName: Map<string, Skill<any>>
+  private readonly memories = new Map<string, unknown>()
+  private readonly recentJoins = new RecentJoins(10 * 60_000)
 
   private constructor(
     readonly deps: EngineDeps,
@@ -176,10 +178,21 @@ export class Engine {
     await this.handleMembers(ev, 'leaves', 'onLeave')
   }
 
-  private async handleMembers(ev: MembersEvent, counter: StatCounter, hook: 'onJoin' | 'onLeave'): Promise<void> {
-    this.rooms.upsert(ev.room)
-    const group = this.rooms.groupFor(ev.room)
-    if (!group || ev.members.length === 0) return
+  private async handleMembers(raw: MembersEvent, counter: StatCounter, hook: 'onJoin' | 'onLeave'): Promise<void> {
+    this.rooms.upsert(raw.room)
+    const group = this.rooms.groupFor(raw.room)
+    if (!group) return
+    // a join the puppet reports twice is one join (welcomed once, counted once)
+    const now = this.deps.clock.now()
+    const members =
+      hook === 'onJoin'
+        ? raw.members.filter((m) => this.recentJoins.firstJoin(raw.room.id, m.id, now))
+        : raw.members.map((m) => (this.recentJoins.left(raw.room.id, m.id), m))
+    if (members.length < raw.members.length) {
+      this.deps.log.debug({ room: raw.room.id, repeated: raw.members.length - members.length }, 'join reported twice; counted once')
+    }
+    if (members.length === 0) return
+    const ev = { ...raw, members }
     this.stats.count(group.name, ev.room.id, counter, ev.members.length)
     for (const [name, config] of group.skills) {
       const skill = this.skillsByName.get(name)
@@ -216,8 +229,10 @@ export class Engine {
 
   // ---- contexts -------------------------------------------------------------------------
 
-  groupContext<C>(skill: Skill<C>, group: GroupConfig, config: C): GroupContext<C> {
+  groupContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C): GroupContext<C, M> {
     const deps = this.deps
+    const memoryKey = `${skill.name}/${group.name}`
+    if (!this.memories.has(memoryKey)) this.memories.set(memoryKey, skill.memory?.())
     const log = deps.log.child({ skill: skill.name, group: group.name })
     const say = (roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> =>
       deps.queue
@@ -227,6 +242,7 @@ export class Engine {
         })
     return {
       skill: skill.name,
+      memory: this.memories.get(memoryKey) as M,
       group: { name: group.name },
       config,
       bot: this.config.bot,
@@ -250,7 +266,7 @@ export class Engine {
     }
   }
 
-  roomContext<C>(skill: Skill<C>, group: GroupConfig, config: C, room: RoomRef): RoomContext<C> {
+  roomContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, room: RoomRef): RoomContext<C, M> {
     const base = this.groupContext(skill, group, config)
     return {
       ...base,
@@ -260,16 +276,41 @@ export class Engine {
     }
   }
 
-  messageContext<C>(skill: Skill<C>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C> {
+  messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M> {
     return { ...this.roomContext(skill, group, config, ev.room), talker: ev.talker, message: ev.message }
   }
 
-  membersContext<C>(skill: Skill<C>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C> {
+  membersContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C, M> {
     return { ...this.roomContext(skill, group, config, ev.room), members: ev.members, memberCount: ev.memberCount }
   }
 
   /** A skill's whole slice, `<skill>/` (opened in create()). */
   private skillNs(name: string): Namespace {
     return new Namespace(this.deps.store, `${name}/`)
+  }
+}
+
+/** Who joined which room lately, so a repeated join event is recognised; a leave clears it. */
+class RecentJoins {
+  private readonly seen = new Map<string, number>()
+
+  constructor(private readonly windowMs: number) {}
+
+  /** True the first time (within the window) a member joins a room. */
+  firstJoin(roomId: string, memberId: string, now: number): boolean {
+    const key = `${roomId}\n${memberId}`
+    const at = this.seen.get(key)
+    if (at !== undefined && now - at < this.windowMs) return false
+    this.seen.set(key, now)
+    if (this.seen.size > 50_000) this.prune(now)
+    return true
+  }
+
+  left(roomId: string, memberId: string): void {
+    this.seen.delete(`${roomId}\n${memberId}`)
+  }
+
+  private prune(now: number): void {
+    for (const [k, at] of this.seen) if (now - at >= this.windowMs) this.seen.delete(k)
   }
 }

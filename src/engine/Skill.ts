@@ -43,8 +43,13 @@ export type StatCounter =
   | 'handedOff'
 
 /** What every handler gets: its group, its config, its storage, the clock, a logger. */
-export interface GroupContext<C> {
+export interface GroupContext<C, M = unknown> {
   readonly skill: string
+  /**
+   * This skill's working memory for this group (not durable): pending batches, timers.
+   * Made by the skill's `memory()` factory the first time it is needed.
+   */
+  readonly memory: M
   readonly group: { readonly name: string }
   readonly config: C
   readonly bot: BotSettings
@@ -71,7 +76,7 @@ export interface GroupContext<C> {
 }
 
 /** A handler for something that happened in one room. */
-export interface RoomContext<C> extends GroupContext<C> {
+export interface RoomContext<C, M = unknown> extends GroupContext<C, M> {
   readonly room: RoomRef
   /** Say in this room. */
   say(what: Sayable, options?: SendOptions): Promise<void>
@@ -87,19 +92,19 @@ export interface IncomingText {
   date: number
 }
 
-export interface MessageContext<C> extends RoomContext<C> {
+export interface MessageContext<C, M = unknown> extends RoomContext<C, M> {
   readonly talker: Member
   readonly message: IncomingText
 }
 
-export interface MembersContext<C> extends RoomContext<C> {
+export interface MembersContext<C, M = unknown> extends RoomContext<C, M> {
   /** Who joined or left (never the bot itself). */
   readonly members: readonly Member[]
   /** Members in the room after the change. */
   readonly memberCount: number
 }
 
-export interface CommandContext<C> extends MessageContext<C> {
+export interface CommandContext<C, M = unknown> extends MessageContext<C, M> {
   /** Words after the command name. */
   readonly args: readonly string[]
   /** Text after the command name, as typed. */
@@ -108,13 +113,13 @@ export interface CommandContext<C> extends MessageContext<C> {
   usage(problem?: string): Promise<void>
 }
 
-export interface JobContext<C> extends GroupContext<C> {
+export interface JobContext<C, M = unknown> extends GroupContext<C, M> {
   readonly job: Job
 }
 
-export interface CommandSpec<C> {
+export interface CommandSpec<C, M = unknown> {
   usage: string
-  run(ctx: CommandContext<C>): void | Promise<void>
+  run(ctx: CommandContext<C, M>): void | Promise<void>
 }
 
 /** Facts a schema may depend on (live times are read in the bot's time zone). */
@@ -135,28 +140,30 @@ export interface CheckReport {
  * that returns `true` ends the chain. Handlers read and write `ctx.store` synchronously and
  * never await between reading a value and writing it back.
  */
-export interface Skill<C = unknown> {
+export interface Skill<C = unknown, M = unknown> {
   name: string
   /** One line for `npm run check` and the JSON Schema. */
   description: string
   /** Defaults, types and error messages in one place. */
   config: z.ZodType<C> | ((env: SchemaEnv) => z.ZodType<C>)
+  /** A fresh working memory for one group (see GroupContext.memory). */
+  memory?(): M
   /** Checks that need more than the schema (warnings, cross-field rules). */
   check?(config: C, report: CheckReport, env: SchemaEnv): void
   /** Lines for `npm run check`'s summary (upcoming lives...). */
   summary?(config: C, env: SchemaEnv): string[]
   /** At start and after every config reload, once per group that enables the skill. */
-  onStart?(ctx: GroupContext<C>): void | Promise<void>
-  onMessage?(ctx: MessageContext<C>): boolean | void | Promise<boolean | void>
-  onJoin?(ctx: MembersContext<C>): void | Promise<void>
-  onLeave?(ctx: MembersContext<C>): void | Promise<void>
+  onStart?(ctx: GroupContext<C, M>): void | Promise<void>
+  onMessage?(ctx: MessageContext<C, M>): boolean | void | Promise<boolean | void>
+  onJoin?(ctx: MembersContext<C, M>): void | Promise<void>
+  onLeave?(ctx: MembersContext<C, M>): void | Promise<void>
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
-  commands?: Record<string, CommandSpec<C>>
+  commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */
-  onJob?(ctx: JobContext<C>): void | Promise<void>
+  onJob?(ctx: JobContext<C, M>): void | Promise<void>
 }
 
-/** Identity, for type inference of the config type from the schema. */
-export function defineSkill<C>(skill: Skill<C>): Skill<C> {
+/** Identity, for type inference of the config and memory types. */
+export function defineSkill<C, M = unknown>(skill: Skill<C, M>): Skill<C, M> {
   return skill
 }

@@ -1,0 +1,140 @@
+import type { Namespace, Table } from '../../src/store/Store.js'
+
+/** A member's standing in a pool: derived from the ledger, kept for fast answers. */
+export interface MemberPoints {
+  /** Last display name seen (group alias, else WeChat name); the key is the contact id. */
+  name: string
+  total: number
+  streak: number
+  /** Day of the last check-in (`2026-11-26` in bot.timezone). */
+  lastDay: string | null
+  /** When the member reached their current total: earlier reach wins a tie. */
+  reachedAt: number
+  checkins: number
+}
+
+export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem'
+
+/** One change of points. The ledger is the truth; totals can be recomputed from it. */
+export interface LedgerEntry {
+  seq: number
+  at: number
+  day: string
+  member: string
+  delta: number
+  reason: LedgerReason
+  group: string
+  room?: string
+  note?: string
+}
+
+export interface CheckinInput {
+  memberId: string
+  name: string
+  day: string
+  yesterday: string
+  now: number
+  points: number
+  bonusForStreak: (streak: number) => number
+  group: string
+  room: string
+}
+
+export type CheckinResult =
+  | { already: true; row: MemberPoints }
+  | { already: false; row: MemberPoints; earned: number; bonus: number }
+
+/**
+ * Points of one pool: `members/<bucket>/<id>` rows and a ledger `ledger/<day>/<seq>`
+ * (one file per day on disk, so history is never rewritten). Every method reads and writes
+ * synchronously, so two check-ins can never interleave between read and write.
+ */
+export class PointsBook {
+  readonly members: Table<MemberPoints>
+
+  constructor(private readonly ns: Namespace) {
+    this.members = ns.table<MemberPoints>('members')
+  }
+
+  get(memberId: string): MemberPoints | undefined {
+    return this.members.get(memberId)
+  }
+
+  checkIn(i: CheckinInput): CheckinResult {
+    const old = this.members.get(i.memberId)
+    if (old?.lastDay === i.day) {
+      if (old.name !== i.name) this.members.set(i.memberId, { ...old, name: i.name })
+      return { already: true, row: old }
+    }
+    const streak = old?.lastDay === i.yesterday ? old.streak + 1 : 1
+    const bonus = i.bonusForStreak(streak)
+    this.record({ at: i.now, day: i.day, member: i.memberId, delta: i.points, reason: 'checkin', group: i.group, room: i.room })
+    if (bonus > 0) {
+      this.record({ at: i.now, day: i.day, member: i.memberId, delta: bonus, reason: 'streakBonus', group: i.group, room: i.room, note: `streak ${streak}` })
+    }
+    const row: MemberPoints = {
+      name: i.name,
+      total: (old?.total ?? 0) + i.points + bonus,
+      streak,
+      lastDay: i.day,
+      reachedAt: i.now,
+      checkins: (old?.checkins ?? 0) + 1,
+    }
+    this.members.set(i.memberId, row)
+    return { already: false, row, earned: i.points + bonus, bonus }
+  }
+
+  /** An admin correction or a redemption: a ledger entry and the new total, nothing else. */
+  adjust(memberId: string, delta: number, reason: 'adjust' | 'redeem', at: { now: number; day: string; group: string; note?: string }): MemberPoints {
+    const old = this.members.get(memberId) ?? { name: memberId, total: 0, streak: 0, lastDay: null, reachedAt: at.now, checkins: 0 }
+    this.record({ at: at.now, day: at.day, member: memberId, delta, reason, group: at.group, note: at.note })
+    const row = { ...old, total: old.total + delta, reachedAt: at.now }
+    this.members.set(memberId, row)
+    return row
+  }
+
+  /**
+   * 1-based rank: more points first; on equal points whoever reached that total earlier.
+   * O(members): fine for an occasional question, so callers ask only when a text shows it.
+   */
+  rank(memberId: string): number | undefined {
+    const me = this.members.get(memberId)
+    if (!me) return undefined
+    let ahead = 0
+    for (const [id, r] of this.members.rows()) if (id !== memberId && before(r, id, me, memberId)) ahead++
+    return ahead + 1
+  }
+
+  top(n: number): Array<{ rank: number; id: string; row: MemberPoints }> {
+    return this.members
+      .rows()
+      .filter(([, r]) => r.total > 0)
+      .sort(([ia, a], [ib, b]) => (before(a, ia, b, ib) ? -1 : 1))
+      .slice(0, n)
+      .map(([id, row], i) => ({ rank: i + 1, id, row }))
+  }
+
+  ledger(day?: string): LedgerEntry[] {
+    return this.ns.entries<LedgerEntry>(day ? `ledger/${day}/` : 'ledger/').map(([, e]) => e)
+  }
+
+  /** Totals as the ledger says they are (an audit compares them with the rows). */
+  recomputeTotals(): Map<string, number> {
+    const totals = new Map<string, number>()
+    for (const e of this.ledger()) totals.set(e.member, (totals.get(e.member) ?? 0) + e.delta)
+    return totals
+  }
+
+  private record(e: Omit<LedgerEntry, 'seq'>): void {
+    const seq = (this.ns.get<number>('meta/seq') ?? 0) + 1
+    this.ns.set('meta/seq', seq)
+    this.ns.set(`ledger/${e.day}/${String(seq).padStart(10, '0')}`, { seq, ...e })
+  }
+}
+
+/** Does member a rank before member b? */
+function before(a: MemberPoints, aId: string, b: MemberPoints, bId: string): boolean {
+  if (a.total !== b.total) return a.total > b.total
+  if (a.reachedAt !== b.reachedAt) return a.reachedAt < b.reachedAt
+  return aId < bId
+}
