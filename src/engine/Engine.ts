@@ -192,6 +192,7 @@ export class Engine {
       this.deps.log.debug({ room: raw.room.id, repeated: raw.members.length - members.length }, 'join reported twice; counted once')
     }
     if (members.length === 0) return
+    this.deps.log.debug({ room: raw.room.id, group: group.name, event: counter, members: members.length }, 'members changed')
     const ev = { ...raw, members }
     this.stats.count(group.name, ev.room.id, counter, ev.members.length)
     for (const [name, config] of group.skills) {
