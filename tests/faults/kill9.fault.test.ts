@@ -1,0 +1,102 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FileAdapter } from '../../src/store/FileAdapter.js'
+import { Store } from '../../src/store/Store.js'
+import { PointsBook } from '../../skills/checkin/PointsBook.js'
+import { BotProcess } from '../helpers/BotProcess.js'
+import { PuppetService } from '../helpers/PuppetService.js'
+import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/waitFor.js'
+
+const CONFIG = `bot:
+  admins: [wxid_boss]
+  rateLimit: false
+groups:
+  - name: fans
+    match: { topic: "粉丝*" }
+    skills:
+      checkin: { pool: fans }
+`
+const ROUNDS = 20
+const MEMBERS_PER_ROUND = 25
+
+describe('fault: kill -9 during a check-in burst, 20 times', () => {
+  let svc: PuppetService
+  let dir: string
+  let cleanup: () => Promise<void>
+
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir('siyu-kill9-'))
+    await writeFile(join(dir, 'bot.yaml'), CONFIG)
+    svc = await PuppetService.start()
+  })
+  afterAll(async () => {
+    await svc?.close()
+    await cleanup?.()
+  })
+
+  it('loses no acknowledged check-in, corrupts nothing, counts nothing twice', async () => {
+    const start = () => new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
+    const acknowledged = new Set<string>() // member names the bot confirmed
+    const everyone: string[] = []
+    const room = svc.room('粉丝1群', [])
+    const confirmedIn = (from: number) =>
+      svc.said
+        .slice(from)
+        .filter((s) => s.roomId === room.id)
+        .flatMap((s) => s.text.split('\n'))
+
+    let bot = start()
+    let interrupted = 0 // rounds where the kill cut the burst short
+    for (let round = 0; round < ROUNDS; round++) {
+      await bot.ready()
+      // whoever was confirmed before must be known now: "already", never a second success
+      const checkFrom = svc.said.length
+      const previous = [...everyone]
+      for (const name of previous) svc.mocker.ContactMock.load(idOf(name)).say('签到').to(room)
+      await waitFor(() => confirmedIn(checkFrom).length >= previous.length, { timeoutMs: 20_000, what: `answers to ${previous.length} repeat check-ins` })
+      for (const line of confirmedIn(checkFrom)) {
+        const name = line.split(' ')[0]!
+        if (acknowledged.has(name)) expect(line).toContain('今天已签到')
+        if (line.includes('签到成功')) acknowledged.add(name)
+      }
+
+      // a fresh burst, and a kill -9 somewhere inside it
+      const burstFrom = svc.said.length
+      const members = Array.from({ length: MEMBERS_PER_ROUND }, (_, i) => svc.contact(`r${round}m${i}`, idOf(`r${round}m${i}`)))
+      everyone.push(...members.map((m) => m.payload.name))
+      room.payload.memberIdList.push(...members.map((m) => m.id))
+      const killAfter = Math.floor(Math.random() * 400)
+      for (const m of members) m.say('签到').to(room)
+      await new Promise((r) => setTimeout(r, killAfter))
+      bot.kill('SIGKILL')
+      await bot.exited
+      const confirmed = confirmedIn(burstFrom).filter((l) => l.includes('签到成功'))
+      for (const line of confirmed) acknowledged.add(line.split(' ')[0]!)
+      if (confirmed.length < MEMBERS_PER_ROUND) interrupted++
+      bot = start()
+    }
+    await bot.ready()
+    expect(await bot.stop()).toBe(0)
+
+    // the data directory opens (nothing corrupt) and holds every acknowledged check-in once
+    const adapter = new FileAdapter(join(dir, 'data'))
+    await adapter.open()
+    const store = new Store(adapter)
+    const book = new PointsBook(await store.open('checkin/pool:fans/'))
+    for (const name of acknowledged) expect(book.get(idOf(name))?.total, name).toBe(10)
+    const perMember = new Map<string, number>()
+    for (const e of book.ledger()) perMember.set(e.member, (perMember.get(e.member) ?? 0) + 1)
+    expect([...perMember.values()].every((n) => n === 1)).toBe(true)
+    for (const [id, total] of book.recomputeTotals()) expect(book.get(id)?.total).toBe(total)
+    await store.close()
+    // the kills did land inside bursts, not after them
+    expect(interrupted).toBeGreaterThanOrEqual(ROUNDS / 2)
+    expect(acknowledged.size).toBeGreaterThan(0)
+  }, 600_000)
+})
+
+function idOf(name: string): string {
+  return `wxid_${name}`
+}
