@@ -154,6 +154,9 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
     if (matcher) groups.push({ name: g.name, index: gi, matcher, skills: ordered })
   })
 
+  if (cfg.groups.length === 0) {
+    at({ path: ['groups'], message: 'no groups: the bot stays silent in every room (add one under groups:)' }, [['groups']], 'warning')
+  }
   if (bot && cfg.bot.admins.length === 0 && cfg.groups.length > 0) {
     at({ path: ['bot', 'admins'], message: 'no admins: nobody can run #reload, #stats or #live (list contact ids in bot.admins)' }, [['bot', 'admins'], ['bot']], 'warning')
   }

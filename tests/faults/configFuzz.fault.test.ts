@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCheck } from '../../src/cli/runCheck.js'
+import { tempDir } from '../helpers/tmp.js'
+
+/** A small seeded PRNG, so a failing mutation can be replayed from its seed. */
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed |= 0
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type Mutation = (lines: string[], rnd: () => number) => string
+
+const pick = <T>(xs: readonly T[], rnd: () => number): T => xs[Math.floor(rnd() * xs.length)]!
+const at = (lines: string[], rnd: () => number) => Math.floor(rnd() * lines.length)
+const valueLine = (lines: string[], rnd: () => number): number => {
+  const candidates = lines.map((l, i) => (/^\s*[\w$-]+:\s+\S/.test(l) && !l.trim().startsWith('#') ? i : -1)).filter((i) => i >= 0)
+  return candidates.length ? pick(candidates, rnd) : at(lines, rnd)
+}
+const replaceValue = (replacement: string): Mutation => (lines, rnd) => {
+  const i = valueLine(lines, rnd)
+  lines[i] = lines[i]!.replace(/:\s+.*$/, `: ${replacement}`)
+  return lines.join('\n')
+}
+
+const MUTATIONS: Record<string, Mutation> = {
+  deleteLine: (l, r) => (l.splice(at(l, r), 1), l.join('\n')),
+  duplicateLine: (l, r) => {
+    const i = at(l, r)
+    l.splice(i, 0, l[i]!)
+    return l.join('\n')
+  },
+  swapLines: (l, r) => {
+    const i = at(l, r)
+    const j = at(l, r)
+    ;[l[i], l[j]] = [l[j]!, l[i]!]
+    return l.join('\n')
+  },
+  wrongTypeNumber: replaceValue('12345'),
+  wrongTypeList: replaceValue('[1, [2], {a: b}]'),
+  wrongTypeMap: replaceValue('{ nested: { deeper: true } }'),
+  wrongTypeBool: replaceValue('yes'),
+  nullValue: replaceValue('~'),
+  badRegex: replaceValue('"/(unclosed[/"'),
+  unknownTemplateVar: replaceValue('"hello {definitelyNotAVariable} {name}"'),
+  unknownKey: (l, r) => {
+    const i = valueLine(l, r)
+    const indent = /^\s*/.exec(l[i]!)![0]
+    l.splice(i, 0, `${indent}tpyo_key: 1`)
+    return l.join('\n')
+  },
+  garbage: (l, r) => {
+    const i = at(l, r)
+    const junk = pick([': [', '{ "', '- - -', '\t\tkey: value', '&anchor *alias', '!!binary', '%YAML 9.9', '? complex', '|||'], r)
+    l[i] = l[i]!.slice(0, Math.floor(r() * l[i]!.length)) + junk
+    return l.join('\n')
+  },
+  truncate: (l, r) => l.join('\n').slice(0, Math.floor(r() * l.join('\n').length)),
+  reindent: (l, r) => {
+    const i = at(l, r)
+    l[i] = ' '.repeat(1 + Math.floor(r() * 5)) + l[i]!
+    return l.join('\n')
+  },
+  controlChars: (l, r) => {
+    const i = at(l, r)
+    l[i] = l[i]! + '\u0000\u0007\u001b[31m'
+    return l.join('\n')
+  },
+  badTime: replaceValue('"2026-13-45 25:61"'),
+  badDuration: replaceValue('[1x, soon, -5m]'),
+}
+
+const NASTY: Record<string, string> = {
+  empty: '',
+  onlyComments: '# nothing here\n',
+  scalar: 'just a string',
+  list: '- a\n- b\n',
+  aliasBomb: ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n'),
+  deepNesting: 'bot: ' + '['.repeat(5000) + ']'.repeat(5000),
+  huge: 'bot:\n  admins:\n' + '    - wxid_x\n'.repeat(200_000),
+  binary: '\u0000\u0001\u0002\uFFFE\uD800 not text',
+  bom: '\uFEFFbot:\n  timezone: Asia/Shanghai\n',
+  groupsNotList: 'groups: { name: x }\n',
+  tabs: 'bot:\n\ttimezone: Asia/Shanghai\n',
+}
+
+const PROBLEM_LINE = /^(.+):\d+:\d+: /
+
+describe('fault: config fuzz', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let base: string[]
+  beforeAll(async () => {
+    ;({ dir, cleanup } = await tempDir('siyu-fuzz-'))
+    base = (await readFile('config/bot.example.yaml', 'utf8')).split('\n')
+  })
+  afterAll(async () => cleanup())
+
+  async function check(name: string, text: string): Promise<{ code: number; out: string; err: string }> {
+    const file = join(dir, `${name}.yaml`)
+    await writeFile(file, text)
+    let out = ''
+    let err = ''
+    const code = await runCheck(['--config', file], { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) })
+    return { code, out, err }
+  }
+
+  function expectClean(r: { code: number; out: string; err: string }, label: string): void {
+    expect([0, 1], label).toContain(r.code)
+    expect(r.err + r.out, label).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/) // no stack trace
+    if (r.code === 1) {
+      const lines = r.err.trim().split('\n')
+      expect(lines.at(-1), label).toMatch(/problem\(s\); the config was not accepted\.$/)
+      for (const line of lines.slice(0, -1)) expect(line, label).toMatch(PROBLEM_LINE)
+    } else {
+      expect(r.out, label).toMatch(/: OK — /)
+    }
+  }
+
+  it('300 mutated configs are each accepted, or rejected with file:line:col, never with a crash', async () => {
+    const rnd = mulberry32(20261126)
+    const names = Object.keys(MUTATIONS)
+    let rejected = 0
+    for (let n = 0; n < 300; n++) {
+      let text = base.join('\n')
+      const applied: string[] = []
+      const times = 1 + Math.floor(rnd() * 3)
+      for (let k = 0; k < times; k++) {
+        const m = pick(names, rnd)
+        applied.push(m)
+        text = MUTATIONS[m]!(text.split('\n'), rnd)
+      }
+      const r = await check(`m${n}`, text)
+      expectClean(r, `mutation ${n}: ${applied.join(' + ')}`)
+      if (r.code === 1) rejected++
+    }
+    // the fuzzer does exercise the error paths
+    expect(rejected).toBeGreaterThan(150)
+  }, 120_000)
+
+  it('nasty files: empty, alias bombs, deep nesting, huge, binary', async () => {
+    for (const [name, text] of Object.entries(NASTY)) expectClean(await check(name, text), name)
+  }, 60_000)
+
+  it('the real `npm run check` prints problems, not stack traces', async () => {
+    const run = promisify(execFile)
+    for (const name of ['aliasBomb', 'deepNesting', 'binary', 'groupsNotList']) {
+      const file = join(dir, `cli-${name}.yaml`)
+      await writeFile(file, NASTY[name]!)
+      const r = await run('npm', ['run', 'check', '--silent', '--', '--config', file]).then(
+        (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      )
+      expect(r.code, name).toBe(1)
+      expect(r.stderr.split('\n')[0], name).toMatch(PROBLEM_LINE)
+      expect(r.stderr, name).not.toMatch(/\n\s+at /)
+    }
+  }, 60_000)
+})
