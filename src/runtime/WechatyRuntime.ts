@@ -132,7 +132,10 @@ export class WechatyRuntime {
   private onMessage(msg: MessageInterface): void {
     const log = this.o.log
     if (this.stopping) return
-    if (msg.self() || msg.talker()?.id === this.selfId) return
+    if (msg.self() || msg.talker()?.id === this.selfId) {
+      log.debug({ id: msg.id }, 'own message; ignored')
+      return
+    }
     if (!this.seen.add(msg.id)) {
       log.debug({ id: msg.id }, 'message delivered twice; ignored')
       return
