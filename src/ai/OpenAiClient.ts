@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import type { AiSettings } from '../config/schema.js'
-import type { AiClient, AiQuestion } from './AiClient.js'
+import { AiError, type AiClient, type AiQuestion } from './AiClient.js'
 import { buildMessages } from './prompt.js'
 
 /** The model over any OpenAI-compatible endpoint (`ai.baseURL`), key from the environment. */
@@ -19,18 +19,40 @@ export class OpenAiClient implements AiClient {
     return this.settings.model
   }
 
+  get timeoutMs(): number {
+    return this.settings.timeoutSeconds * 1000
+  }
+
   async ask(q: AiQuestion): Promise<string> {
-    const r = await this.client.chat.completions.create(
-      {
-        model: this.settings.model,
-        messages: buildMessages(q),
-        temperature: this.settings.temperature,
-        max_tokens: this.settings.maxTokens,
-        user: q.askerId,
-      },
-      { timeout: q.timeoutMs, maxRetries: 0 },
-    )
-    return (r.choices[0]?.message?.content ?? '').trim()
+    try {
+      const r = await this.client.chat.completions.create(
+        {
+          model: this.settings.model,
+          messages: buildMessages(q),
+          temperature: this.settings.temperature,
+          max_tokens: this.settings.maxTokens,
+          user: q.askerId,
+        },
+        { timeout: q.timeoutMs, maxRetries: 0, signal: q.signal },
+      )
+      return (r.choices[0]?.message?.content ?? '').trim()
+    } catch (err) {
+      throw this.safeError(err)
+    }
+  }
+
+  /**
+   * The SDK's errors carry response headers and bodies, and a provider may echo (part of)
+   * the key in a 401 message: callers log errors, so they only ever see this short form.
+   */
+  private safeError(err: unknown): AiError {
+    const timedOut = err instanceof OpenAI.APIConnectionTimeoutError || err instanceof OpenAI.APIUserAbortError
+    const status = err instanceof OpenAI.APIError && typeof err.status === 'number' ? err.status : undefined
+    const name = err instanceof Error ? err.constructor.name : 'Error'
+    const raw = err instanceof Error ? err.message : String(err)
+    const key = this.client.apiKey
+    const message = (key ? raw.split(key).join('[redacted]') : raw).replace(/\b(sk-|Bearer\s+)\S+/g, '$1[redacted]').slice(0, 300)
+    return new AiError(`${name}: ${message}`, timedOut, status)
   }
 }
 

@@ -1,0 +1,52 @@
+import type { Member, MessageContext } from '../../src/engine/Skill.js'
+import type { Mention } from '../../src/text/Outgoing.js'
+import { clip, MAX_TEXT_LENGTH } from '../../src/text/Outgoing.js'
+import { renderText } from '../../src/text/template.js'
+import type { AutoreplySettings } from './config.js'
+
+/** Why a question did not get a model answer: the log's word, and the admins'. */
+export const HANDOFF_REASONS = {
+  'model-off': '未接入 AI 模型',
+  'over-limit': '该成员本小时提问次数已达上限',
+  timeout: 'AI 回答超时',
+  error: 'AI 接口出错',
+  'empty-answer': 'AI 没有给出回答',
+  'guard-refused': 'AI 回答疑似泄露了指令，已拦截',
+  'knowledge-unavailable': '知识库文件读取失败',
+} as const
+
+export type HandoffReason = keyof typeof HANDOFF_REASONS
+
+/** An @mention of the asker, so the answer finds them in a busy group. */
+export function mentionOf(member: Member): Mention {
+  return { mention: member.id, name: member.name }
+}
+
+/**
+ * The after-sales hand-off: the member gets the fallbackReply in the group, and every admin a
+ * private message with the group, the room, who asked and the question. No question is
+ * dropped silently; each hand-off is also logged with its reason.
+ */
+export function handOff(ctx: MessageContext<AutoreplySettings>, question: string, reason: HandoffReason): void {
+  const ai = ctx.config.ai
+  if (!ai) return
+  const log = ctx.log.child({ room: ctx.room.id, member: ctx.talker.id })
+  const say = (p: Promise<void>, to: string): void => void p.catch((err: unknown) => log.error({ err, to }, 'hand-off message failed'))
+
+  say(ctx.say([mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })]), ctx.room.id)
+  const note = clip(
+    renderText(ai.handoffText, {
+      group: ctx.group.name,
+      topic: ctx.room.topic,
+      name: ctx.talker.name,
+      id: ctx.talker.id,
+      question,
+      reason: HANDOFF_REASONS[reason],
+    }),
+    MAX_TEXT_LENGTH,
+  )
+  for (const admin of ctx.bot.admins) say(ctx.tell(admin, note), admin)
+  ctx.count('handedOff')
+  if (ctx.bot.admins.length === 0) log.warn({ reason, question }, 'question handed off, but bot.admins is empty: nobody was told')
+  else log.info({ reason, question, admins: ctx.bot.admins.length }, 'question handed off to the admins')
+}
