@@ -121,6 +121,15 @@ export class Engine {
     this.jobs.armAll((skill, group) => this.findGroup(group)?.skills.has(skill) ?? false)
   }
 
+  /**
+   * The runtime has loaded the rooms (after a login): jobs that fell due meanwhile may run
+   * now, and each sees every room of its group. Until then they wait (and the 10-minute
+   * lateness bound keeps counting).
+   */
+  markRoomsReady(): void {
+    this.jobs.release()
+  }
+
   findGroup(name: string): GroupConfig | undefined {
     return this.config.groups.find((g) => g.name === name)
   }
@@ -256,6 +265,7 @@ export class Engine {
       ai: deps.ai,
       rooms: () => this.rooms.roomsOf(group.name),
       sayIn: say,
+      durable: () => deps.store.durable(),
       tell: (contactId, what) => say(contactId, what, { mergeable: false }),
       render,
       count: (counter, n = 1, roomId = '') => this.stats.count(group.name, roomId, counter, n),

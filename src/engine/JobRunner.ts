@@ -14,6 +14,9 @@ import { DEFAULT_MAX_LATE_MS, type Job, type JobPlanner, type PlanOptions } from
 export class JobRunner {
   private readonly timers = new Map<string, Timer>()
   private enabled: (skill: string, group: string) => boolean = () => false
+  /** Until released, due jobs wait: after a start the rooms are not known before the login. */
+  private held = true
+  private readonly waiting = new Set<string>()
 
   constructor(
     private readonly ns: Namespace,
@@ -26,6 +29,7 @@ export class JobRunner {
     return {
       plan: (id, at, data, options) => this.plan(skill, group, id, at, data ?? null, options),
       cancel: (id) => this.cancel(skill, group, id),
+      forget: (id) => this.forget(skill, group, id),
       get: (id) => this.ns.get<Job>(this.key(skill, group, id) ) as Job | undefined,
       list: () => this.ns.entries<Job>(this.prefix(skill, group)).map(([, j]) => j as Job),
     }
@@ -39,6 +43,15 @@ export class JobRunner {
     for (const [key, job] of this.ns.entries<Job>()) {
       if (job.state === 'planned' && enabled(job.skill, job.group)) this.arm(key, job)
     }
+  }
+
+  /** Let due jobs run (the rooms are known now); those that waited run at once. */
+  release(): void {
+    if (!this.held) return
+    this.held = false
+    const due = [...this.waiting]
+    this.waiting.clear()
+    for (const key of due) this.fire(key)
   }
 
   stop(): void {
@@ -63,6 +76,13 @@ export class JobRunner {
     if (old && old.state === 'planned') this.ns.set(key, { ...old, state: 'cancelled' })
   }
 
+  private forget(skill: string, group: string, id: string): void {
+    const key = this.key(skill, group, id)
+    this.timers.get(key)?.cancel()
+    this.timers.delete(key)
+    this.ns.delete(key)
+  }
+
   private arm(key: string, job: Job): void {
     this.timers.get(key)?.cancel()
     this.timers.set(key, this.clock.at(job.at, () => this.fire(key)))
@@ -70,6 +90,10 @@ export class JobRunner {
 
   private fire(key: string): void {
     this.timers.delete(key)
+    if (this.held) {
+      this.waiting.add(key)
+      return
+    }
     const job = this.ns.get<Job>(key) as Job | undefined
     if (!job || job.state !== 'planned') return
     const now = this.clock.now()

@@ -63,10 +63,12 @@ export interface GroupContext<C, M = unknown> {
   readonly jobs: JobPlanner
   /** The model behind autoreply, when `ai` is configured. */
   readonly ai: AiClient | undefined
-  /** Rooms of this group the bot is in. */
+  /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
   /** Say in a room of this group, after everything stored so far is on disk. */
   sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
+  /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
+  durable(): Promise<void>
   /** A private message to a contact (the admins' hand-off), through the same queue. */
   tell(contactId: string, what: Sayable): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]

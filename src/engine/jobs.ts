@@ -25,6 +25,8 @@ export interface JobPlanner {
   /** Plan (or re-plan) a job. A fired job is not re-planned unless `at` changed. */
   plan(id: string, at: number, data?: Json, options?: PlanOptions): void
   cancel(id: string): void
+  /** Cancel it if planned and delete its record (old jobs a skill no longer needs to remember). */
+  forget(id: string): void
   get(id: string): Job | undefined
   list(): Job[]
 }

@@ -126,6 +126,7 @@ export class WechatyRuntime {
     } catch (err) {
       this.o.log.warn({ err }, 'could not list rooms; they are learned as events arrive')
     }
+    this.o.engine.markRoomsReady()
     this.o.queue.resume()
   }
 
@@ -171,6 +172,16 @@ export class WechatyRuntime {
     if (this.stopping) return
     if (date && date.getTime() < this.startedAt - 2_000) return
     const self = this.selfId ?? this.o.wechaty.currentUser?.id
+    if (kind === 'join' && contacts.some((c) => c.id === self)) {
+      // the bot was added to a room: learn it (and load its members) before traffic arrives
+      void roomRef(room).then(
+        (ref) => {
+          this.o.engine.rooms.upsert(ref)
+          this.o.log.info({ room: ref.id, topic: ref.topic, group: this.o.engine.rooms.groupFor(ref)?.name }, 'the bot joined a room')
+        },
+        () => {},
+      )
+    }
     if (kind === 'leave' && contacts.some((c) => c.id === self)) {
       this.o.engine.rooms.remove(room.id)
       this.o.log.warn({ room: room.id }, 'the bot left or was removed from a room')

@@ -25,6 +25,8 @@ export interface HarnessOptions {
   adapter?: StorageAdapter
   limits?: RateLimits | false
   log?: Logger
+  /** False: hold jobs as after a start before the login; call engine.markRoomsReady() later. */
+  roomsReady?: boolean
 }
 
 /**
@@ -63,6 +65,8 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
     },
     config,
   )
+  // as the runtime does after loading the rooms at login
+  if (options.roomsReady !== false) engine.markRoomsReady()
   let roomSeq = 0
   const msgSeq = { n: 0 }
 
