@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCheck } from '../../src/cli/runCheck.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -151,14 +150,14 @@ describe('fault: config fuzz', () => {
   }, 60_000)
 
   it('the real `npm run check` prints problems, not stack traces', async () => {
-    const run = promisify(execFile)
+    const run = (file: string, args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(file, args, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })),
+      )
     for (const name of ['aliasBomb', 'deepNesting', 'binary', 'groupsNotList']) {
       const file = join(dir, `cli-${name}.yaml`)
       await writeFile(file, NASTY[name]!)
-      const r = await run('npm', ['run', 'check', '--silent', '--', '--config', file]).then(
-        (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
-        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-      )
+      const r = await run('npm', ['run', 'check', '--silent', '--', '--config', file])
       expect(r.code, name).toBe(1)
       expect(r.stderr.split('\n')[0], name).toMatch(PROBLEM_LINE)
       expect(r.stderr, name).not.toMatch(/\n\s+at /)
