@@ -88,7 +88,7 @@ export class Deliveries {
     const delivery: Delivery = { slot: slot.id, live: slot.ref, kind: slot.kind, room: roomId, due, parts: messages.map(() => 'queued'), updatedAt: now }
     // written (synchronously) before sayIn, which waits for it to be on disk before sending
     this.ctx.store.set(k, delivery)
-    this.send(k, roomId, messages, messages.map((_, i) => i))
+    this.send(k, slot.kind, roomId, messages, messages.map((_, i) => i))
     this.ctx.log.info({ slot: slot.id, room: roomId, messages: messages.length, lateMs: Math.max(0, now - due) }, `live ${slot.kind === 'start' ? 'start message' : 'reminder'} queued`)
   }
 
@@ -113,7 +113,7 @@ export class Deliveries {
       const messages = this.render(slot, live, d.room, now)
       const parts = waiting.filter((i) => i < messages.length)
       this.ctx.log.info({ slot: d.slot, room: d.room, parts: parts.length, lateMs: now - d.due }, 'a live message queued before the restart is sent now')
-      this.send(k, d.room, messages, parts)
+      this.send(k, d.kind, d.room, messages, parts)
     }
   }
 
@@ -126,13 +126,15 @@ export class Deliveries {
     return startMessages(this.ctx, live, new Subscriptions(this.ctx.store).inRoom(live.ref, roomId))
   }
 
-  private send(k: string, roomId: string, messages: Segment[][], parts: number[]): void {
+  private send(k: string, kind: SlotRef['kind'], roomId: string, messages: Segment[][], parts: number[]): void {
     const inFlight = this.ctx.memory.inFlight
     inFlight.add(k)
     const sends = parts.map((i) =>
       this.ctx.sayIn(roomId, messages[i]!, {
-        // each part is its own message: merging would undo the split and mix announcements
-        mergeable: false,
+        // a reminder may share a message with other texts of a backlogged room (many lives due in
+        // the same minute are then one message, not many); the start message's parts stay
+        // apart, or merging would undo the 20-mentions-per-message split
+        mergeable: kind === 'remind',
         beforeSend: async () => {
           this.setParts(k, [i], 'sending')
           await this.ctx.durable()
