@@ -58,13 +58,12 @@ export class AdminCommands {
       await say(`本群没有开启 ${skill.name}（在配置里给这个分组加上 ${skill.name} 后 ${prefix}reload）`)
       return true
     }
-    const base = this.engine.messageContext(skill, group, config, ev)
-    const ctx: CommandContext<unknown> = {
-      ...base,
+    // the message's context (a class instance: extended, not copied) plus the command's words
+    const ctx = Object.assign(this.engine.messageContext(skill, group, config, ev), {
       args,
       rest: rest.slice(word.length).trim(),
-      usage: (problem) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`),
-    }
+      usage: (problem?: string) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`),
+    }) satisfies CommandContext<unknown>
     try {
       await spec.run(ctx)
     } catch (err) {

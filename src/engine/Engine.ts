@@ -4,22 +4,21 @@ import type { Clock } from '../clock/Clock.js'
 import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
-import { toSegments, type Sayable } from '../text/Outgoing.js'
-import { render } from '../text/template.js'
 import { ZonedTime } from '../time/ZonedTime.js'
 import { AdminCommands } from './AdminCommands.js'
+import { SkillContext, type ContextDeps, type SkillScope } from './SkillContext.js'
 import type { Job } from './jobs.js'
 import { JobRunner } from './JobRunner.js'
 import { RoomDirectory } from './RoomDirectory.js'
 import type {
   GroupContext,
   IncomingText,
+  JobContext,
   Member,
   MembersContext,
   MessageContext,
   RoomContext,
   RoomRef,
-  SendOptions,
   Skill,
   StatCounter,
 } from './Skill.js'
@@ -67,7 +66,9 @@ export class Engine {
   private readonly admin: AdminCommands
   private readonly background = new Set<Promise<unknown>>()
   private readonly skillsByName: Map<string, Skill<any>>
-  private readonly memories = new Map<string, unknown>()
+  private readonly scopes = new Map<string, SkillScope<unknown>>()
+  /** Shared by every context; rebuilt when the config changes. */
+  private deps_: ContextDeps | undefined
   private readonly recentJoins = new RecentJoins(10 * 60_000)
 
   private constructor(
@@ -106,6 +107,7 @@ export class Engine {
   async setConfig(config: LoadedConfig): Promise<void> {
     this.config = config
     this.zoned = new ZonedTime(config.bot.timezone)
+    this.deps_ = undefined
     this.rooms.setGroups(config.groups)
     for (const group of config.groups) {
       for (const [name, skillConfig] of group.skills) {
@@ -224,7 +226,7 @@ export class Engine {
       this.deps.log.warn({ job: job.id, skill: job.skill, group: job.group }, 'job fell due for a skill or group no longer configured; skipped')
       return
     }
-    await skill.onJob({ ...this.groupContext(skill, group, config), job })
+    await skill.onJob(this.jobContext(skill, group, config, job))
   }
 
   /** Wait for background work (model calls) to finish, up to `ms`. */
@@ -240,59 +242,73 @@ export class Engine {
   // ---- contexts -------------------------------------------------------------------------
 
   groupContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C): GroupContext<C, M> {
-    const deps = this.deps
-    const memoryKey = `${skill.name}/${group.name}`
-    if (!this.memories.has(memoryKey)) this.memories.set(memoryKey, skill.memory?.())
-    const log = deps.log.child({ skill: skill.name, group: group.name })
-    const say = (roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> =>
-      deps.queue
-        .enqueue(roomId, toSegments(what), { after: deps.store.durable(), ...options })
-        .then((r) => {
-          if (!r.sent) log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
-        })
-    return {
-      skill: skill.name,
-      memory: this.memories.get(memoryKey) as M,
-      group: { name: group.name },
-      config,
+    return new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
+  }
+
+  roomContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, room: RoomRef): RoomContext<C, M> {
+    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
+    ctx.room = room
+    return ctx
+  }
+
+  messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M> {
+    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
+    ctx.room = ev.room
+    ctx.talker = ev.talker
+    ctx.message = ev.message
+    return ctx
+  }
+
+  membersContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C, M> {
+    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
+    ctx.room = ev.room
+    ctx.members = ev.members
+    ctx.memberCount = ev.memberCount
+    return ctx
+  }
+
+  jobContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, job: Job): JobContext<C, M> {
+    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
+    ctx.job = job
+    return ctx
+  }
+
+  /** One skill in one group: its logger, store slice, jobs and memory, made once. */
+  private scope<M>(skill: Skill<unknown, M> | Skill<any, M>, group: GroupConfig): SkillScope<M> {
+    const key = `${skill.name}/${group.name}`
+    let scope = this.scopes.get(key) as SkillScope<M> | undefined
+    if (!scope) {
+      const skillRoot = this.skillNs(skill.name)
+      scope = {
+        skill: skill.name,
+        group: group.name,
+        log: this.deps.log.child({ skill: skill.name, group: group.name }),
+        store: skillRoot.child(`group:${group.name}`),
+        skillRoot,
+        jobs: this.jobs.planner(skill.name, group.name),
+        memory: skill.memory?.() as M,
+      }
+      this.scopes.set(key, scope)
+    }
+    return scope
+  }
+
+  private contextDeps(): ContextDeps {
+    this.deps_ ??= {
       bot: this.config.bot,
-      clock: deps.clock,
+      clock: this.deps.clock,
       time: this.zoned,
-      log,
-      store: this.skillNs(skill.name).child(`group:${group.name}`),
-      pool: (name) => this.skillNs(skill.name).child(`pool:${name}`),
-      jobs: this.jobs.planner(skill.name, group.name),
-      ai: deps.ai,
-      rooms: () => this.rooms.roomsOf(group.name),
-      sayIn: say,
-      durable: () => deps.store.durable(),
-      tell: (contactId, what) => say(contactId, what, { mergeable: false }),
-      render,
-      count: (counter, n = 1, roomId = '') => this.stats.count(group.name, roomId, counter, n),
-      background: (what, work) => {
-        const p = work.catch((err: unknown) => log.error({ err, what }, 'background work failed'))
+      store: this.deps.store,
+      queue: this.deps.queue,
+      ai: this.deps.ai,
+      rooms: (group) => this.rooms.roomsOf(group),
+      count: (group, roomId, counter, n) => this.stats.count(group, roomId, counter, n),
+      background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))
       },
     }
-  }
-
-  roomContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, room: RoomRef): RoomContext<C, M> {
-    const base = this.groupContext(skill, group, config)
-    return {
-      ...base,
-      room,
-      say: (what, options) => base.sayIn(room.id, what, options),
-      count: (counter, n = 1, roomId = room.id) => base.count(counter, n, roomId),
-    }
-  }
-
-  messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M> {
-    return { ...this.roomContext(skill, group, config, ev.room), talker: ev.talker, message: ev.message }
-  }
-
-  membersContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C, M> {
-    return { ...this.roomContext(skill, group, config, ev.room), members: ev.members, memberCount: ev.memberCount }
+    return this.deps_
   }
 
   /** A skill's whole slice, `<skill>/` (opened in create()). */

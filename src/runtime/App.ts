@@ -23,6 +23,8 @@ export interface AppOptions {
   log: Logger
   clock?: Clock
   skills?: readonly Skill<any>[]
+  /** A puppet instance to use instead of the environment's choice (benchmarks, tests). */
+  puppet?: object
   /** Where the sandbox reads typed lines and prints the group (default: the process's). */
   stdin?: NodeJS.ReadableStream
   stdout?: NodeJS.WritableStream
@@ -87,7 +89,9 @@ export async function startApp(o: AppOptions): Promise<App> {
     () => clock.now(),
   )
 
-  const { wechaty, sandbox } = buildWechaty(choice, config, o.stdout ?? process.stdout)
+  const { wechaty, sandbox } = o.puppet
+    ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
+    : buildWechaty(choice, config, o.stdout ?? process.stdout)
   runtime = new WechatyRuntime({ wechaty, engine, queue, log })
   await runtime.start()
   reloader.watch()

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import qrcodeTerminal from 'qrcode-terminal'
 import { types, type Contact as ContactInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
-import type { Engine } from '../engine/Engine.js'
+import type { Engine, MessageEvent } from '../engine/Engine.js'
 import type { Member, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
@@ -31,6 +31,9 @@ export class WechatyRuntime {
   private readonly seen = new RecentIds(20_000)
   private stopping = false
   private selfId: string | undefined
+  private roomsLoaded!: () => void
+  /** Resolves once logged in and the rooms are loaded (the first time). */
+  readonly ready = new Promise<void>((resolve) => (this.roomsLoaded = resolve))
 
   constructor(private readonly o: RuntimeOptions) {
     this.serializer = new RoomSerializer(o.log)
@@ -127,6 +130,7 @@ export class WechatyRuntime {
       this.o.log.warn({ err }, 'could not list rooms; they are learned as events arrive')
     }
     this.o.engine.markRoomsReady()
+    this.roomsLoaded()
     this.o.queue.resume()
   }
 
@@ -150,21 +154,17 @@ export class WechatyRuntime {
       log.debug({ id: msg.id, type: types.Message[msg.type()] }, 'direct message; ignored (the bot works in groups)')
       return
     }
+    // Look the message up now (room topic, talker's alias, mentions: puppet calls that may
+    // cross the network), for all messages at once; hand them to the engine in arrival order.
+    const described = describe(msg, room).catch((err: unknown) => {
+      log.warn({ err, id: msg.id }, 'could not read a message; ignored')
+      return undefined
+    })
     void this.serializer.run(room.id, 'message', async () => {
-      const ref = await roomRef(room)
-      if (msg.type() !== types.Message.Text) {
-        this.o.engine.noteOther(ref, types.Message[msg.type()] ?? 'unknown')
-        return
-      }
-      const talker = msg.talker()
-      const text = (msg.text() ?? '').trim()
-      const mentionsBot = await msg.mentionSelf().catch(() => false)
-      const withoutMentions = mentionsBot ? (await msg.mentionText().catch(() => text)).trim() : text
-      await this.o.engine.handleMessage({
-        room: ref,
-        talker: await member(room, talker),
-        message: { id: msg.id, text, textWithoutMentions: withoutMentions, mentionsBot, date: msg.date().getTime() },
-      })
+      const ev = await described
+      if (!ev) return
+      if (ev.text) await this.o.engine.handleMessage(ev.event)
+      else this.o.engine.noteOther(ev.room, ev.kind)
     })
   }
 
@@ -188,13 +188,28 @@ export class WechatyRuntime {
     }
     const others = contacts.filter((c) => c.id !== self)
     if (others.length === 0) return
+    const described = Promise.all([roomRef(room), Promise.all(others.map((c) => member(room, c))), room.memberAll().catch(() => [])])
     void this.serializer.run(room.id, kind, async () => {
-      const ref = await roomRef(room)
-      const members = await Promise.all(others.map((c) => member(room, c)))
-      const memberCount = (await room.memberAll().catch(() => [])).length
-      if (kind === 'join') await this.o.engine.handleJoin({ room: ref, members, memberCount })
-      else await this.o.engine.handleLeave({ room: ref, members, memberCount })
+      const [ref, members, all] = await described
+      const ev = { room: ref, members, memberCount: all.length }
+      if (kind === 'join') await this.o.engine.handleJoin(ev)
+      else await this.o.engine.handleLeave(ev)
     })
+  }
+}
+
+type Described = { text: true; event: MessageEvent } | { text: false; kind: string; room: RoomRef }
+
+/** What the engine needs of a message, read from the puppet. */
+async function describe(msg: MessageInterface, room: RoomInterface): Promise<Described> {
+  const ref = await roomRef(room)
+  if (msg.type() !== types.Message.Text) return { text: false, kind: types.Message[msg.type()] ?? 'unknown', room: ref }
+  const text = (msg.text() ?? '').trim()
+  const [talker, mentionsBot] = await Promise.all([member(room, msg.talker()), msg.mentionSelf().catch(() => false)])
+  const withoutMentions = mentionsBot ? (await msg.mentionText().catch(() => text)).trim() : text
+  return {
+    text: true,
+    event: { room: ref, talker, message: { id: msg.id, text, textWithoutMentions: withoutMentions, mentionsBot, date: msg.date().getTime() } },
   }
 }
 

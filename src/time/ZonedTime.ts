@@ -2,6 +2,10 @@ import { DateTime, IANAZone } from 'luxon'
 
 /** Time as the group sees it: every day boundary and every time shown is in `bot.timezone`. */
 export class ZonedTime {
+  // Every message asks for "today" (stats, check-ins); time-zone arithmetic is costly
+  // (Intl formatting), so the current day's bounds are kept and reused until it ends.
+  private today: { start: number; end: number; key: string; previous?: string } | undefined
+
   constructor(readonly zone: string) {}
 
   static isValidZone(zone: string): boolean {
@@ -14,12 +18,21 @@ export class ZonedTime {
 
   /** The calendar day of an instant, `2026-11-26`. */
   dayKey(ms: number): string {
-    return this.dt(ms).toFormat('yyyy-MM-dd')
+    const t = this.today
+    if (t && ms >= t.start && ms < t.end) return t.key
+    const start = this.dt(ms).startOf('day')
+    // a DST day is 23 or 25 hours: the next midnight is asked of the zone, not assumed
+    this.today = { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis(), key: start.toFormat('yyyy-MM-dd') }
+    return this.today.key
   }
 
   /** The day before `day` (a dayKey). */
   previousDay(day: string): string {
-    return DateTime.fromISO(day, { zone: this.zone }).minus({ days: 1 }).toFormat('yyyy-MM-dd')
+    const t = this.today
+    if (t?.key === day && t.previous) return t.previous
+    const previous = DateTime.fromISO(day, { zone: this.zone }).minus({ days: 1 }).toFormat('yyyy-MM-dd')
+    if (t?.key === day) t.previous = previous
+    return previous
   }
 
   /** `11月25日 20:00` (the form used in chat). */

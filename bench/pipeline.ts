@@ -1,0 +1,106 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { WechatyBuilder } from 'wechaty'
+import { silentLogger } from '../src/log/logger.js'
+import { startApp } from '../src/runtime/App.js'
+import { emitAll, MockWorld, percentile, tempDir, until } from './lib.js'
+
+export const ROOMS = 50
+export const MEMBERS = 200
+export const RULES = 1000
+
+/** Every skill on, 1,000 keyword rules, rate limits off (the bench config of the issue). */
+export function benchConfig(extraGroupSkills = ''): string {
+  const rules = Array.from({ length: RULES }, (_, i) => `          - { keywords: ["KW${i}Z"], reply: "{name} 答 ${i}" }`).join('\n')
+  return `bot:
+  admins: [wxid_admin]
+  rateLimit: false
+groups:
+  - name: bench
+    match: { topic: "bench-*" }
+    skills:
+      welcome: {}
+      checkin: {}
+      ping: {}
+      live:
+        lives:
+          - { id: w1, title: 周末场, start: "2030-01-01 20:00" }
+      autoreply:
+        rules:
+${rules}
+${extraGroupSkills}`
+}
+
+export interface PipelineResult {
+  messages: number
+  seconds: number
+  perSecond: number
+  p50: number
+  p99: number
+  botMessages: number
+}
+
+/** 20,000 member messages (a check-in and a keyword question from each of 10,000 members). */
+function traffic(world: MockWorld): Array<() => void> {
+  const out: Array<() => void> = []
+  for (let i = 0; i < MEMBERS; i++) {
+    for (const { room, members } of world.rooms) out.push(() => world.say(members[i]!, room, '签到'))
+  }
+  for (let i = 0; i < MEMBERS; i++) {
+    world.rooms.forEach(({ room, members }, r) => out.push(() => world.say(members[i]!, room, `请问 KW${(i * 7 + r * 13) % RULES}Z 什么时候有货？`)))
+  }
+  return out
+}
+
+async function drive(world: MockWorld): Promise<PipelineResult> {
+  const sends = traffic(world)
+  const t0 = performance.now()
+  await emitAll(sends.length, (i) => sends[i]!())
+  const ok = await until(() => world.replyLines >= sends.length, 10 * 60_000)
+  if (!ok) throw new Error(`only ${world.replyLines} of ${sends.length} messages answered`)
+  const seconds = (world.lastReplyAt - t0) / 1000
+  return {
+    messages: sends.length,
+    seconds,
+    perSecond: sends.length / seconds,
+    p50: percentile(world.latencies, 50),
+    p99: percentile(world.latencies, 99),
+    botMessages: world.botMessages,
+  }
+}
+
+/** siyu, in process, on a PuppetMock: the whole runtime, store on disk. */
+export async function siyuRound(): Promise<PipelineResult> {
+  const { dir, cleanup } = await tempDir('siyu-bench-')
+  await writeFile(join(dir, 'bot.yaml'), benchConfig())
+  const world = new MockWorld(ROOMS, MEMBERS)
+  const app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: {}, log: silentLogger, puppet: world.puppet })
+  world.login()
+  await app.runtime.ready
+  try {
+    return await drive(world)
+  } finally {
+    await app.stop()
+    await cleanup()
+  }
+}
+
+/** The baseline: a bare Wechaty bot answering every message with a fixed text, same mock. */
+export async function bareRound(): Promise<PipelineResult> {
+  const world = new MockWorld(ROOMS, MEMBERS)
+  const bot = WechatyBuilder.build({ puppet: world.puppet })
+  bot.on('error', () => {})
+  bot.on('message', async (m) => {
+    if (m.self()) return
+    await m.room()?.say('收到')
+  })
+  const loggedIn = new Promise((r) => bot.once('login', r))
+  await bot.start()
+  world.login()
+  await loggedIn
+  try {
+    return await drive(world)
+  } finally {
+    await bot.stop()
+  }
+}

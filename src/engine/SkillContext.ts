@@ -1,0 +1,136 @@
+import type { Logger } from 'pino'
+import type { AiClient } from '../ai/AiClient.js'
+import type { Clock } from '../clock/Clock.js'
+import type { BotSettings } from '../config/schema.js'
+import type { SendQueue } from '../send/SendQueue.js'
+import type { Namespace, Store } from '../store/Store.js'
+import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
+import { render, type Template, type TemplateValue } from '../text/template.js'
+import type { ZonedTime } from '../time/ZonedTime.js'
+import type { Job, JobPlanner } from './jobs.js'
+import type {
+  CommandContext,
+  IncomingText,
+  JobContext,
+  Member,
+  MembersContext,
+  MessageContext,
+  RoomRef,
+  SendOptions,
+  StatCounter,
+} from './Skill.js'
+
+/** What stays the same for one skill in one group across events: made once, reused. */
+export interface SkillScope<M> {
+  skill: string
+  group: string
+  log: Logger
+  store: Namespace
+  skillRoot: Namespace
+  jobs: JobPlanner
+  memory: M
+}
+
+/** What the engine lends every context. */
+export interface ContextDeps {
+  bot: BotSettings
+  clock: Clock
+  time: ZonedTime
+  store: Store
+  queue: SendQueue
+  ai: AiClient | undefined
+  rooms: (group: string) => RoomRef[]
+  count: (group: string, roomId: string, counter: StatCounter, n: number) => void
+  background: (p: Promise<unknown>) => void
+}
+
+/**
+ * The context a handler gets. One class for every kind of event (a plain object per call was
+ * measurably slower: contexts are made for every skill on every message); the engine hands it
+ * out typed as the interface of the event at hand.
+ */
+export class SkillContext<C, M = unknown>
+  implements MessageContext<C, M>, MembersContext<C, M>, JobContext<C, M>, Omit<CommandContext<C, M>, 'args' | 'rest' | 'usage'>
+{
+  room!: RoomRef
+  talker!: Member
+  message!: IncomingText
+  members!: readonly Member[]
+  memberCount!: number
+  job!: Job
+
+  constructor(
+    private readonly scope: SkillScope<M>,
+    readonly config: C,
+    private readonly deps: ContextDeps,
+  ) {}
+
+  get skill(): string {
+    return this.scope.skill
+  }
+  get group(): { name: string } {
+    return { name: this.scope.group }
+  }
+  get memory(): M {
+    return this.scope.memory
+  }
+  get log(): Logger {
+    return this.scope.log
+  }
+  get store(): Namespace {
+    return this.scope.store
+  }
+  get jobs(): JobPlanner {
+    return this.scope.jobs
+  }
+  get bot(): BotSettings {
+    return this.deps.bot
+  }
+  get clock(): Clock {
+    return this.deps.clock
+  }
+  get time(): ZonedTime {
+    return this.deps.time
+  }
+  get ai(): AiClient | undefined {
+    return this.deps.ai
+  }
+
+  pool(name: string): Namespace {
+    return this.scope.skillRoot.child(`pool:${name}`)
+  }
+
+  rooms(): RoomRef[] {
+    return this.deps.rooms(this.scope.group)
+  }
+
+  sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
+    return this.deps.queue.enqueue(roomId, toSegments(what), { after: this.deps.store.durable(), ...options }).then((r) => {
+      if (!r.sent) this.scope.log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
+    })
+  }
+
+  say(what: Sayable, options?: SendOptions): Promise<void> {
+    return this.sayIn(this.room.id, what, options)
+  }
+
+  tell(contactId: string, what: Sayable): Promise<void> {
+    return this.sayIn(contactId, what, { mergeable: false })
+  }
+
+  durable(): Promise<void> {
+    return this.deps.store.durable()
+  }
+
+  render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[] {
+    return render(t, vars)
+  }
+
+  count(counter: StatCounter, n = 1, roomId = this.room?.id ?? ''): void {
+    this.deps.count(this.scope.group, roomId, counter, n)
+  }
+
+  background(what: string, work: Promise<unknown>): void {
+    this.deps.background(work.catch((err: unknown) => this.scope.log.error({ err, what }, 'background work failed')))
+  }
+}
