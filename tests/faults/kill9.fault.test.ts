@@ -67,10 +67,12 @@ describe('fault: kill -9 during a check-in burst, 20 times', () => {
       const members = Array.from({ length: MEMBERS_PER_ROUND }, (_, i) => svc.contact(`r${round}m${i}`, idOf(`r${round}m${i}`)))
       everyone.push(...members.map((m) => m.payload.name))
       room.payload.memberIdList.push(...members.map((m) => m.id))
-      const killAfter = Math.floor(Math.random() * 400)
-      for (const m of members) m.say('签到').to(room)
-      await new Promise((r) => setTimeout(r, killAfter))
+      // the burst arrives over ~250 ms (a check-in every 10 ms); the kill lands at a random moment of it
+      const timers = members.map((m, i) => setTimeout(() => m.say('签到').to(room), i * 10))
+      await new Promise((r) => setTimeout(r, Math.random() * MEMBERS_PER_ROUND * 10))
       bot.kill('SIGKILL')
+      await new Promise((r) => setTimeout(r, MEMBERS_PER_ROUND * 10))
+      timers.forEach(clearTimeout)
       await bot.exited
       const confirmed = confirmedIn(burstFrom).filter((l) => l.includes('签到成功'))
       for (const line of confirmed) acknowledged.add(line.split(' ')[0]!)
