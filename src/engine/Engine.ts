@@ -242,35 +242,27 @@ export class Engine {
   // ---- contexts -------------------------------------------------------------------------
 
   groupContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C): GroupContext<C, M> {
-    return new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
+    return this.context(skill, group, config, {})
   }
 
   roomContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, room: RoomRef): RoomContext<C, M> {
-    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
-    ctx.room = room
-    return ctx
+    return this.context(skill, group, config, { room })
   }
 
   messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M> {
-    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
-    ctx.room = ev.room
-    ctx.talker = ev.talker
-    ctx.message = ev.message
-    return ctx
+    return this.context(skill, group, config, { room: ev.room, talker: ev.talker, message: ev.message })
   }
 
   membersContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C, M> {
-    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
-    ctx.room = ev.room
-    ctx.members = ev.members
-    ctx.memberCount = ev.memberCount
-    return ctx
+    return this.context(skill, group, config, { room: ev.room, members: ev.members, memberCount: ev.memberCount })
   }
 
   jobContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, job: Job): JobContext<C, M> {
-    const ctx = new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps())
-    ctx.job = job
-    return ctx
+    return this.context(skill, group, config, { job })
+  }
+
+  private context<C, M>(skill: Skill<C, M>, group: GroupConfig, config: C, event: Partial<SkillContext<C, M>>): SkillContext<C, M> {
+    return Object.assign(new SkillContext<C, M>(this.scope(skill, group), config, this.contextDeps()), event)
   }
 
   /** One skill in one group: its logger, store slice, jobs and memory, made once. */

@@ -37,9 +37,9 @@ export class ConfigReloader {
         return { ok: true, problems: config.warnings.map(formatProblem) }
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err
-        const problems = err.problems.map(formatProblem)
-        this.log.error({ why, problems }, 'new config refused; the running config stays')
-        return { ok: false, problems }
+        this.log.error({ why, problems: err.problems.map(formatProblem) }, 'new config refused; the running config stays')
+        // the admin who typed #reload gets the errors; warnings are in the log
+        return { ok: false, problems: err.errors.map(formatProblem) }
       }
     }
     const p = this.chain.then(run)

@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AiStub } from '../helpers/aiStub.js'
-import { BotProcess } from '../helpers/BotProcess.js'
-import { PuppetService } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { BotProcess } from '../helpers/BotProcess.js'
+import { BotWorld } from '../helpers/BotWorld.js'
+import type { PuppetService } from '../helpers/PuppetService.js'
 import { waitFor } from '../helpers/waitFor.js'
 
 const KEY = 'sk-e2e-7f3a9c1d5b-NEVER-LOGGED'
@@ -38,38 +38,29 @@ groups:
 `
 
 describe('autoreply, end to end over wechaty-puppet-service (gRPC) with a stub model', () => {
+  let world: BotWorld
   let svc: PuppetService
   let stub: AiStub
-  let dir: string
-  let cleanup: () => Promise<void>
   let bot: BotProcess
   let alice: ReturnType<PuppetService['contact']>
   let boss: ReturnType<PuppetService['contact']>
   let room: ReturnType<PuppetService['room']>
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-e2e-autoreply-'))
     stub = await AiStub.start()
-    await writeFile(join(dir, 'faq.md'), KNOWLEDGE)
-    await writeFile(join(dir, 'bot.yaml'), config(stub.baseURL, join(dir, 'faq.md')))
-    svc = await PuppetService.start()
+    world = await BotWorld.create('e2e-autoreply')
+    await writeFile(join(world.dir, 'faq.md'), KNOWLEDGE)
+    await world.writeConfig(config(stub.baseURL, join(world.dir, 'faq.md')))
+    svc = world.svc
     alice = svc.contact('Alice', 'wxid_alice')
     boss = svc.contact('老板', 'wxid_boss')
     room = svc.room('粉丝1群', [alice, boss])
-    bot = new BotProcess({
-      config: join(dir, 'bot.yaml'),
-      data: join(dir, 'data'),
-      env: { ...svc.env(), SIYU_TEST_AI_KEY: KEY },
-      home: dir,
-    })
-    await bot.ready()
+    bot = await world.startBot({ env: { SIYU_TEST_AI_KEY: KEY } })
   }, 50_000)
 
   afterAll(async () => {
-    await bot?.stop().catch(() => {})
-    await svc?.close()
+    await world?.close()
     await stub?.close()
-    await cleanup?.()
   })
 
   /** A member @s the bot, as WeChat sends it: the text and the mention. */

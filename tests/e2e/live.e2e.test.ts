@@ -1,10 +1,7 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BotProcess } from '../helpers/BotProcess.js'
-import { PuppetService, type SaidText } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import { BotWorld } from '../helpers/BotWorld.js'
+import type { SaidText } from '../helpers/PuppetService.js'
 import { waitFor } from '../helpers/waitFor.js'
 
 /** Time from writing the config to the live's start: two bot starts and a stop fit in it. */
@@ -28,29 +25,16 @@ groups:
 `
 
 describe('live, end to end over wechaty-puppet-service (gRPC)', () => {
-  let svc: PuppetService
-  let dir: string
-  let cleanup: () => Promise<void>
-  let bot: BotProcess | undefined
-
-  const startBot = async (): Promise<BotProcess> => {
-    const p = new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
-    await p.ready()
-    return p
-  }
+  let world: BotWorld
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-live-e2e-'))
-    svc = await PuppetService.start()
+    world = await BotWorld.create('live-e2e')
   })
 
-  afterAll(async () => {
-    await bot?.stop().catch(() => {})
-    await svc?.close()
-    await cleanup?.()
-  })
+  afterAll(async () => world?.close())
 
   it('reminds and @s the subscriber on time, once, across a restart; only an admin adds a live, which survives a restart', async () => {
+    const svc = world.svc
     const alice = svc.contact('Alice', 'wxid_alice')
     const boss = svc.contact('老板', 'wxid_boss')
     const room = svc.room('粉丝1群', [alice, boss])
@@ -59,15 +43,15 @@ describe('live, end to end over wechaty-puppet-service (gRPC)', () => {
     // whole seconds, ISO 8601 with an offset and seconds, as the operator may write it
     const start = Math.ceil((Date.now() + LEAD_MS) / 1000) * 1000
     const startIso = DateTime.fromMillis(start, { zone: 'Asia/Shanghai' }).toISO({ suppressMilliseconds: true })!
-    await writeFile(join(dir, 'bot.yaml'), config(startIso))
+    await world.writeConfig(config(startIso))
 
-    bot = await startBot()
+    let bot = await world.startBot()
     alice.say('预约').to(room)
     await svc.waitForText(room, 'Alice 预约成功')
 
     // restart between subscribing and the start: SIGTERM, a new process on the same data
     expect(await bot.stop()).toBe(0)
-    bot = await startBot()
+    bot = await world.startBot()
     const slack = start - REMIND_MS - Date.now()
     expect(slack, 'the bot took too long to restart for this test').toBeGreaterThan(1_000)
 
@@ -93,7 +77,7 @@ describe('live, end to end over wechaty-puppet-service (gRPC)', () => {
 
     // it survives a restart; the finished live sends nothing again
     expect(await bot.stop()).toBe(0)
-    bot = await startBot()
+    bot = await world.startBot()
     boss.say('#live list').to(room)
     const list = await svc.waitForText(room, '本群待开播的直播')
     expect(list).toBe('本群待开播的直播（1）：\na1 · 1月2日 20:00 新品首发（命令添加，预约 0 人）')

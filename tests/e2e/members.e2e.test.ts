@@ -1,9 +1,7 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BotProcess } from '../helpers/BotProcess.js'
-import { PuppetService } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { BotProcess } from '../helpers/BotProcess.js'
+import { BotWorld } from '../helpers/BotWorld.js'
+import type { PuppetService } from '../helpers/PuppetService.js'
 import { waitFor } from '../helpers/waitFor.js'
 
 const CONFIG = `bot:
@@ -23,24 +21,17 @@ groups:
 `
 
 describe('member skills, end to end over wechaty-puppet-service (gRPC)', () => {
+  let world: BotWorld
   let svc: PuppetService
-  let dir: string
-  let cleanup: () => Promise<void>
   let bot: BotProcess
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-e2e-'))
-    await writeFile(join(dir, 'bot.yaml'), CONFIG)
-    svc = await PuppetService.start()
-    bot = new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
-    await bot.ready()
+    world = await BotWorld.create('e2e', CONFIG)
+    svc = world.svc
+    bot = await world.startBot()
   }, 60_000)
 
-  afterAll(async () => {
-    await bot?.stop().catch(() => {})
-    await svc?.close()
-    await cleanup?.()
-  })
+  afterAll(async () => world?.close())
 
   it('batches joins into one welcome with real mentions', async () => {
     const inviter = svc.contact('群主')
@@ -53,6 +44,19 @@ describe('member skills, end to end over wechaty-puppet-service (gRPC)', () => {
     expect(welcome).toContain('你是第 14 位家人')
     await bot.waitForLog((l) => l.msg === 'welcoming newcomers' && l.newcomers === 12, 'one welcome for 12')
     expect(svc.textsIn(room).filter((t) => t.includes('欢迎'))).toHaveLength(1)
+  })
+
+  it('the bot being added to a group is no newcomer', async () => {
+    const owner = svc.contact('群主2')
+    const room = svc.mocker.createRoom({ topic: '粉丝新群', memberIdList: [owner.id] })
+    room.add(svc.botUser).by(owner)
+    await bot.waitForLog((l) => l.msg === 'the bot joined a room' && l.room === room.id, 'the bot noticed it joined')
+    const newcomer = svc.contact('新朋友')
+    room.add(newcomer).by(owner)
+    const welcome = await svc.waitForText(room, '欢迎')
+    expect(welcome).toContain('@新朋友')
+    expect(welcome).not.toContain('siyu小助手')
+    expect(svc.textsIn(room)).toHaveLength(1)
   })
 
   it('check-in, already, leaderboard and my points', async () => {

@@ -1,9 +1,6 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BotProcess } from '../helpers/BotProcess.js'
-import { PuppetService, type SaidText } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import { BotWorld } from '../helpers/BotWorld.js'
+import type { PuppetService, SaidText } from '../helpers/PuppetService.js'
 import { waitFor } from '../helpers/waitFor.js'
 
 const ROOM_PER_MINUTE = 20
@@ -30,31 +27,23 @@ function maxPerMinute(said: SaidText[]): number {
 }
 
 describe('fault: a burst of 1,000 outgoing texts against the rate limits', () => {
+  let world: BotWorld
   let svc: PuppetService
-  let dir: string
-  let cleanup: () => Promise<void>
-  let bot: BotProcess
   let rooms: Array<{ room: ReturnType<PuppetService['room']>; members: Array<ReturnType<PuppetService['contact']>> }>
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-burst-'))
-    await writeFile(join(dir, 'bot.yaml'), CONFIG)
-    svc = await PuppetService.start()
+    world = await BotWorld.create('burst', CONFIG)
+    svc = world.svc
     // the groups exist when the bot logs in (as in production), so Wechaty loads their members
     // once at login rather than once per message of the burst (its Room.ready() has no herd guard)
     rooms = Array.from({ length: 10 }, (_, r) => {
       const members = Array.from({ length: 100 }, (_, i) => svc.contact(`r${r}会员${i}`))
       return { room: svc.room(`粉丝${r}群`, members), members }
     })
-    bot = new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
-    await bot.ready()
+    await world.startBot()
   }, 60_000)
 
-  afterAll(async () => {
-    await bot?.stop().catch(() => {})
-    await svc?.close()
-    await cleanup?.()
-  })
+  afterAll(async () => world?.close())
 
   it('never exceeds the limits at the puppet, loses nothing, merges the backlog', async () => {
     for (const { room, members } of rooms) for (const m of members) m.say('签到').to(room)

@@ -1,11 +1,9 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { FileBox } from 'file-box'
 import { types } from 'wechaty'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BotProcess, type LogLine } from '../helpers/BotProcess.js'
-import { PuppetService } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { BotProcess, LogLine } from '../helpers/BotProcess.js'
+import { BotWorld } from '../helpers/BotWorld.js'
+import type { PuppetService } from '../helpers/PuppetService.js'
 
 const CONFIG = `bot:
   admins: [wxid_boss]
@@ -18,24 +16,17 @@ groups:
 `
 
 describe('fault: chat fuzz', () => {
+  let world: BotWorld
   let svc: PuppetService
-  let dir: string
-  let cleanup: () => Promise<void>
   let bot: BotProcess
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-chatfuzz-'))
-    await writeFile(join(dir, 'bot.yaml'), CONFIG)
-    svc = await PuppetService.start()
-    bot = new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
-    await bot.ready()
+    world = await BotWorld.create('chatfuzz', CONFIG)
+    svc = world.svc
+    bot = await world.startBot()
   }, 60_000)
 
-  afterAll(async () => {
-    await bot?.stop().catch(() => {})
-    await svc?.close()
-    await cleanup?.()
-  })
+  afterAll(async () => world?.close())
 
   it('odd messages crash nothing, get no reply, and are logged as ignored at debug level', async () => {
     const alice = svc.contact('Alice')

@@ -1,12 +1,8 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FileAdapter } from '../../src/store/FileAdapter.js'
 import { Store } from '../../src/store/Store.js'
 import { PointsBook } from '../../skills/checkin/PointsBook.js'
-import { BotProcess } from '../helpers/BotProcess.js'
-import { PuppetService } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import { BotWorld } from '../helpers/BotWorld.js'
 import { waitFor } from '../helpers/waitFor.js'
 
 const CONFIG = `bot:
@@ -22,22 +18,16 @@ const ROUNDS = 20
 const MEMBERS_PER_ROUND = 25
 
 describe('fault: kill -9 during a check-in burst, 20 times', () => {
-  let svc: PuppetService
-  let dir: string
-  let cleanup: () => Promise<void>
+  let world: BotWorld
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-kill9-'))
-    await writeFile(join(dir, 'bot.yaml'), CONFIG)
-    svc = await PuppetService.start()
+    world = await BotWorld.create('kill9', CONFIG)
   })
-  afterAll(async () => {
-    await svc?.close()
-    await cleanup?.()
-  })
+  afterAll(async () => world?.close())
 
   it('loses no acknowledged check-in, corrupts nothing, counts nothing twice', async () => {
-    const start = () => new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
+    const svc = world.svc
+    const start = () => world.startBot({ ready: false })
     const acknowledged = new Set<string>() // member names the bot confirmed
     const everyone: string[] = []
     const room = svc.room('粉丝1群', [])
@@ -47,7 +37,7 @@ describe('fault: kill -9 during a check-in burst, 20 times', () => {
         .filter((s) => s.roomId === room.id)
         .flatMap((s) => s.text.split('\n'))
 
-    let bot = start()
+    let bot = await start()
     let interrupted = 0 // rounds where the kill cut the burst short
     for (let round = 0; round < ROUNDS; round++) {
       await bot.ready()
@@ -77,13 +67,13 @@ describe('fault: kill -9 during a check-in burst, 20 times', () => {
       const confirmed = confirmedIn(burstFrom).filter((l) => l.includes('签到成功'))
       for (const line of confirmed) acknowledged.add(line.split(' ')[0]!)
       if (confirmed.length < MEMBERS_PER_ROUND) interrupted++
-      bot = start()
+      bot = await start()
     }
     await bot.ready()
     expect(await bot.stop()).toBe(0)
 
     // the data directory opens (nothing corrupt) and holds every acknowledged check-in once
-    const adapter = new FileAdapter(join(dir, 'data'))
+    const adapter = new FileAdapter(world.dataDir)
     await adapter.open()
     const store = new Store(adapter)
     const book = new PointsBook(await store.open('checkin/pool:fans/'))

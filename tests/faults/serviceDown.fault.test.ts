@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BotProcess } from '../helpers/BotProcess.js'
-import { PuppetService } from '../helpers/PuppetService.js'
-import { tempDir } from '../helpers/tmp.js'
+import type { BotProcess } from '../helpers/BotProcess.js'
+import { BotWorld } from '../helpers/BotWorld.js'
+import type { PuppetService } from '../helpers/PuppetService.js'
 
 const CONFIG = `bot:
   admins: [wxid_boss]
@@ -20,24 +18,17 @@ groups:
 `
 
 describe('fault: the puppet service goes down for 20 s', () => {
+  let world: BotWorld
   let svc: PuppetService
-  let dir: string
-  let cleanup: () => Promise<void>
   let bot: BotProcess
 
   beforeAll(async () => {
-    ;({ dir, cleanup } = await tempDir('siyu-fault-'))
-    await writeFile(join(dir, 'bot.yaml'), CONFIG)
-    svc = await PuppetService.start()
-    bot = new BotProcess({ config: join(dir, 'bot.yaml'), data: join(dir, 'data'), env: svc.env(), home: dir })
-    await bot.ready()
+    world = await BotWorld.create('fault', CONFIG)
+    svc = world.svc
+    bot = await world.startBot()
   }, 60_000)
 
-  afterAll(async () => {
-    await bot?.stop().catch(() => {})
-    await svc?.close()
-    await cleanup?.()
-  })
+  afterAll(async () => world?.close())
 
   it('logs in again by itself and sends what it owed, once', async () => {
     const alice = svc.contact('Alice')

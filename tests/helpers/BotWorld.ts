@@ -1,0 +1,48 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { BotProcess } from './BotProcess.js'
+import { PuppetService } from './PuppetService.js'
+import { tempDir } from './tmp.js'
+
+/**
+ * One end-to-end world: a temporary folder (config, data, $HOME), a puppet service on
+ * 127.0.0.1, and the bot as a child process talking to it — restartable on the same data.
+ */
+export class BotWorld {
+  bot: BotProcess | undefined
+  readonly configPath: string
+  readonly dataDir: string
+
+  private constructor(
+    readonly svc: PuppetService,
+    readonly dir: string,
+    private readonly cleanup: () => Promise<void>,
+  ) {
+    this.configPath = join(dir, 'bot.yaml')
+    this.dataDir = join(dir, 'data')
+  }
+
+  static async create(prefix: string, config?: string): Promise<BotWorld> {
+    const { dir, cleanup } = await tempDir(`siyu-${prefix}-`)
+    const world = new BotWorld(await PuppetService.start(), dir, cleanup)
+    if (config !== undefined) await world.writeConfig(config)
+    return world
+  }
+
+  writeConfig(text: string): Promise<void> {
+    return writeFile(this.configPath, text)
+  }
+
+  /** Start the bot (replacing the handle to an earlier one) and, unless told not to, wait until it is ready. */
+  async startBot(opts: { env?: Record<string, string>; config?: string; ready?: boolean } = {}): Promise<BotProcess> {
+    this.bot = new BotProcess({ config: opts.config ?? this.configPath, data: this.dataDir, env: { ...this.svc.env(), ...opts.env }, home: this.dir })
+    if (opts.ready !== false) await this.bot.ready()
+    return this.bot
+  }
+
+  async close(): Promise<void> {
+    await this.bot?.stop().catch(() => {})
+    await this.svc.close()
+    await this.cleanup()
+  }
+}
