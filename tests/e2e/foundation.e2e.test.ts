@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BotProcess } from '../helpers/BotProcess.js'
 import { BotWorld } from '../helpers/BotWorld.js'
 
 const CONFIG = `bot:
@@ -59,5 +60,16 @@ describe('foundation, end to end over wechaty-puppet-service (gRPC)', () => {
     const p = await world.startBot({ config: bad, ready: false })
     expect(await p.exited).toBe(2)
     expect(p.stderr.join('\n')).toContain(`${bad}:8:46: unknown template variable {nmae}`)
+  }, 60_000)
+
+  it('exits 3 on a corrupt data file, naming it, and leaves it as it was', async () => {
+    const dataDir = join(world.dir, 'corrupt-data')
+    await mkdir(join(dataDir, 'checkin'), { recursive: true })
+    const file = join(dataDir, 'checkin', 'pool%3afans.json')
+    await writeFile(file, '{"members": {"wxid_a": {"total": 10}')
+    const bot = new BotProcess({ config: world.configPath, data: dataDir, env: world.svc.env(), home: world.dir })
+    expect(await bot.exited).toBe(3)
+    expect(bot.stderr.join('\n')).toContain(`corrupt data file ${file}`)
+    expect(await readFile(file, 'utf8')).toBe('{"members": {"wxid_a": {"total": 10}')
   }, 60_000)
 })

@@ -149,11 +149,15 @@ describe('fault: config fuzz', () => {
     for (const [name, text] of Object.entries(NASTY)) expectClean(await check(name, text), name)
   }, 60_000)
 
-  it('the real `npm run check` prints problems, not stack traces', async () => {
+  it('the real `npm run check` accepts the example and prints problems, not stack traces', async () => {
     const run = (file: string, args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
         execFile(file, args, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr })),
       )
+    const example = await run('npm', ['run', 'check', '--silent', '--', '--config', 'config/bot.example.yaml'])
+    expect(example.code).toBe(0)
+    expect(example.stdout).toMatch(/^config\/bot\.example\.yaml: OK — 3 group\(s\)/m)
+    expect(example.stdout).toMatch(/^    live: /m) // the summary speaks of the lives
     for (const name of ['aliasBomb', 'deepNesting', 'binary', 'groupsNotList']) {
       const file = join(dir, `cli-${name}.yaml`)
       await writeFile(file, NASTY[name]!)
