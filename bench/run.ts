@@ -101,6 +101,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
     ['  peak RSS', ...col('peakRss', mb), ''],
     ['  one check-in, durable before the next (ms, p50)', ...col('singleMsP50', (v) => fmt(v, 2)), ''],
     ['  per check-in in a burst of 5,000 (ms)', ...col('burstMsPerCheckin', (v) => fmt(v, 3)), ''],
+    ['  a member\'s rank / the top 10 (ms)', ...results.map((rs) => `${fmt(median(rs.map((r) => r.rankMs!)), 1)} / ${fmt(median(rs.map((r) => r.topMs!)), 1)}`), ''],
   )
 }
 

@@ -47,6 +47,18 @@ if (mode === 'generate') {
   for (let i = 200; i < 5200; i++) checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
   await store.durable()
   const burstMsPerCheckin = (performance.now() - t1) / 5000
+  // "我的积分" and "积分榜": a scan of the pool's rows
+  const scans: number[] = []
+  const tops: number[] = []
+  for (let i = 0; i < 5; i++) {
+    let t = performance.now()
+    book.rank(`wxid_member_${i * 7}`)
+    scans.push(performance.now() - t)
+    t = performance.now()
+    book.top(10)
+    tops.push(performance.now() - t)
+  }
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   const sorted = [...single].sort((a, b) => a - b)
   console.log(
     JSON.stringify({
@@ -55,6 +67,8 @@ if (mode === 'generate') {
       peakRss: process.resourceUsage().maxRSS * 1024,
       singleMsP50: sorted[Math.floor(sorted.length / 2)],
       burstMsPerCheckin,
+      rankMs: mid(scans),
+      topMs: mid(tops),
     }),
   )
   process.exit(0) // no checkpoint on the way out: the next round measures the same state

@@ -101,17 +101,24 @@ export class PointsBook {
     const me = this.members.get(memberId)
     if (!me) return undefined
     let ahead = 0
-    for (const [id, r] of this.members.rows()) if (id !== memberId && before(r, id, me, memberId)) ahead++
+    this.members.forEach((id, r) => {
+      if (id !== memberId && before(r, id, me, memberId)) ahead++
+    })
     return ahead + 1
   }
 
+  /** The first `n` by rank: one pass keeping the best `n` (n ≤ 50), not a sort of everyone. */
   top(n: number): Array<{ rank: number; id: string; row: MemberPoints }> {
-    return this.members
-      .rows()
-      .filter(([, r]) => r.total > 0)
-      .sort(([ia, a], [ib, b]) => (before(a, ia, b, ib) ? -1 : 1))
-      .slice(0, n)
-      .map(([id, row], i) => ({ rank: i + 1, id, row }))
+    const best: Array<[string, MemberPoints]> = []
+    this.members.forEach((id, row) => {
+      if (row.total <= 0) return
+      if (best.length === n && !before(row, id, best[n - 1]![1], best[n - 1]![0])) return
+      let i = best.length
+      while (i > 0 && before(row, id, best[i - 1]![1], best[i - 1]![0])) i--
+      best.splice(i, 0, [id, row])
+      if (best.length > n) best.pop()
+    })
+    return best.map(([id, row], i) => ({ rank: i + 1, id, row }))
   }
 
   ledger(day?: string): LedgerEntry[] {

@@ -11,7 +11,11 @@ import type { Change, Json, StorageAdapter } from './StorageAdapter.js'
  * it, so nothing is confirmed in chat before it is stored.
  */
 export class Store {
-  private readonly cache = new Map<string, Json>()
+  /**
+   * The cache, by key directory (`checkin/pool:x/members/07`) then leaf (`wxid_a`): listing a
+   * prefix visits that subtree only, and a scan reads values without building keys.
+   */
+  private readonly dirs = new Map<string, Map<string, Json>>()
   private readonly opened = new Set<string>()
   private pending = new Map<string, Json | undefined>()
   private inFlight: Promise<void> | undefined
@@ -28,7 +32,7 @@ export class Store {
     const p = prefix.endsWith('/') ? prefix : prefix + '/'
     if (![...this.opened].some((o) => p.startsWith(o))) {
       for (const [k, v] of await this.adapter.entries(p)) {
-        if (!this.pending.has(k)) this.cache.set(k, v)
+        if (!this.pending.has(k)) this.put(k, v)
       }
       this.opened.add(p)
     }
@@ -42,21 +46,45 @@ export class Store {
 
   get(key: string): Json | undefined {
     if (!this.isOpen(key)) throw new Error(`store key ${key} read before its prefix was opened`)
-    return this.cache.get(key)
+    const cut = key.lastIndexOf('/')
+    return this.dirs.get(key.slice(0, cut))?.get(key.slice(cut + 1))
   }
 
   set(key: string, value: Json | undefined): void {
     if (this.closed) throw new Error('store is closed')
-    if (value === undefined) this.cache.delete(key)
-    else this.cache.set(key, value)
+    this.put(key, value)
     this.pending.set(key, value)
     this.schedule()
   }
 
-  keys(prefix: string): string[] {
+  /** Keys under `prefix`, sorted (or in no particular order, which is cheaper, with `sorted: false`). */
+  keys(prefix: string, sorted = true): string[] {
     const out: string[] = []
-    for (const k of this.cache.keys()) if (k.startsWith(prefix)) out.push(k)
-    return out.sort()
+    this.each(prefix, (dir, leaf) => out.push(`${dir}/${leaf}`))
+    return sorted ? out.sort() : out
+  }
+
+  /** Visit every key under `prefix` (given as directory and leaf) with its value, in no order. */
+  each(prefix: string, visit: (dir: string, leaf: string, value: Json) => void): void {
+    for (const [dir, leaves] of this.dirs) {
+      const d = dir + '/'
+      if (d.startsWith(prefix)) for (const [leaf, v] of leaves) visit(dir, leaf, v)
+      else if (prefix.startsWith(d)) for (const [leaf, v] of leaves) if ((d + leaf).startsWith(prefix)) visit(dir, leaf, v)
+    }
+  }
+
+  private put(key: string, value: Json | undefined): void {
+    const cut = key.lastIndexOf('/')
+    const dir = key.slice(0, cut)
+    const leaf = key.slice(cut + 1)
+    let leaves = this.dirs.get(dir)
+    if (value === undefined) {
+      leaves?.delete(leaf)
+      if (leaves?.size === 0) this.dirs.delete(dir)
+    } else {
+      if (!leaves) this.dirs.set(dir, (leaves = new Map()))
+      leaves.set(leaf, value)
+    }
   }
 
   /** Resolves when every change made before this call is durable. */
@@ -137,13 +165,13 @@ export class Namespace {
     this.store.set(this.prefix + key, undefined)
   }
 
-  /** Keys (relative to this namespace) under `sub`, sorted. */
-  keys(sub = ''): string[] {
-    return this.store.keys(this.prefix + sub).map((k) => k.slice(this.prefix.length))
+  /** Keys (relative to this namespace) under `sub`, sorted unless `sorted` is false. */
+  keys(sub = '', sorted = true): string[] {
+    return this.store.keys(this.prefix + sub, sorted).map((k) => k.slice(this.prefix.length))
   }
 
-  entries<T>(sub = ''): Array<[string, T]> {
-    return this.keys(sub).map((k) => [k, this.get<T>(k) as T])
+  entries<T>(sub = '', sorted = true): Array<[string, T]> {
+    return this.keys(sub, sorted).map((k) => [k, this.get<T>(k) as T])
   }
 
   child(name: string): Namespace {
@@ -185,8 +213,16 @@ export class Table<T> {
     this.ns.delete(this.key(id))
   }
 
+  /** Every row, in no particular order. */
   rows(): Array<[string, T]> {
-    return this.ns.entries<T>().map(([k, v]) => [unsegment(k.slice(k.indexOf('/') + 1)), v])
+    const out: Array<[string, T]> = []
+    this.forEach((id, row) => out.push([id, row]))
+    return out
+  }
+
+  /** Visit every row (a scan: no keys are built). */
+  forEach(visit: (id: string, row: T) => void): void {
+    this.ns.store.each(this.ns.prefix, (_dir, leaf, v) => visit(unsegment(leaf), v as T))
   }
 }
 
@@ -197,6 +233,7 @@ export function segment(s: string): string {
 }
 
 function unsegment(s: string): string {
+  if (!s.includes('%')) return s
   return s === '%' ? '' : s.replace(/%2F/g, '/').replace(/%25/g, '%')
 }
 
