@@ -153,16 +153,23 @@ export class FileAdapter implements StorageAdapter {
       })
       this.chain = step.catch(() => {})
       await step
-      for (const [doc, text] of snapshot) {
-        const file = this.fileOf(doc)
-        const adapter = new DurableJSONFile<DocData>(file)
-        if (text === undefined) {
-          await adapter.remove()
-        } else {
-          await mkdir(dirname(file), { recursive: true })
-          await adapter.writeText(text)
-          this.metrics.fileWrites++
+      try {
+        for (const [doc, text] of snapshot) {
+          const file = this.fileOf(doc)
+          const adapter = new DurableJSONFile<DocData>(file)
+          if (text === undefined) {
+            await adapter.remove()
+          } else {
+            await mkdir(dirname(file), { recursive: true })
+            await adapter.writeText(text)
+            this.metrics.fileWrites++
+          }
         }
+      } catch (err) {
+        // their changes are still only in the kept journal segments: write them next time,
+        // before any later checkpoint may drop those segments
+        for (const [doc] of snapshot) this.dirty.add(doc)
+        throw err
       }
       await this.journal.dropThrough(oldSegment)
       this.lastCheckpoint = Date.now()

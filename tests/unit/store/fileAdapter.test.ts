@@ -2,6 +2,7 @@ import { readFile, writeFile, mkdir, readdir, appendFile } from 'node:fs/promise
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FileAdapter } from '../../../src/store/FileAdapter.js'
+import { DurableJSONFile } from '../../../src/store/durableFile.js'
 import { StoreCorruptError, StoreLockedError } from '../../../src/store/StorageAdapter.js'
 import { Store } from '../../../src/store/Store.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -50,6 +51,39 @@ describe('FileAdapter on disk', () => {
       ['x/y/w', 2],
       ['x/y/z', 1],
     ])
+    await b.close()
+  })
+
+  it('a checkpoint cut short (a crash between snapshot files) loses nothing: the journal is kept until all are written', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    await a.commit([
+      { key: 'checkin/p/members/00/a', value: { total: 10 } },
+      { key: 'checkin/p/ledger/2026-11-26/1', value: { delta: 10 } },
+    ])
+    await a.checkpoint()
+    await a.commit([
+      { key: 'checkin/p/members/00/a', value: { total: 20 } },
+      { key: 'checkin/p/ledger/2026-11-27/2', value: { delta: 10 } },
+    ])
+    // the second snapshot file fails to be written, as if the process died there
+    const original = DurableJSONFile.prototype.writeText
+    let writes = 0
+    DurableJSONFile.prototype.writeText = function (text: string) {
+      return ++writes === 2 ? Promise.reject(new Error('power cut')) : original.call(this, text)
+    }
+    try {
+      await expect(a.checkpoint()).rejects.toThrow('power cut')
+    } finally {
+      DurableJSONFile.prototype.writeText = original
+    }
+    // a later checkpoint of the same process must write what the failed one did not
+    await a.commit([{ key: 'other/x/y', value: 1 }])
+    await a.checkpoint()
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect(await b.read('checkin/p/members/00/a')).toEqual({ total: 20 })
+    expect(await b.entries('checkin/p/ledger/')).toHaveLength(2)
     await b.close()
   })
 
