@@ -9,6 +9,7 @@ import { AdminCommands } from './AdminCommands.js'
 import { SkillContext, type ContextDeps, type SkillScope } from './SkillContext.js'
 import type { Job } from './jobs.js'
 import { JobRunner } from './JobRunner.js'
+import { RecentJoins } from './RecentJoins.js'
 import { RoomDirectory } from './RoomDirectory.js'
 import type {
   GroupContext,
@@ -306,30 +307,5 @@ export class Engine {
   /** A skill's whole slice, `<skill>/` (opened in create()). */
   private skillNs(name: string): Namespace {
     return new Namespace(this.deps.store, `${name}/`)
-  }
-}
-
-/** Who joined which room lately, so a repeated join event is recognised; a leave clears it. */
-class RecentJoins {
-  private readonly seen = new Map<string, number>()
-
-  constructor(private readonly windowMs: number) {}
-
-  /** True the first time (within the window) a member joins a room. */
-  firstJoin(roomId: string, memberId: string, now: number): boolean {
-    const key = `${roomId}\n${memberId}`
-    const at = this.seen.get(key)
-    if (at !== undefined && now - at < this.windowMs) return false
-    this.seen.set(key, now)
-    if (this.seen.size > 50_000) this.prune(now)
-    return true
-  }
-
-  left(roomId: string, memberId: string): void {
-    this.seen.delete(`${roomId}\n${memberId}`)
-  }
-
-  private prune(now: number): void {
-    for (const [k, at] of this.seen) if (now - at >= this.windowMs) this.seen.delete(k)
   }
 }

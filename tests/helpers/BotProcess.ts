@@ -60,15 +60,15 @@ export class BotProcess {
     this.child.kill(signal)
   }
 
-  /** SIGTERM, and the exit code (bounded: the contract says 10 s). */
+  /** SIGTERM, and the exit code; fails if the bot takes longer than the contract's 10 s. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode !== null) return this.child.exitCode
     this.kill('SIGTERM')
-    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 12_000).unref())
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref())
     const r = await Promise.race([this.exited, timeout])
     if (r === 'timeout') {
       this.kill('SIGKILL')
-      throw new Error('bot did not stop within 12 s of SIGTERM')
+      throw new Error('bot did not stop within 10 s of SIGTERM')
     }
     return r
   }
