@@ -25,7 +25,6 @@ export type SlotData = {
   dueAt: number
 }
 
-
 export function slotName(kind: SlotRef['kind'], offset: number): string {
   return kind === 'start' ? 'start' : `remind-${shortDuration(offset)}`
 }
