@@ -88,6 +88,7 @@ export class Engine {
     const core = await deps.store.open('core/')
     for (const s of deps.skills) await deps.store.open(`${s.name}/`)
     const engine = new Engine(deps, core)
+    engine.ai = deps.ai
     await engine.setConfig(config)
     return engine
   }
@@ -122,6 +123,14 @@ export class Engine {
       }
     }
     this.jobs.armAll((skill, group) => this.findGroup(group)?.skills.has(skill) ?? false)
+  }
+
+  /** The model client in use; replaced when a reload changes the top-level `ai` section. */
+  private ai: AiClient | undefined
+
+  setAi(client: AiClient | undefined): void {
+    this.ai = client
+    this.deps_ = undefined
   }
 
   /**
@@ -293,7 +302,7 @@ export class Engine {
       time: this.zoned,
       store: this.deps.store,
       queue: this.deps.queue,
-      ai: this.deps.ai,
+      ai: this.ai,
       rooms: (group) => this.rooms.roomsOf(group),
       count: (group, roomId, counter, n) => this.stats.count(group, roomId, counter, n),
       background: (p) => {

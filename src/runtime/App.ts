@@ -81,6 +81,11 @@ export async function startApp(o: AppOptions): Promise<App> {
     o.configPath,
     skills,
     async (next) => {
+      if (JSON.stringify(next.ai) !== JSON.stringify(config.ai)) {
+        const changed = createAiClient(next.ai, o.env)
+        if (changed.problem) log.warn(changed.problem)
+        engine.setAi(changed.client)
+      }
       config = next
       queue.setLimits(next.bot.rateLimit)
       await engine.setConfig(next)
