@@ -1,4 +1,4 @@
-import { createInterface } from 'node:readline'
+import { createInterface, type Interface } from 'node:readline'
 import { PuppetMock, mock } from 'wechaty-puppet-mock'
 import type { LoadedConfig } from '../config/loadConfig.js'
 import { MENTION_END } from '../text/Outgoing.js'
@@ -33,6 +33,7 @@ export class Sandbox {
   private readonly admins: mock.ContactMock[] = []
   private current = 0
   private me: mock.ContactMock
+  private rl: Interface | undefined
 
   constructor(
     config: LoadedConfig,
@@ -71,6 +72,7 @@ export class Sandbox {
   /** Read commands from a terminal (or any stream). Closing it leaves the bot running. */
   attach(input: NodeJS.ReadableStream): void {
     const rl = createInterface({ input, output: this.out, terminal: (input as { isTTY?: boolean }).isTTY === true })
+    this.rl = rl
     this.write(`${HELP}\n`)
     rl.setPrompt(this.prompt())
     rl.prompt()
@@ -84,6 +86,7 @@ export class Sandbox {
       rl.prompt()
     })
     rl.on('close', () => {
+      this.rl = undefined
       this.write('stdin closed: the sandbox bot keeps running (Ctrl+C or SIGTERM to stop).\n')
     })
   }
@@ -157,6 +160,8 @@ export class Sandbox {
     const where = roomId ? (this.rooms.find((r) => r.room.id === roomId)?.topic ?? roomId) : `私信 → ${m.payload.listenerId}`
     const body = text.replace(new RegExp(MENTION_END, 'g'), ' ').replace(/\n/g, '\n    ')
     this.write(`\n[${where}] ${this.bot.payload.name}: ${body}\n`)
+    // the bot spoke while the operator was at the prompt: draw it again, keeping what they typed
+    if (this.rl && (this.out as { isTTY?: boolean }).isTTY) this.rl.prompt(true)
   }
 
   private prompt(): string {
