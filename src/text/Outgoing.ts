@@ -26,13 +26,16 @@ export function toSegments(s: Sayable): Segment[] {
 export function renderOutgoing(segments: readonly Segment[]): { text: string; mentionIds: string[] } {
   let text = ''
   const mentionIds: string[] = []
-  for (const seg of segments) {
-    if (typeof seg === 'string') text += seg
-    else {
-      text += `@${seg.name}${MENTION_END}`
-      if (!mentionIds.includes(seg.mention)) mentionIds.push(seg.mention)
+  segments.forEach((seg, i) => {
+    if (typeof seg === 'string') {
+      text += seg
+      return
     }
-  }
+    // a mention ends with U+2005, unless a space follows anyway ("欢迎 {names} 加入")
+    const next = segments[i + 1]
+    text += typeof next === 'string' && /^\s/.test(next) ? `@${seg.name}` : `@${seg.name}${MENTION_END}`
+    if (!mentionIds.includes(seg.mention)) mentionIds.push(seg.mention)
+  })
   return { text, mentionIds }
 }
 
