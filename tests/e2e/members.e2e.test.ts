@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BotProcess } from '../helpers/BotProcess.js'
-import { BotWorld } from '../helpers/BotWorld.js'
-import type { PuppetService } from '../helpers/PuppetService.js'
+import { describe, expect, it } from 'vitest'
+import { useBotWorld } from '../helpers/BotWorld.js'
 import { waitFor } from '../helpers/waitFor.js'
 
 const CONFIG = `bot:
@@ -21,19 +19,10 @@ groups:
 `
 
 describe('member skills, end to end over wechaty-puppet-service (gRPC)', () => {
-  let world: BotWorld
-  let svc: PuppetService
-  let bot: BotProcess
-
-  beforeAll(async () => {
-    world = await BotWorld.create('e2e', CONFIG)
-    svc = world.svc
-    bot = await world.startBot()
-  }, 60_000)
-
-  afterAll(async () => world?.close())
+  const used = useBotWorld('e2e', CONFIG)
 
   it('batches joins into one welcome with real mentions', async () => {
+    const { svc, bot } = used
     const inviter = svc.contact('群主')
     const room = svc.room('粉丝1群', [inviter])
     const newcomers = Array.from({ length: 12 }, (_, i) => svc.contact(`新人${i}`))
@@ -47,6 +36,7 @@ describe('member skills, end to end over wechaty-puppet-service (gRPC)', () => {
   })
 
   it('the bot being added to a group is no newcomer', async () => {
+    const { svc, bot } = used
     const owner = svc.contact('群主2')
     const room = svc.mocker.createRoom({ topic: '粉丝新群', memberIdList: [owner.id] })
     room.add(svc.botUser).by(owner)
@@ -60,6 +50,7 @@ describe('member skills, end to end over wechaty-puppet-service (gRPC)', () => {
   })
 
   it('check-in, already, leaderboard and my points', async () => {
+    const { svc, bot } = used
     const alice = svc.contact('Alice')
     const bob = svc.contact('Bob')
     const room = svc.room('粉丝2群', [alice, bob])
@@ -81,6 +72,7 @@ describe('member skills, end to end over wechaty-puppet-service (gRPC)', () => {
   })
 
   it('a burst of 60 check-ins: every one acknowledged once, within the rate limit', async () => {
+    const { svc, bot } = used
     const members = Array.from({ length: 60 }, (_, i) => svc.contact(`会员${i}`))
     const room = svc.room('粉丝3群', members)
     for (const m of members) m.say('签到').to(room)

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BotWorld } from '../helpers/BotWorld.js'
+import { describe, expect, it } from 'vitest'
+import { useBotWorld } from '../helpers/BotWorld.js'
 import type { PuppetService, SaidText } from '../helpers/PuppetService.js'
 import { waitFor } from '../helpers/waitFor.js'
 
@@ -27,25 +27,18 @@ function maxPerMinute(said: SaidText[]): number {
 }
 
 describe('fault: a burst of 1,000 outgoing texts against the rate limits', () => {
-  let world: BotWorld
-  let svc: PuppetService
-  let rooms: Array<{ room: ReturnType<PuppetService['room']>; members: Array<ReturnType<PuppetService['contact']>> }>
-
-  beforeAll(async () => {
-    world = await BotWorld.create('burst', CONFIG)
-    svc = world.svc
-    // the groups exist when the bot logs in (as in production), so Wechaty loads their members
-    // once at login rather than once per message of the burst (its Room.ready() has no herd guard)
+  let rooms: Array<{ room: ReturnType<PuppetService['room']>; members: Array<ReturnType<PuppetService['contact']>> }> = []
+  // the groups exist when the bot logs in (as in production), so Wechaty loads their members
+  // once at login rather than once per message of the burst (its Room.ready() has no herd guard)
+  const used = useBotWorld('burst', CONFIG, (svc) => {
     rooms = Array.from({ length: 10 }, (_, r) => {
       const members = Array.from({ length: 100 }, (_, i) => svc.contact(`r${r}会员${i}`))
       return { room: svc.room(`粉丝${r}群`, members), members }
     })
-    await world.startBot()
-  }, 60_000)
-
-  afterAll(async () => world?.close())
+  })
 
   it('never exceeds the limits at the puppet, loses nothing, merges the backlog', async () => {
+    const { svc } = used
     for (const { room, members } of rooms) for (const m of members) m.say('签到').to(room)
 
     const lines = () => svc.said.flatMap((s) => s.text.split('\n')).filter((l) => l.includes('签到成功'))

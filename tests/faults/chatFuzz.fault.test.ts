@@ -1,9 +1,8 @@
 import { FileBox } from 'file-box'
 import { types } from 'wechaty'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BotProcess, LogLine } from '../helpers/BotProcess.js'
-import { BotWorld } from '../helpers/BotWorld.js'
-import type { PuppetService } from '../helpers/PuppetService.js'
+import { describe, expect, it } from 'vitest'
+import type { LogLine } from '../helpers/BotProcess.js'
+import { useBotWorld } from '../helpers/BotWorld.js'
 
 const CONFIG = `bot:
   admins: [wxid_boss]
@@ -16,19 +15,10 @@ groups:
 `
 
 describe('fault: chat fuzz', () => {
-  let world: BotWorld
-  let svc: PuppetService
-  let bot: BotProcess
-
-  beforeAll(async () => {
-    world = await BotWorld.create('chatfuzz', CONFIG)
-    svc = world.svc
-    bot = await world.startBot()
-  }, 60_000)
-
-  afterAll(async () => world?.close())
+  const used = useBotWorld('chatfuzz', CONFIG)
 
   it('odd messages crash nothing, get no reply, and are logged as ignored at debug level', async () => {
+    const { svc, bot } = used
     const alice = svc.contact('Alice')
     const room = svc.room('粉丝1群', [alice])
     const other = svc.room('家人群', [alice])

@@ -1,8 +1,6 @@
 import { DateTime } from 'luxon'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BotProcess } from '../helpers/BotProcess.js'
-import { BotWorld } from '../helpers/BotWorld.js'
-import type { PuppetService } from '../helpers/PuppetService.js'
+import { describe, expect, it } from 'vitest'
+import { useBotWorld } from '../helpers/BotWorld.js'
 
 const CONFIG = `bot:
   admins: [wxid_boss]
@@ -18,19 +16,10 @@ groups:
 `
 
 describe('fault: the puppet service goes down for 20 s', () => {
-  let world: BotWorld
-  let svc: PuppetService
-  let bot: BotProcess
-
-  beforeAll(async () => {
-    world = await BotWorld.create('fault', CONFIG)
-    svc = world.svc
-    bot = await world.startBot()
-  }, 60_000)
-
-  afterAll(async () => world?.close())
+  const used = useBotWorld('fault', CONFIG)
 
   it('logs in again by itself and sends what it owed, once', async () => {
+    const { svc, bot } = used
     const alice = svc.contact('Alice')
     const room = svc.room('粉丝1群', [alice])
     alice.say('签到').to(room)

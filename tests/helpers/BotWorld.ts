@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises'
+import { afterAll, beforeAll } from 'vitest'
 import { join } from 'node:path'
 import { BotProcess } from './BotProcess.js'
 import { PuppetService } from './PuppetService.js'
@@ -44,5 +45,40 @@ export class BotWorld {
     await this.bot?.stop().catch(() => {})
     await this.svc.close()
     await this.cleanup()
+  }
+}
+
+export interface UsedBotWorld {
+  readonly world: BotWorld
+  readonly svc: PuppetService
+  readonly bot: BotProcess
+}
+
+/**
+ * A BotWorld for a whole test file: made and the bot started (ready) before the tests, closed
+ * after. `beforeBot` sets up what must exist when the bot logs in (rooms).
+ */
+export function useBotWorld(prefix: string, config: string, beforeBot?: (svc: PuppetService) => void): UsedBotWorld {
+  let world: BotWorld | undefined
+  beforeAll(async () => {
+    world = await BotWorld.create(prefix, config)
+    beforeBot?.(world.svc)
+    await world.startBot()
+  }, 60_000)
+  afterAll(async () => world?.close())
+  const need = (): BotWorld => {
+    if (!world) throw new Error('the bot world is made in beforeAll')
+    return world
+  }
+  return {
+    get world() {
+      return need()
+    },
+    get svc() {
+      return need().svc
+    },
+    get bot() {
+      return need().bot!
+    },
   }
 }

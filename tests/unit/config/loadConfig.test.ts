@@ -3,11 +3,11 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { loadConfig, parseConfig, MAX_CONFIG_BYTES } from '../../../src/config/loadConfig.js'
-import { ConfigError, formatProblem } from '../../../src/config/problems.js'
 import { defineSkill } from '../../../src/engine/Skill.js'
 import { stringList, regexSource } from '../../../src/config/common.js'
 import { template } from '../../../src/text/template.js'
 import { tempDir } from '../../helpers/tmp.js'
+import { configErrors } from '../../helpers/configErrors.js'
 
 // a skill made for these tests, so they do not depend on the real skills' details
 const Greet = defineSkill({
@@ -23,15 +23,7 @@ const Greet = defineSkill({
 })
 const skills = [Greet]
 
-function problems(yaml: string): string[] {
-  try {
-    parseConfig('bot.yaml', yaml, skills)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.errors.map(formatProblem)
-    throw err
-  }
-  return []
-}
+const problems = (yaml: string): string[] => configErrors(yaml, skills)
 
 describe('config problems carry file:line:col', () => {
   it('reports a YAML syntax error at its place', () => {

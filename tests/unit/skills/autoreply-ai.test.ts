@@ -6,10 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { OpenAiClient } from '../../../src/ai/OpenAiClient.js'
 import { fixedPromptLines } from '../../../src/ai/prompt.js'
 import { parseConfig } from '../../../src/config/loadConfig.js'
-import { ConfigError, formatProblem } from '../../../src/config/problems.js'
 import { MAX_TEXT_LENGTH } from '../../../src/text/Outgoing.js'
 import { AutoreplySkill } from '../../../skills/autoreply/index.js'
 import { AiStub } from '../../helpers/aiStub.js'
+import { configErrors } from '../../helpers/configErrors.js'
 import { harness } from '../../helpers/harness.js'
 import { tempDir } from '../../helpers/tmp.js'
 import { waitFor } from '../../helpers/waitFor.js'
@@ -334,15 +334,7 @@ describe('autoreply ai: the output guard', () => {
 })
 
 describe('autoreply ai config', () => {
-  const problems = (ai: string): string[] => {
-    try {
-      parseConfig('bot.yaml', config(ai), [AutoreplySkill])
-      return []
-    } catch (err) {
-      if (err instanceof ConfigError) return err.errors.map(formatProblem)
-      throw err
-    }
-  }
+  const problems = (ai: string): string[] => configErrors(config(ai), [AutoreplySkill])
 
   it('a missing knowledge file is an error at its place', () => {
     expect(problems('knowledge: config/knowledge/no-such-file.md')).toEqual([

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../../../src/config/loadConfig.js'
-import { ConfigError, formatProblem } from '../../../src/config/problems.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import { AutoreplySkill, createAutoreplySkill } from '../../../skills/autoreply/index.js'
 import { PingSkill } from '../../../skills/ping/index.js'
+import { configErrors } from '../../helpers/configErrors.js'
 import { harness } from '../../helpers/harness.js'
 
 /** Rules, as an operator writes them; `{RULES}` is replaced per test. */
@@ -163,15 +162,7 @@ describe('autoreply rules', () => {
 })
 
 describe('autoreply config errors', () => {
-  const problems = (rules: string): string[] => {
-    try {
-      parseConfig('bot.yaml', config(rules), [AutoreplySkill])
-      return []
-    } catch (err) {
-      if (err instanceof ConfigError) return err.errors.map(formatProblem)
-      throw err
-    }
-  }
+  const problems = (rules: string): string[] => configErrors(config(rules), [AutoreplySkill])
 
   it('an invalid regex is reported at its file:line:col', () => {
     expect(problems(`          - regex: "优惠(券"\n            reply: x\n`)).toEqual([

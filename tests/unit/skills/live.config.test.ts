@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { LiveSkill } from '../../../skills/live/index.js'
 import type { LiveConfig } from '../../../skills/live/config.js'
 import { parseConfig } from '../../../src/config/loadConfig.js'
-import { ConfigError, formatProblem } from '../../../src/config/problems.js'
+import { formatProblem } from '../../../src/config/problems.js'
+import { configErrors } from '../../helpers/configErrors.js'
 import { summarize } from '../../../src/config/summary.js'
 
 const NOW = DateTime.fromISO('2026-11-25T10:00:00', { zone: 'Asia/Shanghai' }).toMillis()
@@ -22,15 +23,7 @@ function load(text: string) {
   return parseConfig('bot.yaml', text, [LiveSkill], NOW)
 }
 
-function errors(text: string): string[] {
-  try {
-    load(text)
-  } catch (err) {
-    if (err instanceof ConfigError) return err.errors.map(formatProblem)
-    throw err
-  }
-  return []
-}
+const errors = (text: string): string[] => configErrors(text, [LiveSkill], NOW)
 
 const liveOf = (text: string) => load(text).groups[0]!.skills.get('live') as LiveConfig
 
