@@ -84,10 +84,6 @@ export class YamlSource {
     return { offset, exact }
   }
 
-  has(path: Path): boolean {
-    return this.offsetOf(path).exact
-  }
-
   private deref(node: Node | null | undefined): Node | null | undefined {
     return isAlias(node) ? (node.resolve(this.doc) as Node | undefined) : node
   }

@@ -61,7 +61,8 @@ export class Engine {
   readonly rooms = new RoomDirectory()
   private config!: LoadedConfig
   private zoned!: ZonedTime
-  private readonly core: Namespace
+  /** The model client in use; replaced when a reload changes the top-level `ai` section. */
+  private ai: AiClient | undefined
   readonly stats: Stats
   readonly jobs: JobRunner
   private readonly admin: AdminCommands
@@ -76,7 +77,7 @@ export class Engine {
     readonly deps: EngineDeps,
     core: Namespace,
   ) {
-    this.core = core
+    this.ai = deps.ai
     this.skillsByName = new Map(deps.skills.map((s) => [s.name, s]))
     this.stats = new Stats(core.child('stats'), () => this.zoned, () => deps.clock.now())
     this.jobs = new JobRunner(core.child('jobs'), deps.clock, deps.log.child({ part: 'jobs' }), (job) => this.runJob(job))
@@ -88,7 +89,6 @@ export class Engine {
     const core = await deps.store.open('core/')
     for (const s of deps.skills) await deps.store.open(`${s.name}/`)
     const engine = new Engine(deps, core)
-    engine.ai = deps.ai
     await engine.setConfig(config)
     return engine
   }
@@ -125,9 +125,6 @@ export class Engine {
     this.jobs.armAll((skill, group) => this.findGroup(group)?.skills.has(skill) ?? false)
   }
 
-  /** The model client in use; replaced when a reload changes the top-level `ai` section. */
-  private ai: AiClient | undefined
-
   setAi(client: AiClient | undefined): void {
     this.ai = client
     this.deps_ = undefined
@@ -144,10 +141,6 @@ export class Engine {
 
   findGroup(name: string): GroupConfig | undefined {
     return this.config.groups.find((g) => g.name === name)
-  }
-
-  skill(name: string): Skill<any> | undefined {
-    return this.skillsByName.get(name)
   }
 
   isAdmin(contactId: string): boolean {
@@ -205,10 +198,9 @@ export class Engine {
     if (!group) return
     // a join the puppet reports twice is one join (welcomed once, counted once)
     const now = this.deps.clock.now()
-    const members =
-      hook === 'onJoin'
-        ? raw.members.filter((m) => this.recentJoins.firstJoin(raw.room.id, m.id, now))
-        : raw.members.map((m) => (this.recentJoins.left(raw.room.id, m.id), m))
+    let members = raw.members
+    if (hook === 'onJoin') members = members.filter((m) => this.recentJoins.firstJoin(raw.room.id, m.id, now))
+    else for (const m of members) this.recentJoins.left(raw.room.id, m.id)
     if (members.length < raw.members.length) {
       this.deps.log.debug({ room: raw.room.id, repeated: raw.members.length - members.length }, 'join reported twice; counted once')
     }
@@ -276,7 +268,7 @@ export class Engine {
   }
 
   /** One skill in one group: its logger, store slice, jobs and memory, made once. */
-  private scope<M>(skill: Skill<unknown, M> | Skill<any, M>, group: GroupConfig): SkillScope<M> {
+  private scope<M>(skill: Skill<any, M>, group: GroupConfig): SkillScope<M> {
     const key = `${skill.name}/${group.name}`
     let scope = this.scopes.get(key) as SkillScope<M> | undefined
     if (!scope) {

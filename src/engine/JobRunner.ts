@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { isDeepStrictEqual } from 'node:util'
 import type { Clock, Timer } from '../clock/Clock.js'
-import type { Namespace } from '../store/Store.js'
+import { segment, type Namespace } from '../store/Store.js'
 import type { Json } from '../store/StorageAdapter.js'
 import { DEFAULT_MAX_LATE_MS, type Job, type JobPlanner, type PlanOptions } from './jobs.js'
 
@@ -30,8 +30,8 @@ export class JobRunner {
       plan: (id, at, data, options) => this.plan(skill, group, id, at, data ?? null, options),
       cancel: (id) => this.cancel(skill, group, id),
       forget: (id) => this.forget(skill, group, id),
-      get: (id) => this.ns.get<Job>(this.key(skill, group, id) ) as Job | undefined,
-      list: () => this.ns.entries<Job>(this.prefix(skill, group)).map(([, j]) => j as Job),
+      get: (id) => this.ns.get<Job>(this.key(skill, group, id)),
+      list: () => this.ns.entries<Job>(this.prefix(skill, group)).map(([, j]) => j),
     }
   }
 
@@ -64,7 +64,7 @@ export class JobRunner {
     const old = this.ns.get<Job>(key)
     if (old && old.at === at && isDeepStrictEqual(old.data, data) && old.state !== 'cancelled') return
     const job: Job = { id, skill, group, at, data, state: 'planned', maxLateMs: options.maxLateMs ?? DEFAULT_MAX_LATE_MS }
-    this.ns.set(key, job as Job)
+    this.ns.set(key, job)
     if (this.enabled(skill, group)) this.arm(key, job)
   }
 
@@ -94,25 +94,26 @@ export class JobRunner {
       this.waiting.add(key)
       return
     }
-    const job = this.ns.get<Job>(key) as Job | undefined
+    const job = this.ns.get<Job>(key)
     if (!job || job.state !== 'planned') return
     const now = this.clock.now()
     const late = now - job.at
     if (late > job.maxLateMs) {
-      this.ns.set(key, { ...job, state: 'missed', firedAt: now } as Job)
+      this.ns.set<Job>(key, { ...job, state: 'missed', firedAt: now })
       this.log.warn({ job: job.id, skill: job.skill, group: job.group, lateMs: late }, 'job fell due while the bot was down and is too late now; skipped')
       return
     }
     const fired: Job = { ...job, state: 'fired', firedAt: now }
-    this.ns.set(key, fired as Job)
+    this.ns.set(key, fired)
     this.onDue(fired).catch((err: unknown) => this.log.error({ err, job: job.id, skill: job.skill }, 'job failed'))
   }
 
+  /** `<skill>/<group>/`, relative to `core/jobs/`. */
   private prefix(skill: string, group: string): string {
-    return this.ns.child(skill).child(group).prefix.slice(this.ns.prefix.length)
+    return `${segment(skill)}/${segment(group)}/`
   }
 
   private key(skill: string, group: string, id: string): string {
-    return this.prefix(skill, group) + this.ns.child(id).prefix.slice(this.ns.prefix.length, -1)
+    return this.prefix(skill, group) + segment(id)
   }
 }

@@ -44,8 +44,4 @@ export class RoomDirectory {
   roomsOf(groupName: string): RoomRef[] {
     return [...this.rooms.values()].filter((r) => this.groupFor(r)?.name === groupName)
   }
-
-  all(): RoomRef[] {
-    return [...this.rooms.values()]
-  }
 }

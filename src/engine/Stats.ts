@@ -1,4 +1,4 @@
-import type { Namespace } from '../store/Store.js'
+import { segment, type Namespace } from '../store/Store.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { StatCounter } from './Skill.js'
 
@@ -26,7 +26,7 @@ export class Stats {
 
   /** All rooms of a group on a day, summed. */
   forGroup(group: string, day = this.time().dayKey(this.now())): { total: DayStats; rooms: number } {
-    const prefix = `${this.ns.child(group).child(day).prefix.slice(this.ns.prefix.length)}`
+    const prefix = `${segment(group)}/${segment(day)}/`
     const total: DayStats = {}
     const rows = this.ns.entries<DayStats>(prefix)
     for (const [, s] of rows) {
@@ -36,7 +36,6 @@ export class Stats {
   }
 
   private key(group: string, day: string, roomId: string): string {
-    const g = this.ns.child(group).child(day).child(roomId).prefix
-    return g.slice(this.ns.prefix.length, -1)
+    return `${segment(group)}/${segment(day)}/${segment(roomId)}`
   }
 }

@@ -27,7 +27,6 @@ export class ConnectionSupervisor {
   private attempt = 0
   private loggedIn = false
   private closed = false
-  restarts = 0
 
   constructor(private readonly o: SupervisorOptions) {}
 
@@ -107,7 +106,6 @@ export class ConnectionSupervisor {
     if (this.closed || this.loggedIn) return
     this.restarting = true
     this.failedDuringRestart = false
-    this.restarts++
     try {
       await this.o.stop().catch((err: unknown) => this.o.log.debug({ err }, 'puppet stop during restart failed'))
       if (this.closed) return

@@ -7,7 +7,6 @@ import type { Logger } from 'pino'
  */
 export class RoomSerializer {
   private readonly chains = new Map<string, Promise<void>>()
-  private active = 0
 
   constructor(
     private readonly log: Logger,
@@ -30,12 +29,7 @@ export class RoomSerializer {
     await Promise.race([all, new Promise<void>((r) => setTimeout(r, ms).unref())])
   }
 
-  get busy(): number {
-    return this.active
-  }
-
   private async guarded(roomId: string, what: string, fn: () => Promise<void>): Promise<void> {
-    this.active++
     let timer: NodeJS.Timeout | undefined
     const work = fn().catch((err: unknown) => this.log.error({ err, room: roomId, what }, 'event handling failed'))
     const stall = new Promise<void>((resolve) => {
@@ -49,7 +43,6 @@ export class RoomSerializer {
       await Promise.race([work, stall])
     } finally {
       clearTimeout(timer)
-      this.active--
     }
   }
 }

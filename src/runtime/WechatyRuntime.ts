@@ -50,10 +50,6 @@ export class WechatyRuntime {
     return this.supervisor.connected
   }
 
-  get restarts(): number {
-    return this.supervisor.restarts
-  }
-
   /** The transport the send queue uses. */
   async send(conversationId: string, text: string, mentionIds: string[]): Promise<void> {
     if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')

@@ -169,11 +169,6 @@ export class SendQueue {
     this.kick()
   }
 
-  /** Texts waiting, per conversation. */
-  backlog(): Map<string, number> {
-    return new Map([...this.lanes].map(([id, l]) => [id, l.items.length]))
-  }
-
   get pending(): number {
     let n = 0
     for (const l of this.lanes.values()) n += l.items.length

@@ -5,6 +5,7 @@ import { DurableJSONFile } from './durableFile.js'
 import { Journal, serializeRecord, type JournalRecord } from './Journal.js'
 import {
   assertKey,
+  splitKey,
   StoreLockedError,
   type Change,
   type Json,
@@ -76,7 +77,7 @@ export class FileAdapter implements StorageAdapter {
   }
 
   async read(key: string): Promise<Json | undefined> {
-    const { doc, leaf } = this.locate(key)
+    const { dir: doc, leaf } = splitKey(key)
     const v = this.docs.get(doc)?.data[leaf]
     return v === undefined ? undefined : structuredClone(v)
   }
@@ -190,7 +191,7 @@ export class FileAdapter implements StorageAdapter {
 
   private apply(rec: JournalRecord): void {
     for (const entry of rec) {
-      const { doc, leaf } = this.locate(entry[0])
+      const { dir: doc, leaf } = splitKey(entry[0])
       let low = this.docs.get(doc)
       if (!low) {
         low = new Low<DocData>(new DurableJSONFile<DocData>(this.fileOf(doc)), {})
@@ -200,11 +201,6 @@ export class FileAdapter implements StorageAdapter {
       else low.data[leaf] = entry[1]
       this.dirty.add(doc)
     }
-  }
-
-  private locate(key: string): { doc: string; leaf: string } {
-    const cut = key.lastIndexOf('/')
-    return { doc: key.slice(0, cut), leaf: key.slice(cut + 1) }
   }
 
   private fileOf(doc: string): string {

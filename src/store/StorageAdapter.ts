@@ -63,6 +63,12 @@ export class StoreLockedError extends Error {
   }
 }
 
+/** A key's directory (`checkin/pool/members/07`) and its last segment (`wxid_a`). */
+export function splitKey(key: string): { dir: string; leaf: string } {
+  const cut = key.lastIndexOf('/')
+  return { dir: key.slice(0, cut), leaf: key.slice(cut + 1) }
+}
+
 export function assertKey(key: string): void {
   if (!key || key.startsWith('/') || key.endsWith('/') || key.includes('//') || !key.includes('/')) {
     throw new Error(`invalid store key "${key}": use "dir/name" paths without empty segments`)

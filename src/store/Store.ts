@@ -1,4 +1,4 @@
-import type { Change, Json, StorageAdapter } from './StorageAdapter.js'
+import { splitKey, type Change, type Json, type StorageAdapter } from './StorageAdapter.js'
 
 /**
  * What skills and the core read and write. Reads and writes are synchronous, on a cache of
@@ -22,8 +22,6 @@ export class Store {
   private current: Deferred | undefined
   private next: Deferred | undefined
   private closed = false
-  /** Set when a commit failed; cleared by the next success. */
-  lastError: Error | undefined
 
   constructor(readonly adapter: StorageAdapter) {}
 
@@ -46,8 +44,8 @@ export class Store {
 
   get(key: string): Json | undefined {
     if (!this.isOpen(key)) throw new Error(`store key ${key} read before its prefix was opened`)
-    const cut = key.lastIndexOf('/')
-    return this.dirs.get(key.slice(0, cut))?.get(key.slice(cut + 1))
+    const { dir, leaf } = splitKey(key)
+    return this.dirs.get(dir)?.get(leaf)
   }
 
   set(key: string, value: Json | undefined): void {
@@ -74,9 +72,7 @@ export class Store {
   }
 
   private put(key: string, value: Json | undefined): void {
-    const cut = key.lastIndexOf('/')
-    const dir = key.slice(0, cut)
-    const leaf = key.slice(cut + 1)
+    const { dir, leaf } = splitKey(key)
     let leaves = this.dirs.get(dir)
     if (value === undefined) {
       leaves?.delete(leaf)
@@ -117,14 +113,10 @@ export class Store {
     this.pending = new Map()
     const started = changes.length > 0 ? this.adapter.commit(changes) : Promise.resolve()
     this.inFlight = started.then(
-      () => {
-        this.lastError = undefined
-        batch.resolve()
-      },
+      () => batch.resolve(),
       (err: Error) => {
         // keep the changes for the next attempt unless newer values replaced them
         for (const c of changes) if (!this.pending.has(c.key)) this.pending.set(c.key, c.value)
-        this.lastError = err
         batch.reject(err)
       },
     )
