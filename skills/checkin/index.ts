@@ -1,7 +1,7 @@
 import type { Timer } from '../../src/clock/Clock.js'
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import type { Segment } from '../../src/text/Outgoing.js'
-import type { Template } from '../../src/text/template.js'
+import { uses } from '../../src/text/template.js'
 import { CheckinConfig } from './config.js'
 import { PointsBook } from './PointsBook.js'
 
@@ -46,10 +46,6 @@ type Ctx = MessageContext<CheckinConfig, CheckinMemory>
 
 function book(ctx: Ctx): PointsBook {
   return new PointsBook(ctx.pool(ctx.config.pool ?? ctx.group.name))
-}
-
-function uses(t: Template, v: string): boolean {
-  return t.parts.some((p) => typeof p !== 'string' && p.v === v)
 }
 
 function checkIn(ctx: Ctx): true {

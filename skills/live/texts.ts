@@ -1,5 +1,6 @@
 import type { Member } from '../../src/engine/Skill.js'
 import type { Mention, Segment } from '../../src/text/Outgoing.js'
+import { uses } from '../../src/text/template.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import type { LiveCtx } from './context.js'
 import type { Live } from './LiveCatalog.js'
@@ -45,7 +46,7 @@ export function startMessages(ctx: LiveCtx, live: Live, subscribers: readonly Me
       subscribers: chunks[0] ?? [],
     }),
   )
-  const usesSubscribers = ctx.config.startText.parts.some((p) => typeof p !== 'string' && p.v === 'subscribers')
+  const usesSubscribers = uses(ctx.config.startText, 'subscribers')
   return usesSubscribers ? [first, ...chunks.slice(1)] : [first]
 }
 

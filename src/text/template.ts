@@ -27,6 +27,11 @@ export function parseTemplate(source: string): Template {
   return { source, parts }
 }
 
+/** Does the template show `{name}`? (So a costly value is computed only when shown.) */
+export function uses(t: Template, name: string): boolean {
+  return t.parts.some((p) => typeof p !== 'string' && p.v === name)
+}
+
 export function placeholders(source: string): string[] {
   return [...source.matchAll(PLACEHOLDER)].map((m) => m[1]!)
 }
