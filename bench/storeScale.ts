@@ -4,7 +4,7 @@
  *   node --import tsx bench/storeScale.ts measure <dir>
  * prints one JSON line.
  */
-import { PointsBook } from '../skills/checkin/PointsBook.js'
+import { PointsBook } from '../src/members/PointsBook.js'
 import { FileAdapter } from '../src/store/FileAdapter.js'
 import { Store } from '../src/store/Store.js'
 

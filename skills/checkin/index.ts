@@ -3,7 +3,7 @@ import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import type { Segment } from '../../src/text/Outgoing.js'
 import { uses } from '../../src/text/template.js'
 import { CheckinConfig } from './config.js'
-import { PointsBook } from './PointsBook.js'
+import { PointsBook } from '../../src/members/PointsBook.js'
 
 /**
  * checkin — daily check-in points (签到积分). The trigger is the whole trimmed message; a

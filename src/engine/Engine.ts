@@ -24,6 +24,7 @@ import type {
   StatCounter,
 } from './Skill.js'
 import { Stats } from './Stats.js'
+import { TagBook } from '../members/TagBook.js'
 
 export interface EngineDeps {
   skills: readonly Skill<any>[]
@@ -72,6 +73,8 @@ export class Engine {
   /** Shared by every context; rebuilt when the config changes. */
   private deps_: ContextDeps | undefined
   private readonly recentJoins = new RecentJoins(10 * 60_000)
+  /** Tags per contact, brand-wide (`core/tags/`). */
+  readonly tags: TagBook
 
   private constructor(
     readonly deps: EngineDeps,
@@ -82,12 +85,15 @@ export class Engine {
     this.stats = new Stats(core.child('stats'), () => this.zoned, () => deps.clock.now())
     this.jobs = new JobRunner(core.child('jobs'), deps.clock, deps.log.child({ part: 'jobs' }), (job) => this.runJob(job))
     this.admin = new AdminCommands(this)
+    this.tags = new TagBook(core)
   }
 
   /** Open the store slices of the core and of every skill, then apply the config. */
   static async create(deps: EngineDeps, config: LoadedConfig): Promise<Engine> {
     const core = await deps.store.open('core/')
     for (const s of deps.skills) await deps.store.open(`${s.name}/`)
+    // points belong to the members (src/members): open their home even when checkin is not loaded
+    await deps.store.open('checkin/')
     const engine = new Engine(deps, core)
     await engine.setConfig(config)
     return engine
@@ -141,6 +147,12 @@ export class Engine {
 
   findGroup(name: string): GroupConfig | undefined {
     return this.config.groups.find((g) => g.name === name)
+  }
+
+  /** The point pool a group's members earn into: `checkin.pool`, else the group's name. */
+  pointsPool(groupName: string): string {
+    const checkin = this.findGroup(groupName)?.skills.get('checkin') as { pool?: string } | undefined
+    return checkin?.pool ?? groupName
   }
 
   isAdmin(contactId: string): boolean {
@@ -297,6 +309,8 @@ export class Engine {
       ai: this.ai,
       rooms: (group) => this.rooms.roomsOf(group),
       count: (group, roomId, counter, n) => this.stats.count(group, roomId, counter, n),
+      pointsPool: (group) => this.pointsPool(group),
+      tags: this.tags,
       background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))

@@ -8,6 +8,8 @@ import type { Template, TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { AiClient } from '../ai/AiClient.js'
 import type { Job, JobPlanner } from './jobs.js'
+import type { PointsBook } from '../members/PointsBook.js'
+import type { TagBook } from '../members/TagBook.js'
 
 /** A member as skills see them: contact id (the key for everything) and display name. */
 export interface Member {
@@ -60,6 +62,16 @@ export interface GroupContext<C, M = unknown> {
   readonly store: Namespace
   /** This skill's slice for a named pool shared by groups: `<skill>/pool:<name>/`. */
   pool(name: string): Namespace
+  /**
+   * The brand's points in a pool (default: this group's checkin pool, `checkin.pool` or the
+   * group's name). Points belong to the members, not to one skill: checkin earns them, the
+   * shop spends them, gate and tags read them.
+   */
+  points(pool?: string): PointsBook
+  /** This group's point pool's name (what `points()` uses by default). */
+  readonly pointsPool: string
+  /** Tags per contact id, brand-wide (CONTRACT §4). */
+  readonly tags: TagBook
   readonly jobs: JobPlanner
   /** The model behind autoreply, when `ai` is configured. */
   readonly ai: AiClient | undefined
@@ -91,6 +103,8 @@ export interface IncomingText {
   /** The text with @mentions removed, trimmed. */
   textWithoutMentions: string
   mentionsBot: boolean
+  /** Contact ids the message @-mentions, the bot excluded (`#tag add @member …`). */
+  mentionIds: string[]
   date: number
 }
 

@@ -3,11 +3,13 @@ import type { AiClient } from '../ai/AiClient.js'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { SendQueue } from '../send/SendQueue.js'
-import type { Namespace, Store } from '../store/Store.js'
+import { Namespace, type Store } from '../store/Store.js'
 import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { Job, JobPlanner } from './jobs.js'
+import { PointsBook } from '../members/PointsBook.js'
+import type { TagBook } from '../members/TagBook.js'
 import type {
   CommandContext,
   IncomingText,
@@ -41,6 +43,9 @@ export interface ContextDeps {
   ai: AiClient | undefined
   rooms: (group: string) => RoomRef[]
   count: (group: string, roomId: string, counter: StatCounter, n: number) => void
+  /** A group's point pool (its checkin pool, or its name). */
+  pointsPool: (group: string) => string
+  tags: TagBook
   background: (p: Promise<unknown>) => void
 }
 
@@ -100,6 +105,18 @@ export class SkillContext<C, M = unknown>
     return this.scope.skillRoot.child(`pool:${name}`)
   }
 
+  get pointsPool(): string {
+    return this.deps.pointsPool(this.scope.group)
+  }
+
+  points(pool = this.pointsPool): PointsBook {
+    return pointsBook(this.deps.store, pool)
+  }
+
+  get tags(): TagBook {
+    return this.deps.tags
+  }
+
   rooms(): RoomRef[] {
     return this.deps.rooms(this.scope.group)
   }
@@ -133,4 +150,9 @@ export class SkillContext<C, M = unknown>
   background(what: string, work: Promise<unknown>): void {
     this.deps.background(work.catch((err: unknown) => this.scope.log.error({ err, what }, 'background work failed')))
   }
+}
+
+/** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */
+export function pointsBook(store: Store, pool: string): PointsBook {
+  return new PointsBook(new Namespace(store, 'checkin/').child(`pool:${pool}`))
 }

@@ -201,11 +201,17 @@ async function describe(msg: MessageInterface, room: RoomInterface): Promise<Des
   const ref = await roomRef(room)
   if (msg.type() !== types.Message.Text) return { text: false, kind: types.Message[msg.type()] ?? 'unknown', room: ref }
   const text = (msg.text() ?? '').trim()
-  const [talker, mentionsBot] = await Promise.all([member(room, msg.talker()), msg.mentionSelf().catch(() => false)])
+  const [talker, mentionsBot, mentioned] = await Promise.all([
+    member(room, msg.talker()),
+    msg.mentionSelf().catch(() => false),
+    msg.mentionList().catch(() => []),
+  ])
+  const selfId = msg.wechaty.currentUser?.id
+  const mentionIds = mentioned.map((c) => c.id).filter((id) => id !== selfId)
   const withoutMentions = mentionsBot ? (await msg.mentionText().catch(() => text)).trim() : text
   return {
     text: true,
-    event: { room: ref, talker, message: { id: msg.id, text, textWithoutMentions: withoutMentions, mentionsBot, date: msg.date().getTime() } },
+    event: { room: ref, talker, message: { id: msg.id, text, textWithoutMentions: withoutMentions, mentionsBot, mentionIds, date: msg.date().getTime() } },
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FileAdapter } from '../../src/store/FileAdapter.js'
 import { Store } from '../../src/store/Store.js'
-import { PointsBook } from '../../skills/checkin/PointsBook.js'
+import { PointsBook } from '../../src/members/PointsBook.js'
 import { BotWorld } from '../helpers/BotWorld.js'
 import { waitFor } from '../helpers/waitFor.js'
 

@@ -86,7 +86,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
       return { id, name }
     },
     /** A member says something in a room; resolves when the engine is done with it. */
-    async say(room: RoomRef, talker: Member, text: string, opts: { mentionsBot?: boolean } = {}): Promise<void> {
+    async say(room: RoomRef, talker: Member, text: string, opts: { mentionsBot?: boolean; mentionIds?: string[] } = {}): Promise<void> {
       const trimmed = text.trim()
       await engine.handleMessage({
         room,
@@ -96,6 +96,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
           text: trimmed,
           textWithoutMentions: opts.mentionsBot ? trimmed.replace(/@\S+\s?/g, '').trim() : trimmed,
           mentionsBot: opts.mentionsBot ?? false,
+          mentionIds: opts.mentionIds ?? [],
           date: clock.now(),
         },
       })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DateTime } from 'luxon'
 import { CheckinSkill } from '../../../skills/checkin/index.js'
-import { PointsBook } from '../../../skills/checkin/PointsBook.js'
+import { PointsBook } from '../../../src/members/PointsBook.js'
 import { FakeClock } from '../../../src/clock/FakeClock.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import type { Change } from '../../../src/store/StorageAdapter.js'
@@ -184,7 +184,7 @@ describe('checkin: daily points', () => {
     await h.engine.handleMessage({
       room,
       talker: h.member('Alice'),
-      message: { id: 'm1', text: '签到', textWithoutMentions: '签到', mentionsBot: false, date: clock.now() },
+      message: { id: 'm1', text: '签到', textWithoutMentions: '签到', mentionsBot: false, mentionIds: [], date: clock.now() },
     })
     await clock.advance(5_000)
     expect(h.sent).toHaveLength(0)

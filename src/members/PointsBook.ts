@@ -1,4 +1,4 @@
-import type { Namespace, Table } from '../../src/store/Store.js'
+import type { Namespace, Table } from '../store/Store.js'
 
 /** A member's standing in a pool: derived from the ledger, kept for fast answers. */
 export interface MemberPoints {
