@@ -34,8 +34,10 @@ interface Where {
   role: Role
   /** Inside `[...]` or `{...}`: commas and brackets are syntax here. */
   flow: boolean
-  /** Inside a flow collection that is never closed: where its tokens end. */
-  unclosedTo?: number
+  /** A list item whose map goes on at this offset (see block-seq below). */
+  mapGoesOnAt?: number
+  /** Inside a flow collection that is never closed: that collection. */
+  unclosed?: CST.FlowCollection
 }
 
 const HALF: Record<string, string> = { '【': '[', '】': ']', '［': '[', '］': ']', '｛': '{', '｝': '}', '（': '(', '）': ')' }
@@ -72,16 +74,22 @@ export function findImeSlips(text: string): Slip[] {
         }
         break
       case 'block-seq':
-        for (const item of token.items) stack.push({ token: item.value, where: { role: 'item', flow: where.flow } })
+        token.items.forEach((item, i) => {
+          // `- keywords： [发货]  # …` then `  reply: …`: YAML reads the first line as a text item
+          // and the next as an item without its `-`; the map this item was meant to be goes on there
+          const next = token.items[i + 1]
+          const orphan = next && !next.start.some((t) => t.type === 'seq-item-ind') ? next.value?.offset : undefined
+          stack.push({ token: item.value, where: { role: 'item', flow: where.flow, mapGoesOnAt: orphan } })
+        })
         break
       case 'flow-collection': {
         const isMap = token.start.source === '{'
         const closed = token.end.some((t) => t.type === 'flow-seq-end' || t.type === 'flow-map-end')
-        const unclosedTo = closed ? undefined : endOf(token)
+        const unclosed = closed ? undefined : token
         for (const item of token.items) {
           const pair = isMap || item.key !== undefined || (item.sep ?? []).some((s) => s.type === 'map-value-ind')
-          stack.push({ token: item.key, where: { role: 'key', flow: true, unclosedTo } })
-          stack.push({ token: item.value, where: { role: pair ? 'value' : 'item', flow: true, unclosedTo } })
+          stack.push({ token: item.key, where: { role: 'key', flow: true, unclosed } })
+          stack.push({ token: item.value, where: { role: pair ? 'value' : 'item', flow: true, unclosed } })
         }
         break
       }
@@ -124,12 +132,20 @@ function plainScalar(token: CST.FlowScalar, where: Where, startsLine: boolean, o
       })
     }
     // `points： 10`: a key ended by a full-width colon (not a value like `title: VIP：专属`)
-    const colonHere = keyish || ownLine || (where.role === 'item' && !where.flow)
+    // a value's continuation lines are text (`reply: 第一行⏎  VIP：第二行`); its first line is
+    // checked only when it starts a line (`defaults:⏎  skills：`)
+    const mapMeant = i === 0 && where.mapGoesOnAt !== undefined
+    const colonHere = keyish || mapMeant || (i === 0 ? startsLine : where.role !== 'value')
     const colon = colonHere && !(where.flow && !keyish) ? /^([ \t\u3000]*)([A-Za-z0-9_$][\w$.-]*)[ \t\u3000]*：[ \t\u3000]*(.*)$/.exec(line) : null
     if (colon) {
       const [, , key, rest] = colon
       const fixed = `${key}: ${shorten(rest!.trim())}`.trim()
-      out.push({ offset: at + line.indexOf('：'), severity: lineSeverity, message: `全角冒号「：」→ 半角「: 」（冒号后加空格）：${fixed} / full-width colon: write "${fixed}"` })
+      out.push({
+        offset: at + line.indexOf('：'),
+        severity: mapMeant ? 'error' : lineSeverity,
+        explainsTo: mapMeant ? where.mapGoesOnAt : undefined,
+        message: `全角冒号「：」→ 半角「: 」（冒号后加空格）：${fixed} / full-width colon: write "${fixed}"`,
+      })
     }
     at += line.length + 1
   })
@@ -157,12 +173,13 @@ function plainScalar(token: CST.FlowScalar, where: Where, startsLine: boolean, o
     ] as const) {
       if (!(OPEN_FULL + CLOSE_FULL).includes(c)) continue
       // in a list that is never closed, a full-width closing bracket is why
-      const why = where.unclosedTo !== undefined && CLOSE_FULL.includes(c)
+      const why = where.unclosed !== undefined && CLOSE_FULL.includes(c)
       out.push({
         offset,
         severity: why ? 'error' : 'warning',
         ifError: !why && (c === '（' || c === '）'),
-        explainsTo: why ? where.unclosedTo : undefined,
+        // measured only here, not per collection: nested unclosed lists would make that quadratic
+        explainsTo: why ? endOf(where.unclosed!) : undefined,
         message: bracketMessage(c),
       })
     }
