@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCheck } from '../../../src/cli/runCheck.js'
-import { parseConfig } from '../../../src/config/loadConfig.js'
+import { parseConfig, type LoadedConfig } from '../../../src/config/loadConfig.js'
+import { silentLogger } from '../../../src/log/logger.js'
+import { ConfigReloader } from '../../../src/runtime/ConfigReloader.js'
 import { ConfigError, formatProblem } from '../../../src/config/problems.js'
 import { SKILLS } from '../../../skills/index.js'
 import { tempDir } from '../../helpers/tmp.js'
@@ -186,6 +188,29 @@ describe('npm run check names them too', () => {
       const refused = await run(config('      checkin:\n        points： 10\n'))
       expect(refused.code).toBe(1)
       expect(refused.err).toBe(`${refused.file}:8:15: 全角冒号「：」→ 半角「: 」（冒号后加空格）：points: 10 / full-width colon: write "points: 10"\n1 problem(s); the config was not accepted.\n`)
+    } finally {
+      await cleanup()
+    }
+  })
+})
+
+describe('#reload names them', () => {
+  it('a slip that breaks the config: refused, and the admin who typed #reload is told the fix; a warning: applied', async () => {
+    const { dir, cleanup } = await tempDir('siyu-ime-reload-')
+    try {
+      const file = join(dir, 'bot.yaml')
+      await writeFile(file, config('      checkin:\n        points: 10\n'))
+      const applied: LoadedConfig[] = []
+      const reloader = new ConfigReloader(file, SKILLS, async (c) => void applied.push(c), silentLogger, () => Date.now())
+      await writeFile(file, config('      checkin:\n        points： 20\n'))
+      const refused = await reloader.reload('#reload')
+      expect(refused).toEqual({ ok: false, problems: [`${file}:8:15: 全角冒号「：」→ 半角「: 」（冒号后加空格）：points: 20 / full-width colon: write "points: 20"`] })
+      expect(applied).toHaveLength(0)
+      await writeFile(file, config('      checkin:\n        triggers: [签到，打卡]\n'))
+      const warned = await reloader.reload('#reload')
+      expect(warned.ok).toBe(true)
+      expect(warned.problems).toEqual([expect.stringMatching(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:8:22: warning: 全角逗号「，」`))])
+      expect(applied).toHaveLength(1)
     } finally {
       await cleanup()
     }
