@@ -167,10 +167,7 @@ function plainScalar(token: CST.FlowScalar, where: Where, startsLine: boolean, o
       })
     }
     // `[签到, 打卡】`: an opening or closing bracket typed full-width
-    for (const [offset, c] of [
-      [start, text[0]!],
-      [start + text.length - 1, text[text.length - 1]!],
-    ] as const) {
+    for (const [offset, c] of ends(text, start)) {
       if (!(OPEN_FULL + CLOSE_FULL).includes(c)) continue
       // in a list that is never closed, a full-width closing bracket is why
       const why = where.unclosed !== undefined && CLOSE_FULL.includes(c)
@@ -195,11 +192,8 @@ function plainScalar(token: CST.FlowScalar, where: Where, startsLine: boolean, o
     })
   } else {
     // a bracket at either end of a key or value: explains a syntax error on its line, if any
-    for (const [offset, c] of [
-      [start, text[0] ?? ''],
-      [start + text.length - 1, text.at(-1) ?? ''],
-    ] as const) {
-      if (c !== '' && (OPEN_FULL + CLOSE_FULL).includes(c)) out.push({ offset, severity: 'warning', ifError: true, message: bracketMessage(c) })
+    for (const [offset, c] of ends(text, start)) {
+      if ((OPEN_FULL + CLOSE_FULL).includes(c)) out.push({ offset, severity: 'warning', ifError: true, message: bracketMessage(c) })
     }
   }
 
@@ -241,6 +235,13 @@ function placeholders(token: CST.FlowScalar, out: Slip[]): void {
       message: `全角大括号「${m[0]}」→ 半角「{${m[1]}}」：占位符不会被替换 / full-width braces: the placeholder {${m[1]}} is not filled in`,
     })
   }
+}
+
+/** The first and last character of a text with their offsets (one pair for a single character). */
+function ends(text: string, start: number): Array<[number, string]> {
+  if (text.length === 0) return []
+  const first: [number, string] = [start, text[0]!]
+  return text.length === 1 ? [first] : [first, [start + text.length - 1, text[text.length - 1]!]]
 }
 
 /** The offset just past the last source character of a token (an explicit stack, as above). */
