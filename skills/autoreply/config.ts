@@ -18,6 +18,9 @@ import { RuleMatcher, type MatchRule } from './RuleMatcher.js'
  *         cooldownSeconds: 60      # 每个群每条规则 / per room, per rule
  *       - exact: 群规              # 整条消息（去掉首尾空格）/ the whole message, trimmed
  *         reply: "……"
+ *       - keywords: [退货, 漏了]    # 售后 / after-sales
+ *         reply: "{name}，已转给客服"
+ *         handoff: true            # 回复后私信通知管理员 / then tell the admins privately
  *     ai:                          # 可选：没有规则命中时问模型 / optional: when no rule matched
  *       whenMentioned: true        # 只回答 @机器人 的消息 / only messages that @ the bot
  *       knowledge: config/knowledge/faq.md   # 相对于工作目录 / relative to the working directory
@@ -30,6 +33,8 @@ import { RuleMatcher, type MatchRule } from './RuleMatcher.js'
  * During a rule's cooldown a matching message gets no answer and goes nowhere else: the first
  * matching rule decides, quietly. Falling through would let a later, vaguer rule or the model
  * answer the same flood the cooldown is there to calm, and make answers depend on timing.
+ * A `handoff` rule still tells the admins during its cooldown: the cooldown calms the room,
+ * but each member's after-sales message must reach a person.
  */
 
 /** Variables of a rule's reply: only the member's name. */
@@ -47,6 +52,8 @@ export interface Rule {
   match: MatchRule
   replies: Template[]
   cooldownMs: number
+  /** Also tell the admins privately (member, room, text): see handoff.ts. */
+  handoff: boolean
   /** Names the rule in the store (its cooldown) by what it matches, so reordering keeps it. */
   key: string
 }
@@ -61,6 +68,10 @@ const RuleSchema = z
     reply: template([...REPLY_VARS], 'the answer.').optional(),
     replies: z.array(template([...REPLY_VARS]), { error: 'replies is a list of texts' }).optional().describe('answers; one is picked at random'),
     cooldownSeconds: nonNegativeInt('cooldownSeconds').default(0).describe('per room: after answering, the rule stays quiet this long (0: never)'),
+    handoff: z
+      .boolean({ error: 'handoff is true or false' })
+      .default(false)
+      .describe('after the reply, also tell every bot.admins contact privately: the member, the room and the message (售后 / after-sales)'),
   })
   .superRefine((r, ctx) => {
     const given = TRIGGERS.filter((k) => r[k] !== undefined)
@@ -87,6 +98,7 @@ const RuleSchema = z
       match,
       replies: r.reply ? [r.reply] : r.replies!,
       cooldownMs: r.cooldownSeconds * 1000,
+      handoff: r.handoff,
       key: createHash('sha256').update(what).digest('hex').slice(0, 16),
     }
   })

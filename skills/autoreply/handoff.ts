@@ -1,8 +1,8 @@
 import type { Member, MessageContext } from '../../src/engine/Skill.js'
-import type { Mention } from '../../src/text/Outgoing.js'
+import type { Mention, Sayable } from '../../src/text/Outgoing.js'
 import { clip, MAX_TEXT_LENGTH } from '../../src/text/Outgoing.js'
-import { renderText } from '../../src/text/template.js'
-import type { AutoreplySettings } from './config.js'
+import { parseTemplate, renderText } from '../../src/text/template.js'
+import { DEFAULT_HANDOFF, type AutoreplySettings } from './config.js'
 
 /** Why a question did not get a model answer: the log's word, and the admins'. */
 export const HANDOFF_REASONS = {
@@ -13,6 +13,8 @@ export const HANDOFF_REASONS = {
   'empty-answer': 'AI 没有给出回答',
   'guard-refused': 'AI 回答疑似泄露了指令，已拦截',
   'knowledge-unavailable': '知识库文件读取失败',
+  rule: '命中转人工规则，已按规则回复',
+  'rule-cooling-down': '命中转人工规则（规则冷却中，群里未再回复）',
 } as const
 
 export type HandoffReason = keyof typeof HANDOFF_REASONS
@@ -22,20 +24,35 @@ export function mentionOf(member: Member): Mention {
   return { mention: member.id, name: member.name }
 }
 
+/** The admins' note when there is no `ai` section to set `handoffText` (a rule's hand-off). */
+const DEFAULT_HANDOFF_TEMPLATE = parseTemplate(DEFAULT_HANDOFF)
+
+export interface HandoffOptions {
+  /**
+   * What the member gets in the room. Default: an @mention and the `ai.fallbackReply` (the
+   * model's way). A rule passes its own reply; `null` sends nothing (a rule cooling down).
+   */
+  reply?: Sayable | null
+  /** The rule (1-based) that handed the question off, for the log. */
+  rule?: number
+}
+
 /**
- * The after-sales hand-off: the member gets the fallbackReply in the group, and every admin a
- * private message with the group, the room, who asked and the question. No question is
- * dropped silently; each hand-off is also logged with its reason.
+ * The after-sales hand-off, the ONE way a question reaches people: the member gets a reply in
+ * the group (the fallbackReply, or the rule's reply), and every admin a private message with
+ * the group, the room, who asked and the question. Used by the model's failures
+ * (modelAnswer.ts) and by rules with `handoff: true` (index.ts). No question is dropped
+ * silently; each hand-off is counted (`handedOff`) and logged with its reason.
  */
-export function handOff(ctx: MessageContext<AutoreplySettings>, question: string, reason: HandoffReason): void {
+export function handOff(ctx: MessageContext<AutoreplySettings>, question: string, reason: HandoffReason, options: HandoffOptions = {}): void {
   const ai = ctx.config.ai
-  if (!ai) return
+  const reply = options.reply !== undefined ? options.reply : ai ? [mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })] : null
   const log = ctx.log.child({ room: ctx.room.id, member: ctx.talker.id })
   const say = (p: Promise<void>, to: string): void => void p.catch((err: unknown) => log.error({ err, to }, 'hand-off message failed'))
 
-  say(ctx.say([mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })]), ctx.room.id)
+  if (reply !== null) say(ctx.say(reply), ctx.room.id)
   const note = clip(
-    renderText(ai.handoffText, {
+    renderText(ai?.handoffText ?? DEFAULT_HANDOFF_TEMPLATE, {
       group: ctx.group.name,
       topic: ctx.room.topic,
       name: ctx.talker.name,
@@ -47,6 +64,7 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
   )
   for (const admin of ctx.bot.admins) say(ctx.tell(admin, note), admin)
   ctx.count('handedOff')
-  if (ctx.bot.admins.length === 0) log.warn({ reason, question }, 'question handed off, but bot.admins is empty: nobody was told')
-  else log.info({ reason, question, admins: ctx.bot.admins.length }, 'question handed off to the admins')
+  const rule = options.rule
+  if (ctx.bot.admins.length === 0) log.warn({ reason, rule, question }, 'question handed off, but bot.admins is empty: nobody was told')
+  else log.info({ reason, rule, question, admins: ctx.bot.admins.length }, 'question handed off to the admins')
 }

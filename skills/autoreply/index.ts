@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { AutoreplyConfig, type AiPart, type AutoreplySettings } from './config.js'
+import { handOff } from './handoff.js'
 import { askModel } from './modelAnswer.js'
 
 export { AutoreplyConfig } from './config.js'
@@ -52,7 +53,8 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
         ? 'no model'
         : `model for ${ai.whenMentioned ? '@-mentions' : 'every message'} no rule answers, ${ai.perMemberPerHour}/member/hour` +
           (ai.knowledge ? `, knowledge ${ai.knowledge}` : '')
-      return [`${config.rules.length} rule(s); ${model}`]
+      const handoffs = config.rules.filter((r) => r.handoff).length
+      return [`${config.rules.length} rule(s)${handoffs ? ` (${handoffs} also hand off to the admins)` : ''}; ${model}`]
     },
 
     onStart(ctx) {
@@ -91,10 +93,13 @@ export const AutoreplySkill = createAutoreplySkill()
 
 /**
  * The rule at `index` matched: answer, unless it is cooling down in this room — then the
- * message is swallowed (see config.ts for why it does not fall through).
+ * message is swallowed (see config.ts for why it does not fall through). A `handoff` rule
+ * sends its reply through handOff(), which also tells the admins; during its cooldown it
+ * still tells them, without a reply in the room.
  */
 function answerByRule(ctx: MessageContext<AutoreplySettings>, index: number, random: () => number): true {
   const rule = ctx.config.rules[index]!
+  const text = ctx.message.textWithoutMentions
   const now = ctx.clock.now()
   if (rule.cooldownMs > 0) {
     const cooldowns = ctx.store.child('cooldown').child(ctx.room.id)
@@ -102,6 +107,7 @@ function answerByRule(ctx: MessageContext<AutoreplySettings>, index: number, ran
     // a timestamp in the future (the clock stepped back) does not silence a rule forever
     if (last !== undefined && now >= last && now - last < rule.cooldownMs) {
       ctx.log.debug({ room: ctx.room.id, rule: index + 1, remainingMs: rule.cooldownMs - (now - last) }, 'rule cooling down; message swallowed')
+      if (rule.handoff) handOff(ctx, text, 'rule-cooling-down', { reply: null, rule: index + 1 })
       return true
     }
     cooldowns.set(rule.key, now)
@@ -109,6 +115,12 @@ function answerByRule(ctx: MessageContext<AutoreplySettings>, index: number, ran
   const pick = Math.max(0, Math.min(rule.replies.length - 1, Math.floor(random() * rule.replies.length)))
   ctx.count('answeredByRules')
   ctx.log.debug({ room: ctx.room.id, rule: index + 1, reply: pick + 1 }, 'answered by a rule')
-  void ctx.say(ctx.render(rule.replies[pick]!, { name: ctx.talker.name }))
+  const reply = ctx.render(rule.replies[pick]!, { name: ctx.talker.name })
+  if (rule.handoff) {
+    ctx.count('answeredAndHandedOff')
+    handOff(ctx, text, 'rule', { reply, rule: index + 1 })
+  } else {
+    void ctx.say(reply)
+  }
   return true
 }

@@ -1,7 +1,11 @@
 import { isMap, isPair, isScalar, isSeq, isAlias, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml'
+import { findImeSlips } from './imeSlips.js'
 import type { Problem } from './problems.js'
 
 export type Path = ReadonlyArray<string | number>
+
+/** An IME slip as a problem; `ifError` ones are shown only to explain an error on their line. */
+export type SlipProblem = Problem & { ifError?: boolean; throughLine?: number }
 
 /**
  * A parsed YAML file that still knows where every value came from, so each problem can be
@@ -29,6 +33,15 @@ export class YamlSource {
     }
     for (const w of this.doc.warnings) out.push(this.problemAt(w.pos[0], yamlMessage(w.code, w.message), 'warning'))
     return out
+  }
+
+  /** Characters a Chinese input method typed where YAML syntax was meant (see imeSlips.ts). */
+  imeSlips(): SlipProblem[] {
+    return findImeSlips(this.text).map((s) => ({
+      ...this.problemAt(s.offset, s.message, s.severity),
+      ifError: s.ifError,
+      throughLine: s.explainsTo === undefined ? undefined : this.lines.linePos(s.explainsTo).line,
+    }))
   }
 
   private openQuoteBefore(end: number): number | undefined {

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Skill, SchemaEnv } from '../engine/Skill.js'
 import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
 import { deepMerge, isPlainObject } from './merge.js'
-import { ConfigError, type Problem } from './problems.js'
+import { ConfigError, withSlips, type Problem } from './problems.js'
 import { AiSchema, BotSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings } from './schema.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
@@ -49,8 +49,11 @@ export async function loadConfig(file: string, skills: readonly Skill<any>[], no
 
 export function parseConfig(file: string, text: string, skills: readonly Skill<any>[], now = Date.now()): LoadedConfig {
   const src = new YamlSource(file, text)
+  // IME slips (a full-width colon, comma, space…) ride along with every way out below
+  const slips = src.imeSlips()
+  const fail = (ps: Problem[]): ConfigError => new ConfigError(withSlips(ps, slips))
   const syntax = src.syntaxProblems()
-  if (syntax.some((p) => p.severity === 'error')) throw new ConfigError(syntax)
+  if (syntax.some((p) => p.severity === 'error')) throw fail(syntax)
 
   const problems: Problem[] = [...syntax]
   const at = (issue: FlatIssue, candidates: Path[], severity: Problem['severity'] = 'error'): void => {
@@ -63,9 +66,9 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
   try {
     raw = src.doc.toJS({ maxAliasCount: 100 }) ?? {}
   } catch (err) {
-    throw new ConfigError([src.problemAt(0, `YAML: ${(err as Error).message}`)])
+    throw fail([src.problemAt(0, `YAML: ${(err as Error).message}`)])
   }
-  if (!isPlainObject(raw)) throw new ConfigError([src.problemAt(0, 'the config must be a map with bot, groups, ...')])
+  if (!isPlainObject(raw)) throw fail([src.problemAt(0, 'the config must be a map with bot, groups, ...')])
 
   // Each section is checked on its own, so one bad section does not hide the others' problems.
   const section = <S extends z.ZodType>(schema: S, value: unknown, path: Path): z.output<S> | undefined => {
@@ -165,14 +168,11 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
     at({ path: ['ai'], message: 'a group uses autoreply.ai but there is no top-level ai section: questions will get the fallbackReply' }, [['groups']], 'warning')
   }
 
-  if (problems.some((p) => p.severity === 'error')) throw new ConfigError(sortProblems(problems))
-  return { file, bot: cfg.bot, ai: cfg.ai, groups, warnings: sortProblems(problems) }
+  const all = withSlips(problems, slips)
+  if (all.some((p) => p.severity === 'error')) throw new ConfigError(all)
+  return { file, bot: cfg.bot, ai: cfg.ai, groups, warnings: all }
 }
 
 function problem(file: string, message: string): Problem {
   return { file, line: 1, col: 1, message, severity: 'error' }
-}
-
-function sortProblems(ps: Problem[]): Problem[] {
-  return [...ps].sort((a, b) => a.line - b.line || a.col - b.col)
 }

@@ -113,10 +113,12 @@ export class AdminCommands {
 
 export function formatStats(s: DayStats): string[] {
   const n = (k: keyof DayStats): number => s[k] ?? 0
-  const questions = n('answeredByRules') + n('answeredByModel') + n('handedOff')
+  // a rule that answers and hands off is in both counts; the question is one
+  const questions = n('answeredByRules') + n('answeredByModel') + n('handedOff') - n('answeredAndHandedOff')
+  const both = n('answeredAndHandedOff') > 0 ? `（其中规则已回复 ${n('answeredAndHandedOff')}）` : ''
   return [
     `入群 ${n('joins')} · 退群 ${n('leaves')} · 签到 ${n('checkins')}`,
-    `提问 ${questions}：关键词回答 ${n('answeredByRules')} · AI 回答 ${n('answeredByModel')} · 转人工 ${n('handedOff')}`,
+    `提问 ${questions}：关键词回答 ${n('answeredByRules')} · AI 回答 ${n('answeredByModel')} · 转人工 ${n('handedOff')}${both}`,
     `消息 ${n('messages')}`,
   ]
 }

@@ -43,6 +43,8 @@ export type StatCounter =
   | 'answeredByRules'
   | 'answeredByModel'
   | 'handedOff'
+  /** A rule both answered and handed off (counted in answeredByRules and handedOff too). */
+  | 'answeredAndHandedOff'
 
 /** What every handler gets: its group, its config, its storage, the clock, a logger. */
 export interface GroupContext<C, M = unknown> {

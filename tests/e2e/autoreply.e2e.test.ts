@@ -13,7 +13,7 @@ const FALLBACK = '这个问题我先记下了，稍后请工作人员回复你�
 
 const config = (stubURL: string, knowledge: string): string => `bot:
   timezone: Asia/Shanghai
-  admins: [wxid_boss]
+  admins: [wxid_boss, wxid_ops]
 ai:
   model: stub-model
   baseURL: ${stubURL}
@@ -24,6 +24,9 @@ groups:
     skills:
       autoreply:
         rules:
+          - keywords: [漏了, 坏了, 没收到]
+            reply: "{name}，抱歉！已转给客服，稍后私信你～"
+            handoff: true
           - keywords: [发货, 快递]
             reply: "{name}，下单后 48 小时内发货"
           - regex: "优惠(券|码)"
@@ -44,6 +47,7 @@ describe('autoreply, end to end over wechaty-puppet-service (gRPC) with a stub m
   let bot: BotProcess
   let alice: ReturnType<PuppetService['contact']>
   let boss: ReturnType<PuppetService['contact']>
+  let ops: ReturnType<PuppetService['contact']>
   let room: ReturnType<PuppetService['room']>
 
   beforeAll(async () => {
@@ -54,6 +58,7 @@ describe('autoreply, end to end over wechaty-puppet-service (gRPC) with a stub m
     svc = world.svc
     alice = svc.contact('Alice', 'wxid_alice')
     boss = svc.contact('老板', 'wxid_boss')
+    ops = svc.contact('运营', 'wxid_ops') // an admin who is not in the room
     room = svc.room('粉丝1群', [alice, boss])
     bot = await world.startBot({ env: { SIYU_TEST_AI_KEY: KEY } })
   }, 50_000)
@@ -77,6 +82,18 @@ describe('autoreply, end to end over wechaty-puppet-service (gRPC) with a stub m
     alice.say('群规').to(room)
     await svc.waitForText(room, '群规：')
     expect(svc.textsIn(room).filter((t) => t.includes('领券入口'))).toHaveLength(1)
+  })
+
+  it('an after-sales rule (handoff: true): a message without @ gets the reply, and each admin a private note', async () => {
+    alice.say('收到的瓶子漏了').to(room)
+    expect(await svc.waitForText(room, '已转给客服')).toBe('Alice，抱歉！已转给客服，稍后私信你～')
+    for (const admin of [boss, ops]) {
+      const note = await waitFor(() => svc.said.find((s) => s.to === admin.id && s.text.includes('收到的瓶子漏了')), { what: `hand-off to ${admin.id}` })
+      expect(note.roomId, 'a private message, not in a room').toBeFalsy()
+      expect(note.text).toBe('【待人工回复】fans「粉丝1群」\nAlice（wxid_alice）问：收到的瓶子漏了\n原因：命中转人工规则，已按规则回复')
+    }
+    await bot.waitForLog((l) => l.msg === 'question handed off to the admins' && l.reason === 'rule', 'the rule hand-off in the log')
+    expect(stub.requests).toHaveLength(0) // a rule answered: the model was not asked
   })
 
   it('an @-mention no rule answers goes to the model, with the knowledge and without the key', async () => {

@@ -30,6 +30,60 @@ const replaceValue = (replacement: string): Mutation => (lines, rnd) => {
   return lines.join('\n')
 }
 
+/**
+ * IME slips: what a Chinese input method types where YAML wants ASCII. Each one is aimed at a
+ * line where it breaks the syntax (a key, an indent, a list, a quoted value) and returns that
+ * line (1-based), so the test can ask that the slip is named there.
+ */
+type ImeSlip = (lines: string[], rnd: () => number) => { text: string; line: number } | undefined
+
+const code = (l: string): string => l.split(/\s#/)[0]! // the part before a trailing comment
+const lineOf = (lines: string[], rnd: () => number, ok: (l: string) => boolean): number | undefined => {
+  const candidates = lines.map((l, i) => (!l.trim().startsWith('#') && ok(l) ? i : -1)).filter((i) => i >= 0)
+  return candidates.length ? pick(candidates, rnd) : undefined
+}
+const KEY_LINE = /^(\s*(?:-\s+)?)([\w$-]+):(\s|$)/
+const done = (lines: string[], i: number) => ({ text: lines.join('\n'), line: i + 1 })
+
+const IME_SLIPS: Record<string, ImeSlip> = {
+  fullWidthColon: (l, r) => {
+    const i = lineOf(l, r, (x) => KEY_LINE.test(x))
+    if (i === undefined) return undefined
+    l[i] = l[i]!.replace(KEY_LINE, (_m, pre: string, key: string, after: string) => `${pre}${key}：${r() < 0.5 ? after : ''}`)
+    return done(l, i)
+  },
+  fullWidthComma: (l, r) => {
+    const list = /\[([^\]"'#]*?), ([^\]"'#]*?)\]/
+    const i = lineOf(l, r, (x) => list.test(code(x)))
+    if (i === undefined) return undefined
+    l[i] = l[i]!.replace(list, (_m, a: string, b: string) => `[${a}${pick(['，', '、'], r)}${b}]`)
+    return done(l, i)
+  },
+  fullWidthIndent: (l, r) => {
+    const i = lineOf(l, r, (x) => /^ {2,}/.test(x) && KEY_LINE.test(x))
+    if (i === undefined) return undefined
+    l[i] = l[i]!.replace(/^ +/, (sp) => '\u3000'.repeat(Math.max(1, Math.floor(sp.length / (r() < 0.5 ? 1 : 2)))))
+    return done(l, i)
+  },
+  curlyQuotes: (l, r) => {
+    const quoted = /: "([^"\\]*)"/
+    const i = lineOf(l, r, (x) => quoted.test(code(x)) && !/: | #/.test(quoted.exec(code(x))![1]!))
+    if (i === undefined) return undefined
+    l[i] = l[i]!.replace(quoted, (_m, t: string) => `: “${t}”`)
+    return done(l, i)
+  },
+  fullWidthBracket: (l, r) => {
+    const list = /\[([^\]"'#]*)\]/
+    const i = lineOf(l, r, (x) => list.test(code(x)))
+    if (i === undefined) return undefined
+    // 【积分榜】 alone reads as a title (【双11】 is one), so 【…】 only around a list of several
+    const several = list.exec(code(l[i]!))![1]!.includes(',')
+    const [open, close] = pick([['[', '】'], ['[', '］'], ['［', '］'], ...(several ? [['【', '】']] : [])] as const, r)
+    l[i] = l[i]!.replace(list, (_m, t: string) => `${open}${t}${close}`)
+    return done(l, i)
+  },
+}
+
 const MUTATIONS: Record<string, Mutation> = {
   deleteLine: (l, r) => (l.splice(at(l, r), 1), l.join('\n')),
   duplicateLine: (l, r) => {
@@ -75,7 +129,18 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   badTime: replaceValue('"2026-13-45 25:61"'),
   badDuration: replaceValue('[1x, soon, -5m]'),
+  // IME slips mixed in with the rest: they must never crash anything either
+  ...Object.fromEntries(Object.entries(IME_SLIPS).map(([name, slip]) => [name, (l: string[], r: () => number) => slip(l, r)?.text ?? l.join('\n')])),
+  imeAnywhere: (l, r) => {
+    const i = at(l, r)
+    const pos = Math.floor(r() * (l[i]!.length + 1))
+    l[i] = l[i]!.slice(0, pos) + pick(['：', '，', '、', '\u3000', '【', '】', '［', '］', '｛', '｝', '（', '）', '“', '”', '‘', '’'], r) + l[i]!.slice(pos)
+    return l.join('\n')
+  },
 }
+
+/** Words every slip message starts with. */
+const SLIP_NAMED = /(全角冒号|全角逗号|顿号|全角空格|中文引号|全角括号|全角方括号|全角大括号)/
 
 const NASTY: Record<string, string> = {
   empty: '',
@@ -89,6 +154,9 @@ const NASTY: Record<string, string> = {
   bom: '\uFEFFbot:\n  timezone: Asia/Shanghai\n',
   groupsNotList: 'groups: { name: x }\n',
   tabs: 'bot:\n\ttimezone: Asia/Shanghai\n',
+  imeEverywhere: 'bot：\n\u3000\u3000admins: ［wxid_a，wxid_b】\n　groups: [{ name： “g”, match: ｛ topic: x ｝ }\n',
+  imeOnly: '：，、\u3000【】［］｛｝（）“”‘’\n',
+  deepFullWidth: 'bot: ' + '['.repeat(3000) + '，'.repeat(100) + '】'.repeat(3000),
 }
 
 const PROBLEM_LINE = /^(.+):\d+:\d+: /
@@ -143,6 +211,26 @@ describe('fault: config fuzz', () => {
     }
     // the fuzzer does exercise the error paths
     expect(rejected).toBeGreaterThan(150)
+  }, 120_000)
+
+  it('200 IME slips, each aimed at a key, an indent, a list or a quoted value, are named at their line', async () => {
+    const rnd = mulberry32(20261214)
+    const names = Object.keys(IME_SLIPS)
+    const seen = new Set<string>()
+    for (let n = 0; n < 200; n++) {
+      const name = pick(names, rnd)
+      const slip = IME_SLIPS[name]!([...base], rnd)
+      if (!slip) continue
+      seen.add(name)
+      const label = `IME slip ${n}: ${name} on line ${slip.line}: ${slip.text.split('\n')[slip.line - 1]}`
+      const r = await check(`ime${n}`, slip.text)
+      expectClean(r, label)
+      const named = (r.code === 0 ? r.out : r.err).split('\n').filter((line) => line.includes(`.yaml:${slip.line}:`) && SLIP_NAMED.test(line))
+      expect(named, label).not.toHaveLength(0)
+      // when the slip is an error, it replaces YAML's own message for that line
+      for (const line of r.err.split('\n').filter((x) => x.includes(`.yaml:${slip.line}:`))) expect(line, label).toMatch(SLIP_NAMED)
+    }
+    expect([...seen].sort()).toEqual([...names].sort())
   }, 120_000)
 
   it('nasty files: empty, alias bombs, deep nesting, huge, binary', async () => {

@@ -20,8 +20,13 @@ export class BotProcess {
   readonly exited: Promise<number | null>
   private readonly child: ChildProcess
 
-  constructor(args: { config: string; data: string; env: Record<string, string>; home: string }) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', args.config, '--data', args.data], {
+  /**
+   * `command` (the arguments after `node`) and `cwd` replace the default command line: the
+   * deployment tests run the one from the systemd unit or the Dockerfile.
+   */
+  constructor(args: { config: string; data: string; env: Record<string, string>; home: string; command?: string[]; cwd?: string }) {
+    this.child = spawn(process.execPath, args.command ?? ['--import', 'tsx', 'src/main.ts', '--config', args.config, '--data', args.data], {
+      cwd: args.cwd,
       env: {
         PATH: process.env.PATH,
         HOME: args.home, // puppet-service keeps a cache under $HOME/.wechaty
