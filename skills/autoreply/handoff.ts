@@ -33,7 +33,9 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
   const log = ctx.log.child({ room: ctx.room.id, member: ctx.talker.id })
   const say = (p: Promise<void>, to: string): void => void p.catch((err: unknown) => log.error({ err, to }, 'hand-off message failed'))
 
-  say(ctx.say([mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })]), ctx.room.id)
+  // the admins are told (owed, below); the member's reply is informational, one while it waits
+  const fallback = [mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })]
+  say(ctx.say(fallback, { kind: 'info', coalesce: { key: `autoreply:handoff:${ctx.talker.id}` } }), ctx.room.id)
   const note = clip(
     renderText(ai.handoffText, {
       group: ctx.group.name,
