@@ -355,20 +355,28 @@ export class SendQueue {
     })
   }
 
-  /** The head, and every ready mergeable text behind it that still fits: owed ones, then informational. */
+  /**
+   * The head, and the ready mergeable texts that still fit: the owed ones right behind it (in
+   * order: a confirmation never overtakes an earlier one), then informational replies, which
+   * may pass an unmergeable one (a leaderboard) — they promise no order among themselves.
+   */
   private takeBatch(lane: Lane): Item[] {
     const first = lane.head()!
-    const firstTier = first.kind === 'info' ? lane.info : lane.owed
-    const batch = [lane.shift(firstTier)]
+    const batch = [lane.shift(first.kind === 'info' ? lane.info : lane.owed)]
     if (!first.mergeable) return batch
     let length = first.length
-    for (const tier of firstTier === lane.owed ? [lane.owed, lane.info] : [lane.info]) {
-      while (tier.length > 0) {
-        const next = tier[0]!
-        if (!next.ready || !next.mergeable || length + 1 + next.length > this.maxLength) break
-        batch.push(lane.shift(tier))
-        length += 1 + next.length
+    const fits = (next: Item) => next.ready && next.mergeable && length + 1 + next.length <= this.maxLength
+    if (first.kind !== 'info') {
+      while (lane.owed.length > 0 && fits(lane.owed[0]!)) {
+        length += 1 + lane.owed[0]!.length
+        batch.push(lane.shift(lane.owed))
       }
+    }
+    for (const next of lane.info.filter(fits)) {
+      if (!fits(next)) continue
+      length += 1 + next.length
+      lane.remove(next)
+      batch.push(next)
     }
     return batch
   }
