@@ -15,6 +15,7 @@ const { siyuRound, bareRound } = await import('./pipeline.js')
 const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
+const { rushRows } = await import('./rush.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const rows: string[][] = []
@@ -129,38 +130,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 6. a rush that lasts: the send queue's priorities against the queue before them (bench/rush.ts)
-{
-  const script = join(import.meta.dirname, 'rush.ts')
-  const run = (which: 'new' | 'old', drain: number): Promise<Record<string, number>> =>
-    new Promise((resolve, reject) =>
-      execFile(process.execPath, ['--import', 'tsx', script, which, '240', String(drain)], (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as Record<string, number>),
-      ),
-    )
-  const stop: Record<'new' | 'old', Array<Record<string, number>>> = { new: [], old: [] }
-  const drain: Record<'new' | 'old', Array<Record<string, number>>> = { new: [], old: [] }
-  await rounds('rush', ROUNDS, async () => {
-    for (const which of ['old', 'new'] as const) {
-      stop[which].push(await run(which, 0))
-      drain[which].push(await run(which, 120))
-    }
-  })
-  const m = (rs: Array<Record<string, number>>, k: string) => median(rs.map((r) => r[k]!))
-  const both = (rs: typeof stop, k: string, f: (v: number) => string = (v) => fmt(v, 0)) => [f(m(rs.new, k)), f(m(rs.old, k))]
-  const ratio = (rs: typeof stop, k: string) => `${fmt(m(rs.old, k) / m(rs.new, k), 0)}× fewer`
-  const s = (ms: number) => fmt(ms / 1000, 1)
-  rows.push(
-    ['Rush: 50 msgs/s into 5 rooms × 100 for 240 s, 20/room/min, 60/min (fake clock, real engine + skills)', 'priorities', 'queue before', ''],
-    ['  stopped right after the rush: check-ins confirmed (of 500)', ...both(stop, 'confirmed'), ''],
-    ['  texts waiting when the rush ends', ...both(stop, 'waitingAtEnd'), ratio(stop, 'waitingAtEnd')],
-    ['  dropped owed / informational (in the rush and at the stop)', `${fmt(m(stop.new, 'droppedOwed'), 0)} / ${fmt(m(stop.new, 'droppedInfo'), 0)}`, `${fmt(m(stop.old, 'droppedOwed'), 0)} / ${fmt(m(stop.old, 'droppedInfo'), 0)}`, ''],
-    ['  warn lines while stopping', ...both(stop, 'warnLinesAtStop'), ''],
-    ['  bot messages sent', ...both(stop, 'botMessages'), ''],
-    ['  peak RSS', ...both(stop, 'peakRss', mb), ''],
-    ['  running 2 min more: confirmation delay p50 / p90 / max (s)', `${s(m(drain.new, 'delayP50Ms'))} / ${s(m(drain.new, 'delayP90Ms'))} / ${s(m(drain.new, 'delayMaxMs'))}`, `${s(m(drain.old, 'delayP50Ms'))} / ${s(m(drain.old, 'delayP90Ms'))} / ${s(m(drain.old, 'delayMaxMs'))}`, ''],
-    ['  running 2 min more: check-ins confirmed / of them later than 2 min', `${fmt(m(drain.new, 'confirmed'), 0)} / ${fmt(m(drain.new, 'lateOver2Min'), 0)}`, `${fmt(m(drain.old, 'confirmed'), 0)} / ${fmt(m(drain.old, 'lateOver2Min'), 0)}`, ''],
-  )
-}
+rows.push(...(await rushRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

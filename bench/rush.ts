@@ -12,6 +12,8 @@
  * bench/baseline/ (rather than git's history, so the comparison runs from a tarball too and
  * does not drift when src/send/ changes). It ignores the kinds the skills now declare.
  */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
 import pino from 'pino'
 import { FakeClock } from '../src/clock/FakeClock.js'
 import { parseConfig } from '../src/config/loadConfig.js'
@@ -21,7 +23,7 @@ import { MemoryAdapter } from '../src/store/MemoryAdapter.js'
 import { Store } from '../src/store/Store.js'
 import { SKILLS } from '../skills/index.js'
 import { SendQueue as OldSendQueue } from './baseline/SendQueue.old.js'
-import { percentile } from './lib.js'
+import { fmt, median, percentile } from './lib.js'
 
 const ROOMS = 5
 const MEMBERS = 100
@@ -173,10 +175,57 @@ export async function rush(which: 'new' | 'old', seconds = 240, drainSeconds = 0
   }
 }
 
+/** One round in a child process (its own peak RSS). */
+function runChild(which: 'new' | 'old', drain: number): Promise<RushResult> {
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'rush.ts'), which, '240', String(drain)], (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as RushResult),
+    ),
+  )
+}
+
+/** The rows of RESULTS.md's rush section: each variant stopped at once and after 2 more minutes, alternating. */
+export async function rushRows(rounds: number, log: (s: string) => void = () => {}): Promise<string[][]> {
+  const stop: Record<'new' | 'old', RushResult[]> = { new: [], old: [] }
+  const drain: Record<'new' | 'old', RushResult[]> = { new: [], old: [] }
+  for (let i = 0; i < rounds; i++) {
+    log(`rush: round ${i + 1}/${rounds}`)
+    for (const which of ['old', 'new'] as const) {
+      stop[which].push(await runChild(which, 0))
+      drain[which].push(await runChild(which, 120))
+    }
+  }
+  type K = keyof RushResult
+  const m = (rs: RushResult[], k: K) => median(rs.map((r) => r[k]))
+  const n = (v: number) => fmt(v, 0)
+  const both = (rs: typeof stop, k: K, f: (v: number) => string = n) => [f(m(rs.new, k)), f(m(rs.old, k))]
+  const pair = (rs: RushResult[], a: K, b: K, f: (v: number) => string = n) => `${f(m(rs, a))} / ${f(m(rs, b))}`
+  const s = (ms: number) => fmt(ms / 1000, 1)
+  const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 0)} MB`
+  const delays = (rs: RushResult[]) => `${s(m(rs, 'delayP50Ms'))} / ${s(m(rs, 'delayP90Ms'))} / ${s(m(rs, 'delayMaxMs'))}`
+  return [
+    ['Rush: 50 msgs/s into 5 rooms × 100 for 240 s, 20/room/min, 60/min (fake clock, real engine + skills, child process per run)', 'priorities', 'queue before', ''],
+    ['  stopped right after the rush: check-ins confirmed (of 500)', ...both(stop, 'confirmed'), ''],
+    ['  texts waiting when the rush ends', ...both(stop, 'waitingAtEnd'), `${fmt(m(stop.old, 'waitingAtEnd') / m(stop.new, 'waitingAtEnd'), 0)}× fewer`],
+    ['  dropped owed / informational (in the rush and at the stop)', pair(stop.new, 'droppedOwed', 'droppedInfo'), pair(stop.old, 'droppedOwed', 'droppedInfo'), ''],
+    ['  warn lines while stopping (before: one per text not sent)', ...both(stop, 'warnLinesAtStop'), ''],
+    ['  bot messages sent', ...both(stop, 'botMessages'), ''],
+    ['  peak RSS', ...both(stop, 'peakRss', mb), ''],
+    ['  running 2 min more: confirmation delay p50 / p90 / max (s)', delays(drain.new), delays(drain.old), ''],
+    ['  running 2 min more: check-ins confirmed / of them later than 2 min', pair(drain.new, 'confirmed', 'lateOver2Min'), pair(drain.old, 'confirmed', 'lateOver2Min'), ''],
+  ]
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const which = process.argv[2] === 'old' ? 'old' : 'new'
-  const seconds = Number(process.argv[3] ?? 240)
-  const drain = Number(process.argv[4] ?? 0)
-  console.log(JSON.stringify(await rush(which, seconds, drain)))
+  if (process.argv[2] === 'table') {
+    // only this section: `node --import tsx bench/rush.ts table [rounds]`
+    const rows = await rushRows(Number(process.argv[3] ?? 3), (s) => process.stderr.write(`${s}\n`))
+    console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'))
+  } else {
+    const which = process.argv[2] === 'old' ? 'old' : 'new'
+    const seconds = Number(process.argv[3] ?? 240)
+    const drain = Number(process.argv[4] ?? 0)
+    console.log(JSON.stringify(await rush(which, seconds, drain)))
+  }
   process.exit(0)
 }
