@@ -15,6 +15,7 @@ const { siyuRound, bareRound } = await import('./pipeline.js')
 const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
+const { rushRows } = await import('./rush.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const rows: string[][] = []
@@ -128,10 +129,13 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
   )
 }
 
+// 6. a rush that lasts: the send queue's priorities against the queue before them (bench/rush.ts)
+rows.push(...(await rushRows(ROUNDS, log)))
+
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2 and 5; child processes for 3. Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2 and 5; child processes for 3 and 6 (6 on a fake clock). Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const text = `${header}\n${table}\n`

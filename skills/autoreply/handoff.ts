@@ -50,7 +50,8 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
   const log = ctx.log.child({ room: ctx.room.id, member: ctx.talker.id })
   const say = (p: Promise<void>, to: string): void => void p.catch((err: unknown) => log.error({ err, to }, 'hand-off message failed'))
 
-  if (reply !== null) say(ctx.say(reply), ctx.room.id)
+  // the admins are told (owed, below); the member's reply is informational, one per member while it waits
+  if (reply !== null) say(ctx.say(reply, { kind: 'info', coalesce: { key: `autoreply:handoff:${ctx.talker.id}` } }), ctx.room.id)
   const note = clip(
     renderText(ai?.handoffText ?? DEFAULT_HANDOFF_TEMPLATE, {
       group: ctx.group.name,

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
+import { uses } from '../../src/text/template.js'
 import { AutoreplyConfig, type AiPart, type AutoreplySettings } from './config.js'
 import { handOff } from './handoff.js'
 import { askModel } from './modelAnswer.js'
@@ -115,12 +116,16 @@ function answerByRule(ctx: MessageContext<AutoreplySettings>, index: number, ran
   const pick = Math.max(0, Math.min(rule.replies.length - 1, Math.floor(random() * rule.replies.length)))
   ctx.count('answeredByRules')
   ctx.log.debug({ room: ctx.room.id, rule: index + 1, reply: pick + 1 }, 'answered by a rule')
-  const reply = ctx.render(rule.replies[pick]!, { name: ctx.talker.name })
+  const template = rule.replies[pick]!
+  const reply = ctx.render(template, { name: ctx.talker.name })
   if (rule.handoff) {
     ctx.count('answeredAndHandedOff')
     handOff(ctx, text, 'rule', { reply, rule: index + 1 })
   } else {
-    void ctx.say(reply)
+    // an answer is informational: one per room while it waits, @-ing everyone who asked (per
+    // member when the reply names its asker)
+    const key = `autoreply:rule:${rule.key}${uses(template, 'name') ? `:${ctx.talker.id}` : ''}`
+    void ctx.say(reply, { kind: 'info', coalesce: { key, asker: ctx.talker } })
   }
   return true
 }

@@ -60,7 +60,7 @@ async function answer(
   ctx.count('answeredByModel')
   ctx.log.info({ room: ctx.room.id, member: ctx.talker.id, length: [...text].length }, 'model answered')
   // not awaited: the send queue owns delivery (and its retries); this work is done
-  void ctx.say([mention, text]).catch((err: unknown) => ctx.log.error({ err, room: ctx.room.id }, 'model answer not sent'))
+  void ctx.say([mention, text], { kind: 'info' }).catch((err: unknown) => ctx.log.error({ err, room: ctx.room.id }, 'model answer not sent'))
 }
 
 /** The model's answer, or why there is none. Never throws. */

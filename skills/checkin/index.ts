@@ -1,5 +1,5 @@
 import type { Timer } from '../../src/clock/Clock.js'
-import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
+import { defineSkill, type MessageContext, type SendOptions } from '../../src/engine/Skill.js'
 import type { Segment } from '../../src/text/Outgoing.js'
 import { uses } from '../../src/text/template.js'
 import { CheckinConfig } from './config.js'
@@ -70,29 +70,35 @@ function checkIn(ctx: Ctx): true {
     ctx.count('checkins')
     ctx.log.debug({ member: ctx.talker.id, earned: r.earned, total: r.row.total, streak: r.row.streak }, 'checked in')
   }
-  confirm(
-    ctx,
-    ctx.render(template, {
-      name: ctx.talker.name,
-      points: r.already ? undefined : r.earned,
-      streak: r.row.streak,
-      total: r.row.total,
-      rank,
-    }),
-  )
+  const line = ctx.render(template, {
+    name: ctx.talker.name,
+    points: r.already ? undefined : r.earned,
+    streak: r.row.streak,
+    total: r.row.total,
+    rank,
+  })
+  // a check-in is owed its confirmation; "already checked in" is informational, and a member
+  // repeating 签到 gets one such reply while it waits
+  if (r.already) void ctx.say(line, { kind: 'info', coalesce: { key: `checkin:already:${ctx.talker.id}` } })
+  else confirm(ctx, line)
   return true
 }
 
 function leaderboard(ctx: Ctx): true {
   const top = book(ctx).top(ctx.config.rankTop)
   if (top.length === 0) {
-    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), { mergeable: false })
+    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), { mergeable: false, ...rankReply(ctx) })
     return true
   }
   const lines: Segment[] = [...ctx.render(ctx.config.rankTitle, { top: ctx.config.rankTop })]
   for (const t of top) lines.push('\n', ...ctx.render(ctx.config.rankLine, { rank: t.rank, name: t.row.name, total: t.row.total }))
-  void ctx.say(lines, { mergeable: false })
+  void ctx.say(lines, { mergeable: false, ...rankReply(ctx) })
   return true
+}
+
+/** The leaderboard is one reply per room while it waits, @-ing everyone who asked. */
+function rankReply(ctx: Ctx): SendOptions {
+  return { kind: 'info', coalesce: { key: 'checkin:rank', asker: ctx.talker } }
 }
 
 function myPoints(ctx: Ctx): true {
@@ -101,7 +107,7 @@ function myPoints(ctx: Ctx): true {
   const text = row
     ? ctx.render(ctx.config.meReply, { name: ctx.talker.name, total: row.total, rank: points.rank(ctx.talker.id), streak: row.streak })
     : ctx.render(ctx.config.meNone, { name: ctx.talker.name })
-  confirm(ctx, text)
+  void ctx.say(text, { kind: 'info', coalesce: { key: `checkin:me:${ctx.talker.id}` } })
   return true
 }
 

@@ -129,8 +129,12 @@ export class Deliveries {
   private send(k: string, kind: SlotRef['kind'], roomId: string, messages: Segment[][], parts: number[]): void {
     const inFlight = this.ctx.memory.inFlight
     inFlight.add(k)
+    const live = this.ctx.store.get<Delivery>(k)?.live
     const sends = parts.map((i) =>
       this.ctx.sayIn(roomId, messages[i]!, {
+        // never dropped for a rush, at most once (beforeSend), and withdrawn by `#live cancel`
+        kind: 'scheduled',
+        tag: liveTag(live ?? ''),
         // a reminder may share a message with other texts of a backlogged room (many lives due in
         // the same minute are then one message, not many); the start message's parts stay
         // apart, or merging would undo the 20-mentions-per-message split
@@ -166,4 +170,9 @@ export class Deliveries {
 /** Where a delivery lives in the store. */
 export function key(slotId: string, roomId: string): string {
   return `sends/${segment(slotId)}/${segment(roomId)}`
+}
+
+/** The send-queue tag of a live's texts: `#live cancel` withdraws those still waiting. */
+export function liveTag(ref: string): string {
+  return `live:${ref}`
 }

@@ -1,6 +1,7 @@
 import type { CommandContext, CommandSpec } from '../../src/engine/Skill.js'
 import type { LiveConfig } from './config.js'
 import type { LiveMemory } from './context.js'
+import { liveTag } from './Deliveries.js'
 import { LiveCatalog } from './LiveCatalog.js'
 import { syncSchedule } from './LiveSchedule.js'
 import { Subscriptions } from './Subscriptions.js'
@@ -64,7 +65,7 @@ async function list(ctx: Ctx): Promise<void> {
   const lines = lives.map(
     (l) => `${l.id} · ${ctx.time.format(l.start)} ${l.title}（${l.source === 'config' ? '配置' : '命令添加'}，预约 ${subs.count(l.ref)} 人）`,
   )
-  await ctx.say(`本群待开播的直播（${lives.length}）：\n${lines.join('\n')}`, { mergeable: false })
+  await ctx.say(`本群待开播的直播（${lives.length}）：\n${lines.join('\n')}`, { mergeable: false, kind: 'info' })
 }
 
 async function cancel(ctx: Ctx, words: readonly string[]): Promise<void> {
@@ -75,7 +76,9 @@ async function cancel(ctx: Ctx, words: readonly string[]): Promise<void> {
   if (!live) return ctx.usage(`没有编号为 ${id} 的直播（已取消的不再列出）`)
   catalog.cancel(live, ctx.talker.id, ctx.clock.now())
   syncSchedule(ctx)
-  ctx.log.info({ live: live.id, by: ctx.talker.id }, 'live cancelled')
+  // its reminders already queued (a backlogged room) are taken back too
+  const withdrawn = ctx.withdraw(liveTag(live.ref))
+  ctx.log.info({ live: live.id, by: ctx.talker.id, withdrawn }, 'live cancelled')
   const note = live.source === 'config' ? '（配置里的这场直播保持取消，直到配置改了它的时间或标题）' : ''
   await ctx.say(`已取消直播 ${live.id}：${live.title}，提醒不再发送${note}`, { mergeable: false })
 }

@@ -53,7 +53,12 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
     const text = ctx.message.text
     if (ctx.config.subscribeTriggers.includes(text)) return subscribe(ctx)
     if (ctx.config.listTriggers.includes(text)) {
-      void ctx.say(upcomingList(ctx, new LiveCatalog(ctx).upcoming(ctx.clock.now())), { mergeable: false })
+      // one list per room while it waits, @-ing everyone who asked for it
+      void ctx.say(upcomingList(ctx, new LiveCatalog(ctx).upcoming(ctx.clock.now())), {
+        mergeable: false,
+        kind: 'info',
+        coalesce: { key: 'live:list', asker: ctx.talker },
+      })
       return true
     }
     return false
@@ -71,12 +76,14 @@ function subscribe(ctx: MessageContext<LiveConfig, LiveMemory>): true {
   const now = ctx.clock.now()
   const next = new LiveCatalog(ctx).upcoming(now)[0]
   if (!next) {
-    void ctx.say(ctx.render(ctx.config.noLiveReply, {}))
+    void ctx.say(ctx.render(ctx.config.noLiveReply, {}), { kind: 'info', coalesce: { key: 'live:none', asker: ctx.talker } })
     return true
   }
   const added = new Subscriptions(ctx.store).add(next.ref, ctx.room.id, ctx.talker, now)
   if (added) ctx.log.debug({ live: next.id, member: ctx.talker.id, room: ctx.room.id }, 'subscribed')
   const template = added ? ctx.config.subscribeReply : ctx.config.alreadySubscribedReply
-  void ctx.say(ctx.render(template, { name: ctx.talker.name, title: next.title, start: ctx.time.format(next.start) }))
+  const text = ctx.render(template, { name: ctx.talker.name, title: next.title, start: ctx.time.format(next.start) })
+  // a new subscription is owed its confirmation; "already subscribed" is informational
+  void ctx.say(text, added ? { kind: 'owed' } : { kind: 'info', coalesce: { key: `live:subscribed:${ctx.talker.id}` } })
   return true
 }

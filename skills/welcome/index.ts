@@ -71,5 +71,5 @@ function sendWelcome(ctx: MembersContext<WelcomeConfig, WelcomeMemory>, batches:
   const segments = ctx.render(ctx.config.text, { names, topic: ctx.room.topic, count: batch.memberCount })
   ctx.log.info({ room: ctx.room.id, newcomers: names.length }, 'welcoming newcomers')
   // a very large batch can outgrow one message: split between mentions, never inside one
-  return Promise.all(splitSegments(segments).map((part) => ctx.say(part, { mergeable: false }))).then(() => undefined)
+  return Promise.all(splitSegments(segments).map((part) => ctx.say(part, { mergeable: false, kind: 'owed' /* never dropped in a rush */ }))).then(() => undefined)
 }

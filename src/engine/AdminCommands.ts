@@ -1,5 +1,6 @@
 import type { GroupConfig } from '../config/loadConfig.js'
 import type { Engine, MessageEvent } from './Engine.js'
+import type { SendKind } from '../send/SendQueue.js'
 import type { CommandContext, CommandSpec, Skill } from './Skill.js'
 import type { DayStats } from './Stats.js'
 
@@ -42,14 +43,23 @@ export class AdminCommands {
     }
     log.info({ audit: true, admin: ev.talker.id, command: text, room: ev.room.id, topic: ev.room.topic, group: group.name }, 'admin command')
 
-    const say = (reply: string): Promise<void> =>
+    // what confirms a change is owed; a listing or a usage line is informational (one per room
+    // while it waits, @-ing every admin who asked)
+    const say = (reply: string, kind: SendKind = 'owed', key?: string): Promise<void> =>
       this.engine.deps.queue
-        .enqueue(ev.room.id, [reply], { after: this.engine.deps.store.durable(), mergeable: false })
-        .then(() => undefined)
+        .enqueue(ev.room.id, [reply], {
+          after: this.engine.deps.store.durable(),
+          mergeable: false,
+          kind,
+          ...(key ? { coalesce: { key: `core:${key}`, asker: ev.talker } } : {}),
+        })
+        .then((r) => {
+          if (!r.sent && (r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.engine.stats.count(group.name, ev.room.id, 'repliesDropped')
+        })
 
     const core = this.core[name]
     if (core) {
-      await say(await core.run(group, ev, args))
+      await say(await core.run(group, ev, args), name === 'reload' ? 'owed' : 'info', name === 'reload' ? undefined : name)
       return true
     }
     const [skill, spec] = skillCmd!
@@ -62,7 +72,7 @@ export class AdminCommands {
     const ctx = Object.assign(this.engine.messageContext(skill, group, config, ev), {
       args,
       rest: rest.slice(word.length).trim(),
-      usage: (problem?: string) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`),
+      usage: (problem?: string) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`, 'info'),
     }) satisfies CommandContext<unknown>
     try {
       await spec.run(ctx)
@@ -119,6 +129,6 @@ export function formatStats(s: DayStats): string[] {
   return [
     `入群 ${n('joins')} · 退群 ${n('leaves')} · 签到 ${n('checkins')}`,
     `提问 ${questions}：关键词回答 ${n('answeredByRules')} · AI 回答 ${n('answeredByModel')} · 转人工 ${n('handedOff')}${both}`,
-    `消息 ${n('messages')}`,
+    `消息 ${n('messages')}${n('repliesDropped') > 0 ? ` · 高峰时未能及时发出而放弃的回复 ${n('repliesDropped')}` : ''}`,
   ]
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { Namespace } from '../store/Store.js'
+import type { Coalesce, SendKind } from '../send/Item.js'
 import type { Sayable, Segment } from '../text/Outgoing.js'
 import type { Template, TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
@@ -24,14 +25,26 @@ export interface RoomRef {
 }
 
 export interface SendOptions {
+  /**
+   * What the text is, for a rush (see src/send/Item.ts): `owed` (default) confirms something
+   * stored and is never dropped; `info` is an informational reply that coalesces and is
+   * dropped when it could not go out within 2 minutes; `scheduled` is a reminder.
+   */
+  kind?: SendKind
+  /** `info` only: the same reply (same key) waiting for the room takes this asker instead. */
+  coalesce?: Coalesce
+  /** A label this skill can withdraw the text by while it waits (`ctx.withdraw`). */
+  tag?: string
   /** Merge with neighbouring queued texts when the room is backlogged (default true). */
   mergeable?: boolean
   /** Called just before the text goes to the puppet (awaited): record "sending" durably. */
   beforeSend?: () => Promise<void>
   /** Called once the puppet accepted the text. */
   onSent?: () => void
-  /** Called when the text was given up on (shutdown, or failed every retry). */
+  /** Called when the text was given up on (shutdown, expired, withdrawn, failed every retry). */
   onDropped?: (reason: string) => void
+  /** Never retried after an ambiguous send error (default: `scheduled` and `beforeSend` texts). */
+  atMostOnce?: boolean
 }
 
 /** Daily counters shown by `#stats`. */
@@ -45,6 +58,8 @@ export type StatCounter =
   | 'handedOff'
   /** A rule both answered and handed off (counted in answeredByRules and handedOff too). */
   | 'answeredAndHandedOff'
+  /** Informational replies dropped in a rush (not sent within 2 minutes, or over the room's bound). */
+  | 'repliesDropped'
 
 /** What every handler gets: its group, its config, its storage, the clock, a logger. */
 export interface GroupContext<C, M = unknown> {
@@ -83,6 +98,11 @@ export interface GroupContext<C, M = unknown> {
   sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
   durable(): Promise<void>
+  /**
+   * Withdraw this skill's texts for this group that carry `tag` and still wait in the send
+   * queue (`#live cancel`). Returns how many.
+   */
+  withdraw(tag: string): number
   /** A private message to a contact (the admins' hand-off), through the same queue. */
   tell(contactId: string, what: Sayable): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]

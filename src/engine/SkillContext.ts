@@ -122,9 +122,23 @@ export class SkillContext<C, M = unknown>
   }
 
   sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
-    return this.deps.queue.enqueue(roomId, toSegments(what), { after: this.deps.store.durable(), ...options }).then((r) => {
-      if (!r.sent) this.scope.log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
+    const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
+    return this.deps.queue.enqueue(roomId, toSegments(what), { after: this.deps.store.durable(), ...options, tag }).then((r) => {
+      if (r.sent) return
+      // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
+      // the queue logs those once per room and minute, and shutdown in one summary line
+      if ((r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.deps.count(this.scope.group, roomId, 'repliesDropped', 1)
+      if (r.cause === 'not-stored') this.scope.log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
     })
+  }
+
+  withdraw(tag: string): number {
+    return this.deps.queue.withdraw(this.scopedTag(tag))
+  }
+
+  /** Tags are this skill's and this group's: one skill cannot withdraw another's texts. */
+  private scopedTag(tag: string): string {
+    return `${this.scope.skill}/${this.scope.group}/${tag}`
   }
 
   say(what: Sayable, options?: SendOptions): Promise<void> {

@@ -10,6 +10,15 @@ import { waitFor } from './waitFor.js'
  */
 class ServicePuppet extends PuppetMock {
   account: mock.ContactMock | undefined
+  /** The mentions of texts being sent, by text (the mock drops them): read by the recorder. */
+  readonly mentionsOf = new Map<string, string[][]>()
+
+  override async messageSendText(conversationId: string, text: string, mentionIdList?: string[]): Promise<void> {
+    const list = this.mentionsOf.get(text) ?? []
+    list.push(mentionIdList ?? [])
+    this.mentionsOf.set(text, list)
+    return super.messageSendText(conversationId, text)
+  }
 
   override async onStart(): Promise<void> {
     await super.onStart()
@@ -20,6 +29,8 @@ class ServicePuppet extends PuppetMock {
 
 export interface SaidText {
   text: string
+  /** Contact ids the bot @-ed in it. */
+  mentionIds: string[]
   roomId?: string
   to?: string
   at: number
@@ -46,7 +57,11 @@ export class PuppetService {
     this.puppet.account = this.botUser
     this.botUser.on('message', (m: mock.MessageMock) => {
       if (m.payload.talkerId !== this.botUser.id) return
-      this.said.push({ text: m.text() ?? '', roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
+      const text = m.text() ?? ''
+      const mentions = this.puppet.mentionsOf.get(text)
+      const mentionIds = mentions?.shift() ?? []
+      if (mentions?.length === 0) this.puppet.mentionsOf.delete(text)
+      this.said.push({ text, mentionIds, roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
     })
   }
 

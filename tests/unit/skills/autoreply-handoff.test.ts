@@ -57,8 +57,9 @@ describe('autoreply: a rule that hands off (handoff: true)', () => {
     for (const n of notes) {
       expect(n.text).toBe('【待人工回复】fans「粉丝1群」\nAlice（wxid_alice）问：收到的瓶子漏了\n原因：命中转人工规则，已按规则回复')
     }
-    // the reply goes out before the admins are told (the member is not kept waiting)
-    expect(h.sent.map((s) => s.to)).toEqual([room.id, 'wxid_boss', 'wxid_ops'])
+    // the admins' notes are owed (never dropped) and the member's reply is informational, so
+    // under the send queue's priorities the notes may go first: all three go out, once each
+    expect(h.sent.map((s) => s.to).sort()).toEqual([room.id, 'wxid_boss', 'wxid_ops'].sort())
   })
 
   it('counts as answered by rules AND handed off; #stats counts the question once', async () => {
