@@ -3,7 +3,7 @@ import { defineSkill, type MessageContext, type SendOptions } from '../../src/en
 import type { Segment } from '../../src/text/Outgoing.js'
 import { uses } from '../../src/text/template.js'
 import { CheckinConfig } from './config.js'
-import { PointsBook } from '../../src/members/PointsBook.js'
+import type { PointsBook } from '../../src/members/PointsBook.js'
 
 /**
  * checkin — daily check-in points (签到积分). The trigger is the whole trimmed message; a
@@ -44,8 +44,9 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
 
 type Ctx = MessageContext<CheckinConfig, CheckinMemory>
 
+/** Through ctx.points (the same `checkin/pool:<name>/`), so rule tags hear of every change. */
 function book(ctx: Ctx): PointsBook {
-  return new PointsBook(ctx.pool(ctx.config.pool ?? ctx.group.name))
+  return ctx.points(ctx.config.pool ?? ctx.group.name)
 }
 
 function checkIn(ctx: Ctx): true {

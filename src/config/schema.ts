@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
+import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
 
@@ -42,6 +43,8 @@ export const BotSchema = z
       .optional()
       .describe('no scheduled reminders in this daily window, e.g. "23:00-08:00"'),
     name: z.string().min(1).default('小助手').describe('the bot’s name in the sandbox'),
+    tags: TagRulesSchema,
+    friends: FriendsSchema,
   })
   .default({
     timezone: 'Asia/Shanghai',
@@ -49,6 +52,8 @@ export const BotSchema = z
     commandPrefix: '#',
     rateLimit: { roomPerMinute: 20, totalPerMinute: 60 },
     name: '小助手',
+    tags: [],
+    friends: { accept: 'none', keywords: [], perDay: 100 },
   })
 
 export type BotSettings = z.output<typeof BotSchema>

@@ -15,6 +15,12 @@ export function summarize(config: LoadedConfig, skills: readonly Skill<any>[], n
       for (const l of byName.get(name)?.summary?.(cfg, env) ?? []) lines.push(`    ${name}: ${l}`)
     }
   }
+  const f = config.bot.friends
+  if (f.accept !== 'none') lines.push(`  friend requests: accept ${f.accept === 'all' ? 'all' : `with ${f.keywords.join('/')}`}, at most ${f.perDay}/day${f.greeting ? ', greeted' : ''}`)
+  for (const r of config.bot.tags) {
+    const when = [r.when.streak !== undefined ? `streak ${r.when.streak}+` : '', r.when.points !== undefined ? `${r.when.points}+ points` : ''].filter(Boolean).join(' and ')
+    lines.push(`  rule tag ${r.tag}: ${when}${r.when.pool ? ` in pool ${r.when.pool}` : ' in any pool'}`)
+  }
   if (config.ai) lines.push(`  ai: ${config.ai.model}${config.ai.baseURL ? ` at ${config.ai.baseURL}` : ''} (key from $${config.ai.apiKeyEnv})`)
   return lines
 }

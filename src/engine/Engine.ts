@@ -25,6 +25,10 @@ import type {
 } from './Skill.js'
 import { Stats } from './Stats.js'
 import { TagBook } from '../members/TagBook.js'
+import type { MemberPoints } from '../members/PointsBook.js'
+import { ActionGovernor } from '../send/ActionGovernor.js'
+import { NO_ACTIONS, type PuppetActions } from './actions.js'
+import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContext, type FriendshipContext, type PointsChangedContext } from './Skill.js'
 
 export interface EngineDeps {
   skills: readonly Skill<any>[]
@@ -35,6 +39,21 @@ export interface EngineDeps {
   ai?: AiClient
   /** Re-read the config file (for #reload); resolves to the problems, if any. */
   reload?: () => Promise<{ ok: boolean; problems: string[] }>
+  /** Paces accepts, invites and removals (default: one on `bot.rateLimit`, reset on reload). */
+  governor?: ActionGovernor
+}
+
+/** A private text from a contact, as the runtime hands it over. */
+export interface DirectEvent {
+  contact: Member
+  message: IncomingText
+}
+
+/** A friend request (type Receive), as the runtime hands it over. */
+export interface FriendshipEvent {
+  friendshipId: string
+  contact: Member
+  hello: string
 }
 
 /** A text message in a room, as the runtime hands it over. */
@@ -75,6 +94,12 @@ export class Engine {
   private readonly recentJoins = new RecentJoins(10 * 60_000)
   /** Tags per contact, brand-wide (`core/tags/`). */
   readonly tags: TagBook
+  /** Paces what the bot does (accept, invite, remove) like the queue paces what it says. */
+  readonly governor: ActionGovernor
+  private puppetActions: PuppetActions = NO_ACTIONS
+  /** What contexts get: the puppet's actions through the governor. */
+  private readonly governed: PuppetActions
+  private readonly ownGovernor: boolean
 
   private constructor(
     readonly deps: EngineDeps,
@@ -86,6 +111,19 @@ export class Engine {
     this.jobs = new JobRunner(core.child('jobs'), deps.clock, deps.log.child({ part: 'jobs' }), (job) => this.runJob(job))
     this.admin = new AdminCommands(this)
     this.tags = new TagBook(core)
+    this.ownGovernor = !deps.governor
+    this.governor = deps.governor ?? new ActionGovernor({ clock: deps.clock, limits: false, log: deps.log.child({ part: 'actions' }) })
+    this.governed = {
+      acceptFriendship: (id) => this.governor.run('accept', () => this.puppetActions.acceptFriendship(id)),
+      addToRoom: (roomId, contactId) => this.governor.run('invite', () => this.puppetActions.addToRoom(roomId, contactId)),
+      removeFromRoom: (roomId, contactId) => this.governor.run('remove', () => this.puppetActions.removeFromRoom(roomId, contactId)),
+      roomMemberIds: (roomId) => this.puppetActions.roomMemberIds(roomId),
+    }
+  }
+
+  /** The runtime's puppet actions (wired once it exists). */
+  setActions(actions: PuppetActions): void {
+    this.puppetActions = actions
   }
 
   /** Open the store slices of the core and of every skill, then apply the config. */
@@ -117,6 +155,7 @@ export class Engine {
     this.zoned = new ZonedTime(config.bot.timezone)
     this.deps_ = undefined
     this.rooms.setGroups(config.groups)
+    if (this.ownGovernor) this.governor.setLimits(config.bot.rateLimit)
     for (const group of config.groups) {
       for (const [name, skillConfig] of group.skills) {
         const skill = this.skillsByName.get(name)
@@ -128,7 +167,9 @@ export class Engine {
         }
       }
     }
-    this.jobs.armAll((skill, group) => this.findGroup(group)?.skills.has(skill) ?? false)
+    this.jobs.armAll((skill, group) =>
+      group === BRAND_SCOPE ? this.skillsByName.get(skill)?.onBrandJob !== undefined : (this.findGroup(group)?.skills.has(skill) ?? false),
+    )
   }
 
   setAi(client: AiClient | undefined): void {
@@ -232,7 +273,80 @@ export class Engine {
     }
   }
 
+  /**
+   * A private text. It reaches only skills that define `onDirect` (a skill opts in), once per
+   * group that enables the skill — registry order first, then groups in config order — and
+   * the first `true` ends the chain. No such skill: ignored, as before.
+   */
+  async handleDirect(ev: DirectEvent): Promise<void> {
+    const log = this.deps.log
+    if ([...ev.message.text].length > MAX_INCOMING_LENGTH || ev.message.text === '') {
+      log.debug({ contact: ev.contact.id }, 'direct message empty or too long; ignored')
+      return
+    }
+    let offered = false
+    for (const skill of this.deps.skills) {
+      if (!skill.onDirect) continue
+      for (const group of this.config.groups) {
+        const config = group.skills.get(skill.name)
+        if (config === undefined) continue
+        offered = true
+        try {
+          const ctx = this.context(skill, group, config, { contact: ev.contact, talker: ev.contact, message: ev.message }) as DirectContext<unknown>
+          if ((await skill.onDirect(ctx)) === true) return
+        } catch (err) {
+          log.error({ err, skill: skill.name, group: group.name, contact: ev.contact.id }, 'skill failed on a direct message; skipped')
+        }
+      }
+    }
+    if (!offered) log.debug({ contact: ev.contact.id }, 'direct message; ignored (no skill takes private messages)')
+    else log.debug({ contact: ev.contact.id }, 'direct message; no skill answered')
+  }
+
+  /** A friend request: every skill defining `onFriendship`, in registry order, brand-wide. */
+  async handleFriendship(ev: FriendshipEvent): Promise<void> {
+    let offered = false
+    for (const skill of this.deps.skills) {
+      if (!skill.onFriendship) continue
+      offered = true
+      try {
+        const ctx = this.brandContext(skill, { contact: ev.contact, talker: ev.contact, friendshipId: ev.friendshipId, hello: ev.hello }) as FriendshipContext
+        if ((await skill.onFriendship(ctx)) === true) return
+      } catch (err) {
+        this.deps.log.error({ err, skill: skill.name, contact: ev.contact.id }, 'skill failed on a friend request; skipped')
+      }
+    }
+    if (!offered) this.deps.log.debug({ contact: ev.contact.id }, 'friend request; ignored (no skill takes friend requests)')
+  }
+
+  /** Points changed (synchronously, inside the handler that changed them): rule tags follow. */
+  private pointsChanged(pool: string, memberId: string, row: MemberPoints): void {
+    for (const skill of this.deps.skills) {
+      if (!skill.onPointsChanged) continue
+      try {
+        skill.onPointsChanged(this.brandContext(skill, { change: { pool, memberId, row } }) as PointsChangedContext)
+      } catch (err) {
+        this.deps.log.error({ err, skill: skill.name, member: memberId }, 'skill failed on a change of points; skipped')
+      }
+    }
+  }
+
+  /** A brand-wide context: no group, no config; store `<skill>/brand/`, jobs of the brand. */
+  brandContext<M>(skill: Skill<any, M>, event: Partial<SkillContext<undefined, M>> = {}): BrandContext<M> {
+    const brand = { name: BRAND_SCOPE, skills: new Map(), index: -1 } as unknown as GroupConfig
+    return this.context(skill, brand, undefined, event)
+  }
+
   private async runJob(job: Job): Promise<void> {
+    if (job.group === BRAND_SCOPE) {
+      const skill = this.skillsByName.get(job.skill)
+      if (!skill?.onBrandJob) {
+        this.deps.log.warn({ job: job.id, skill: job.skill }, 'brand job fell due for a skill no longer loaded; skipped')
+        return
+      }
+      await skill.onBrandJob(this.brandContext(skill, { job }) as BrandJobContext)
+      return
+    }
     const group = this.findGroup(job.group)
     const skill = this.skillsByName.get(job.skill)
     const config = group?.skills.get(job.skill)
@@ -251,6 +365,7 @@ export class Engine {
 
   stop(): void {
     this.jobs.stop()
+    this.governor.close()
   }
 
   // ---- contexts -------------------------------------------------------------------------
@@ -285,11 +400,12 @@ export class Engine {
     let scope = this.scopes.get(key) as SkillScope<M> | undefined
     if (!scope) {
       const skillRoot = this.skillNs(skill.name)
+      const brand = group.name === BRAND_SCOPE
       scope = {
         skill: skill.name,
         group: group.name,
-        log: this.deps.log.child({ skill: skill.name, group: group.name }),
-        store: skillRoot.child(`group:${group.name}`),
+        log: this.deps.log.child(brand ? { skill: skill.name } : { skill: skill.name, group: group.name }),
+        store: brand ? skillRoot.child('brand') : skillRoot.child(`group:${group.name}`),
         skillRoot,
         jobs: this.jobs.planner(skill.name, group.name),
         memory: skill.memory?.() as M,
@@ -311,6 +427,8 @@ export class Engine {
       count: (group, roomId, counter, n) => this.stats.count(group, roomId, counter, n),
       pointsPool: (group) => this.pointsPool(group),
       tags: this.tags,
+      actions: this.governed,
+      pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
       background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))

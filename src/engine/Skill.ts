@@ -11,6 +11,8 @@ import type { AiClient } from '../ai/AiClient.js'
 import type { Job, JobPlanner } from './jobs.js'
 import type { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
+import type { MemberPoints } from '../members/PointsBook.js'
+import type { PuppetActions } from './actions.js'
 
 /** A member as skills see them: contact id (the key for everything) and display name. */
 export interface Member {
@@ -90,6 +92,11 @@ export interface GroupContext<C, M = unknown> {
   /** Tags per contact id, brand-wide (CONTRACT §4). */
   readonly tags: TagBook
   readonly jobs: JobPlanner
+  /**
+   * Accept a friend request, invite into a room, remove from one, read a room's members.
+   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait.
+   */
+  readonly actions: PuppetActions
   /** The model behind autoreply, when `ai` is configured. */
   readonly ai: AiClient | undefined
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
@@ -155,6 +162,58 @@ export interface JobContext<C, M = unknown> extends GroupContext<C, M> {
   readonly job: Job
 }
 
+/**
+ * A private text from a contact (no room). It reaches the skills that define `onDirect`, once
+ * for each group that enables them (the group's config and store), registry order first,
+ * groups in config order; the first handler that returns `true` ends the chain.
+ */
+export interface DirectContext<C, M = unknown> extends GroupContext<C, M> {
+  readonly contact: Member
+  /** The same as `contact` (what message handlers are used to). */
+  readonly talker: Member
+  readonly message: IncomingText
+  /** Say privately to the contact, through the send queue. */
+  reply(what: Sayable): Promise<void>
+}
+
+/**
+ * The group name brand-wide contexts carry: friend requests and changes of points belong to
+ * no group (no config can name a group so: group names are not empty).
+ */
+export const BRAND_SCOPE = ''
+
+/**
+ * Brand-wide events: no group and no group config (brand settings are in `ctx.bot`). The
+ * store slice is `<skill>/brand/`; `points()` needs a pool name.
+ */
+export type BrandContext<M = unknown> = Omit<GroupContext<undefined, M>, 'config'>
+
+/** A friend request (好友申请), brand-wide: every skill defining `onFriendship`, in registry order. */
+export interface FriendshipContext<M = unknown> extends BrandContext<M> {
+  readonly contact: Member
+  readonly talker: Member
+  readonly friendshipId: string
+  /** The request's hello text (验证消息). */
+  readonly hello: string
+  /** Accept it, paced by the ActionGovernor. */
+  accept(): Promise<void>
+}
+
+/** A member's points in a pool changed (check-in, redemption, adjustment). */
+export interface PointsChange {
+  pool: string
+  memberId: string
+  row: MemberPoints
+}
+
+export interface PointsChangedContext<M = unknown> extends BrandContext<M> {
+  readonly change: PointsChange
+}
+
+export interface BrandJobContext<M = unknown> extends BrandContext<M> {
+  readonly job: Job
+}
+
 export interface CommandSpec<C, M = unknown> {
   usage: string
   run(ctx: CommandContext<C, M>): void | Promise<void>
@@ -199,6 +258,17 @@ export interface Skill<C = unknown, M = unknown> {
   commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */
   onJob?(ctx: JobContext<C, M>): void | Promise<void>
+  /** A private text (opt-in: without this handler, private messages never reach the skill). */
+  onDirect?(ctx: DirectContext<C, M>): boolean | void | Promise<boolean | void>
+  /** A friend request, brand-wide; `true` ends the chain. */
+  onFriendship?(ctx: FriendshipContext<M>): boolean | void | Promise<boolean | void>
+  /**
+   * Points changed (brand-wide). Synchronous and called inside the handler that changed them,
+   * so what it writes is stored together with the change.
+   */
+  onPointsChanged?(ctx: PointsChangedContext<M>): void
+  /** A job planned from a brand-wide context (`ctx.jobs` there) fell due. */
+  onBrandJob?(ctx: BrandJobContext<M>): void | Promise<void>
 }
 
 /** Identity, for type inference of the config and memory types. */

@@ -10,6 +10,8 @@ import type { ZonedTime } from '../time/ZonedTime.js'
 import type { Job, JobPlanner } from './jobs.js'
 import { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
+import type { MemberPoints } from '../members/PointsBook.js'
+import type { PuppetActions } from './actions.js'
 import type {
   CommandContext,
   IncomingText,
@@ -17,6 +19,7 @@ import type {
   Member,
   MembersContext,
   MessageContext,
+  PointsChange,
   RoomRef,
   SendOptions,
   StatCounter,
@@ -47,6 +50,10 @@ export interface ContextDeps {
   pointsPool: (group: string) => string
   tags: TagBook
   background: (p: Promise<unknown>) => void
+  /** The puppet's actions, paced by the governor. */
+  actions: PuppetActions
+  /** Points of a member changed (rule tags follow). */
+  pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
 }
 
 /**
@@ -63,6 +70,11 @@ export class SkillContext<C, M = unknown>
   members!: readonly Member[]
   memberCount!: number
   job!: Job
+  /** Private messages and friend requests: who. */
+  contact!: Member
+  friendshipId!: string
+  hello!: string
+  change!: PointsChange
 
   constructor(
     private readonly scope: SkillScope<M>,
@@ -100,6 +112,9 @@ export class SkillContext<C, M = unknown>
   get ai(): AiClient | undefined {
     return this.deps.ai
   }
+  get actions(): PuppetActions {
+    return this.deps.actions
+  }
 
   pool(name: string): Namespace {
     return this.scope.skillRoot.child(`pool:${name}`)
@@ -110,7 +125,8 @@ export class SkillContext<C, M = unknown>
   }
 
   points(pool = this.pointsPool): PointsBook {
-    return pointsBook(this.deps.store, pool)
+    const changed = this.deps.pointsChanged
+    return pointsBook(this.deps.store, pool, (memberId, row) => changed(pool, memberId, row))
   }
 
   get tags(): TagBook {
@@ -149,6 +165,16 @@ export class SkillContext<C, M = unknown>
     return this.sayIn(contactId, what, { mergeable: false })
   }
 
+  /** A private message's answer: to the contact, privately. */
+  reply(what: Sayable): Promise<void> {
+    return this.tell(this.contact.id, what)
+  }
+
+  /** Accept the friend request at hand (paced by the governor). */
+  accept(): Promise<void> {
+    return this.deps.actions.acceptFriendship(this.friendshipId)
+  }
+
   durable(): Promise<void> {
     return this.deps.store.durable()
   }
@@ -167,6 +193,6 @@ export class SkillContext<C, M = unknown>
 }
 
 /** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */
-export function pointsBook(store: Store, pool: string): PointsBook {
-  return new PointsBook(new Namespace(store, 'checkin/').child(`pool:${pool}`))
+export function pointsBook(store: Store, pool: string, onChange?: (memberId: string, row: MemberPoints) => void): PointsBook {
+  return new PointsBook(new Namespace(store, 'checkin/').child(`pool:${pool}`), onChange)
 }

@@ -52,7 +52,11 @@ export type CheckinResult =
 export class PointsBook {
   readonly members: Table<MemberPoints>
 
-  constructor(private readonly ns: Namespace) {
+  constructor(
+    private readonly ns: Namespace,
+    /** Told of every new row (checkIn, adjust), synchronously: rule tags follow points. */
+    private readonly onChange?: (memberId: string, row: MemberPoints) => void,
+  ) {
     this.members = ns.table<MemberPoints>('members')
   }
 
@@ -81,6 +85,7 @@ export class PointsBook {
       checkins: (old?.checkins ?? 0) + 1,
     }
     this.members.set(i.memberId, row)
+    this.onChange?.(i.memberId, row)
     return { already: false, row, earned: i.points + bonus, bonus }
   }
 
@@ -90,6 +95,7 @@ export class PointsBook {
     this.record({ at: at.now, day: at.day, member: memberId, delta, reason, group: at.group, note: at.note })
     const row = { ...old, total: old.total + delta, reachedAt: at.now }
     this.members.set(memberId, row)
+    this.onChange?.(memberId, row)
     return row
   }
 

@@ -98,6 +98,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
     : buildWechaty(choice, config, o.stdout ?? process.stdout)
   runtime = new WechatyRuntime({ wechaty, engine, queue, log })
+  engine.setActions(runtime)
   await runtime.start()
   reloader.watch()
 

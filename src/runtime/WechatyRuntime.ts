@@ -1,7 +1,8 @@
 import type { Logger } from 'pino'
 import qrcodeTerminal from 'qrcode-terminal'
-import { types, type Contact as ContactInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
-import type { Engine, MessageEvent } from '../engine/Engine.js'
+import { types, type Contact as ContactInterface, type Friendship as FriendshipInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
+import type { PuppetActions } from '../engine/actions.js'
+import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
 import type { Member, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
@@ -21,10 +22,11 @@ export interface RuntimeOptions {
 /**
  * The bridge between Wechaty and the engine: turns Wechaty events into engine events (one
  * room at a time, in order), drops what must not be handled (own echoes, replays from
- * before the start, repeats, direct messages), sends texts for the queue, and keeps the
- * connection alive through the supervisor.
+ * before the start, repeats), sends texts for the queue, does the skills' actions (accept,
+ * invite, remove) for the governor, and keeps the connection alive through the supervisor.
+ * Private messages and friend requests are handled one contact at a time, in order.
  */
-export class WechatyRuntime {
+export class WechatyRuntime implements PuppetActions {
   readonly startedAt = Date.now()
   private readonly serializer: RoomSerializer
   private readonly supervisor: ConnectionSupervisor
@@ -56,6 +58,26 @@ export class WechatyRuntime {
     await this.o.wechaty.puppet.messageSendText(conversationId, text, mentionIds)
   }
 
+  async acceptFriendship(friendshipId: string): Promise<void> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    await this.o.wechaty.puppet.friendshipAccept(friendshipId)
+  }
+
+  async addToRoom(roomId: string, contactId: string): Promise<void> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    await this.o.wechaty.puppet.roomAdd(roomId, contactId)
+  }
+
+  async removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    await this.o.wechaty.puppet.roomDel(roomId, contactId)
+  }
+
+  async roomMemberIds(roomId: string): Promise<string[]> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    return this.o.wechaty.puppet.roomMemberList(roomId)
+  }
+
   async start(): Promise<void> {
     const w = this.o.wechaty
     const log = this.o.log
@@ -76,6 +98,7 @@ export class WechatyRuntime {
       this.supervisor.onLogout()
     })
     w.on('message', (msg) => this.onMessage(msg))
+    w.on('friendship', (f) => this.onFriendship(f))
     w.on('room-join', (room, invitees, _inviter, date) => this.onMembers('join', room, invitees, date))
     w.on('room-leave', (room, leavers, _remover, date) => this.onMembers('leave', room, leavers, date))
     w.on('room-topic', (room, topic) => {
@@ -147,7 +170,7 @@ export class WechatyRuntime {
     }
     const room = msg.room()
     if (!room) {
-      log.debug({ id: msg.id, type: types.Message[msg.type()] }, 'direct message; ignored (the bot works in groups)')
+      this.onDirect(msg)
       return
     }
     // Look the message up now (room topic, talker's alias, mentions: puppet calls that may
@@ -162,6 +185,47 @@ export class WechatyRuntime {
       if (ev.text) await this.o.engine.handleMessage(ev.event)
       else this.o.engine.noteOther(ev.room, ev.kind)
     })
+  }
+
+  /** A private message: texts go to the engine (skills opt in), one contact at a time. */
+  private onDirect(msg: MessageInterface): void {
+    const talker = msg.talker()
+    if (msg.type() !== types.Message.Text) {
+      this.o.log.debug({ id: msg.id, contact: talker?.id, kind: types.Message[msg.type()] }, 'direct non-text message; ignored')
+      return
+    }
+    const text = (msg.text() ?? '').trim()
+    const ready = (talker.isReady() ? Promise.resolve() : talker.sync()).catch(() => undefined)
+    void this.serializer.run(`contact:${talker.id}`, 'direct', async () => {
+      await ready
+      const ev: DirectEvent = {
+        contact: { id: talker.id, name: talker.name() || talker.id },
+        message: { id: msg.id, text, textWithoutMentions: text, mentionsBot: false, mentionIds: [], date: msg.date().getTime() },
+      }
+      await this.o.engine.handleDirect(ev)
+    })
+  }
+
+  /**
+   * A friend request. Not dropped by date: a request from before the start is still waiting
+   * on WeChat (the skill keeps a durable record of the ids it handled, so a replay is one).
+   */
+  private onFriendship(f: FriendshipInterface): void {
+    if (this.stopping) return
+    const log = this.o.log
+    if (f.type() !== types.Friendship.Receive) {
+      log.debug({ id: f.id, type: types.Friendship[f.type()] }, 'friendship event that is no request; ignored')
+      return
+    }
+    if (!this.seen.add(`friendship:${f.id}`)) {
+      log.debug({ id: f.id }, 'friend request delivered twice; ignored')
+      return
+    }
+    const contact = f.contact()
+    if (contact.id === this.selfId) return
+    const ev = { friendshipId: f.id, contact: { id: contact.id, name: contact.name() || contact.id }, hello: (f.hello() ?? '').trim() }
+    log.info({ id: f.id, contact: contact.id }, 'friend request')
+    void this.serializer.run(`contact:${contact.id}`, 'friendship', () => this.o.engine.handleFriendship(ev))
   }
 
   private onMembers(kind: 'join' | 'leave', room: RoomInterface, contacts: ContactInterface[], date?: Date): void {

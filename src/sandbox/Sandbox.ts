@@ -1,7 +1,8 @@
 import { createInterface, type Interface } from 'node:readline'
-import { PuppetMock, mock } from 'wechaty-puppet-mock'
+import { mock } from 'wechaty-puppet-mock'
 import type { LoadedConfig } from '../config/loadConfig.js'
 import { MENTION_END } from '../text/Outgoing.js'
+import { RehearsalPuppet } from './RehearsalPuppet.js'
 import { sampleRoom } from './topicFor.js'
 
 interface SandboxRoom {
@@ -16,6 +17,8 @@ const HELP = `在沙盒里，你扮演群成员（You play the members）:
   /join <name>        某人入群 (someone joins: the welcome ritual)
   /leave <name>       某人退群 (someone leaves)
   /room <n>           切换群 (switch room); /rooms lists them
+  /friend <name> <hello>  陌生人加机器人好友，之后你就是他 (a friend request; you become them)
+  /dm <text>          以当前身份私聊机器人 (a private message as the current member)
   @bot <question>     @机器人提问 (mention the bot)
   /help               this help; Ctrl+C quits`
 
@@ -26,7 +29,7 @@ const HELP = `在沙盒里，你扮演群成员（You play the members）:
  */
 export class Sandbox {
   readonly mocker = new mock.Mocker()
-  readonly puppet: PuppetMock
+  readonly puppet: RehearsalPuppet
   readonly bot: mock.ContactMock
   readonly rooms: SandboxRoom[] = []
   private readonly people = new Map<string, mock.ContactMock>()
@@ -39,7 +42,7 @@ export class Sandbox {
     config: LoadedConfig,
     private readonly out: NodeJS.WritableStream,
   ) {
-    this.puppet = new PuppetMock({ mocker: this.mocker })
+    this.puppet = new RehearsalPuppet({ mocker: this.mocker })
     this.bot = this.mocker.createContact({ name: config.bot.name, id: 'sandbox-bot' })
     for (const id of config.bot.admins) {
       const admin = this.mocker.createContact({ id, name: `管理员(${id})` })
@@ -119,6 +122,20 @@ export class Sandbox {
       room.room.remove(who).by(this.me)
       return
     }
+    if (cmd === '/friend') {
+      const [name, ...hello] = rest
+      if (!name) return this.write('usage: /friend <name> <hello>\n')
+      // a stranger: in no room yet, so the gate can invite them
+      const who = this.person(name, false)
+      this.me = who
+      this.puppet.requestFriend(who, hello.join(' '))
+      return this.write(`(${name} 发出好友申请；你现在是 ${name}，用 /dm 私聊机器人 / you are ${name} now; /dm talks privately)\n`)
+    }
+    if (cmd === '/dm') {
+      if (!arg) return this.write('usage: /dm <text>\n')
+      this.me.say(arg).to(this.bot)
+      return
+    }
     if (cmd === '/as') {
       const [name, ...words] = rest
       if (!name) return this.write('usage: /as <name> [text]\n')
@@ -157,11 +174,20 @@ export class Sandbox {
     if (m.payload.talkerId !== this.bot.id) return
     const text = m.text() ?? ''
     const roomId = m.payload.roomId
-    const where = roomId ? (this.rooms.find((r) => r.room.id === roomId)?.topic ?? roomId) : `私信 → ${m.payload.listenerId}`
+    const where = roomId ? (this.rooms.find((r) => r.room.id === roomId)?.topic ?? roomId) : `私信 → ${this.nameOf(m.payload.listenerId)}`
     const body = text.replace(new RegExp(MENTION_END, 'g'), ' ').replace(/\n/g, '\n    ')
     this.write(`\n[${where}] ${this.bot.payload.name}: ${body}\n`)
     // the bot spoke while the operator was at the prompt: draw it again, keeping what they typed
     if (this.rl && (this.out as { isTTY?: boolean }).isTTY) this.rl.prompt(true)
+  }
+
+  private nameOf(contactId: string | undefined): string {
+    if (!contactId) return '?'
+    try {
+      return this.mocker.ContactMock.load(contactId).payload.name
+    } catch {
+      return contactId
+    }
   }
 
   private prompt(): string {

@@ -9,6 +9,7 @@ import { waitFor } from '../helpers/waitFor.js'
 const CONFIG = `bot:
   admins: [wxid_boss]
   name: 小助手
+  friends: { accept: keywords, keywords: [进群], greeting: "你好 {name}，私信「进VIP群」" }
 groups:
   - name: fans
     match: { topic: "粉丝*" }
@@ -20,6 +21,7 @@ groups:
     match: { topic: "/^VIP\\\\d+群$/" }
     skills:
       ping: { reply: "VIP pong {name}" }
+      gate: { keywords: [进VIP群], inviteReply: "{name}，已邀请你加入{topic}" }
 `
 
 describe('npm start without a token opens the sandbox', () => {
@@ -60,6 +62,11 @@ describe('npm start without a token opens the sandbox', () => {
     await seen(/\[VIP\d+群\] 小助手: VIP pong Alice/)
     say('/as admin #stats')
     await seen('[VIP')
+    // rehearse the gate: a friend request, then a private keyword
+    say('/friend 小红 我想进群')
+    await seen('[私信 → 小红] 小助手: 你好 小红，私信「进VIP群」')
+    say('/dm 进VIP群')
+    await seen(/\[私信 → 小红\] 小助手: 小红，已邀请你加入VIP\d+群/)
     child.stdin!.end()
     await seen('stdin closed: the sandbox bot keeps running')
     expect(child.exitCode).toBeNull()

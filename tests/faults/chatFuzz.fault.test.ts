@@ -3,6 +3,7 @@ import { types } from 'wechaty'
 import { describe, expect, it } from 'vitest'
 import type { LogLine } from '../helpers/BotProcess.js'
 import { useBotWorld } from '../helpers/BotWorld.js'
+import { waitFor } from '../helpers/waitFor.js'
 
 const CONFIG = `bot:
   admins: [wxid_boss]
@@ -55,8 +56,26 @@ describe('fault: chat fuzz', () => {
     await bot.waitForLog(ignored('own message; ignored'), 'its own message')
     alice.say('签到').to(other) // a room no group matches
     await bot.waitForLog(ignored('message in a room no group matches; ignored'), 'unknown room')
-    alice.say('签到').to(svc.botUser) // a direct message
-    await bot.waitForLog(ignored('direct message; ignored (the bot works in groups)'), 'a direct message')
+    // private messages: no skill here takes them (checkin and ping do not opt in)
+    alice.say('签到').to(svc.botUser)
+    await bot.waitForLog(ignored('direct message; ignored (no skill takes private messages)'), 'a direct message')
+    alice.say('').to(svc.botUser)
+    alice.say('ping'.repeat(30_000)).to(svc.botUser)
+    await bot.waitForLog((l) => ignored('direct message empty or too long; ignored')(l) && l.contact === alice.id, 'an empty/long DM')
+    alice.say(FileBox.fromBase64(Buffer.from('89504e470d0a1a0a', 'hex').toString('base64'), 'dm.png')).to(svc.botUser)
+    await bot.waitForLog((l) => ignored('direct non-text message; ignored')(l) && l.kind === 'Image', 'a private image')
+    const privateCard = svc.mocker.MessageMock.create({ id: `fuzz-dm-${Math.random()}`, talkerId: alice.id, listenerId: svc.botUser.id, mentionIdList: [], timestamp: Date.now(), type: types.Message.Contact } as never)
+    svc.puppet.emit('message', { messageId: privateCard.id })
+    await bot.waitForLog((l) => ignored('direct non-text message; ignored')(l) && l.kind === 'Contact', 'a private name card')
+    // friend requests: accept is none by default; odd hello texts; one delivered twice
+    const stranger = svc.contact('陌生人')
+    const fr = svc.puppet.requestFriend(stranger, '\u0000加我'.repeat(500))
+    svc.puppet.emit('friendship', { friendshipId: fr })
+    svc.puppet.requestFriend(stranger, '')
+    svc.puppet.requestFriend(svc.contact('另一个'), '😀'.repeat(3000))
+    await bot.waitForLog((l) => l.msg === 'friend request delivered twice; ignored' && l.id === fr, 'a repeated friend request')
+    await waitFor(() => bot.logs.filter((l) => l.msg === 'friend request left for people (bot.friends.accept: none)').length === 3, { what: 'three requests left for people' })
+    expect(svc.puppet.accepted).toEqual([])
 
     // still alive, and none of that got an answer
     alice.say('ping').to(room)

@@ -244,7 +244,7 @@ describe('fault: config fuzz', () => {
       )
     const example = await run('npm', ['run', 'check', '--silent', '--', '--config', 'config/bot.example.yaml'])
     expect(example.code).toBe(0)
-    expect(example.stdout).toMatch(/^config\/bot\.example\.yaml: OK — 3 group\(s\)/m)
+    expect(example.stdout).toMatch(/^config\/bot\.example\.yaml: OK — \d+ group\(s\)/m)
     expect(example.stdout).toMatch(/^    live: /m) // the summary speaks of the lives
     for (const name of ['aliasBomb', 'deepNesting', 'binary', 'groupsNotList']) {
       const file = join(dir, `cli-${name}.yaml`)

@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
-import { PuppetMock, mock } from 'wechaty-puppet-mock'
+import { mock } from 'wechaty-puppet-mock'
 import { PuppetServer } from 'wechaty-puppet-service'
+import { RehearsalPuppet } from '../../src/sandbox/RehearsalPuppet.js'
 import { waitFor } from './waitFor.js'
 
 /**
  * A puppet-mock that behaves like a hosted puppet service: it keeps the WeChat session, so
- * when a client restarts it (stop, then start) the account logs in again by itself.
+ * when a client restarts it (stop, then start) the account logs in again by itself. From
+ * RehearsalPuppet: friend requests are real `friendship` events, `room.add` a real
+ * `room-join`, `room.remove` a real `room-leave` (see src/sandbox/RehearsalPuppet.ts).
  */
-class ServicePuppet extends PuppetMock {
+class ServicePuppet extends RehearsalPuppet {
   account: mock.ContactMock | undefined
   /** The mentions of texts being sent, by text (the mock drops them): read by the recorder. */
   readonly mentionsOf = new Map<string, string[][]>()
@@ -101,6 +104,19 @@ export class PuppetService {
 
   room(topic: string, members: mock.ContactMock[], id?: string): mock.RoomMock {
     return this.mocker.createRoom({ topic, memberIdList: [this.botUser.id, ...members.map((m) => m.id)], ...(id ? { id } : {}) })
+  }
+
+  /** Texts the bot sent privately to a contact, in order. */
+  textsTo(contact: mock.ContactMock): string[] {
+    return this.said.filter((s) => !s.roomId && s.to === contact.id).map((s) => s.text)
+  }
+
+  /** Wait until the bot said something privately to the contact that matches. */
+  async waitForPrivate(contact: mock.ContactMock, match: RegExp | string, timeoutMs = 15_000): Promise<string> {
+    return waitFor(
+      () => this.textsTo(contact).find((t) => (typeof match === 'string' ? t.includes(match) : match.test(t))),
+      { timeoutMs, what: `private bot text matching ${match} to ${contact.payload.name}; said: ${JSON.stringify(this.textsTo(contact))}` },
+    )
   }
 
   /** Texts the bot sent into a room, in order. */

@@ -10,6 +10,8 @@ import { MemoryAdapter } from '../../src/store/MemoryAdapter.js'
 import type { StorageAdapter } from '../../src/store/StorageAdapter.js'
 import { Store } from '../../src/store/Store.js'
 import { SKILLS } from '../../skills/index.js'
+import { ActionGovernor } from '../../src/send/ActionGovernor.js'
+import { FakeActions } from './fakeActions.js'
 
 export interface SentText {
   at: number
@@ -54,6 +56,8 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
       clock,
       log: options.log ?? silentLogger,
       ai: options.ai,
+      // paced like the queue: no limits unless the test asks for them
+      governor: new ActionGovernor({ clock, limits: options.limits ?? false }),
       reload: async () => {
         try {
           await engine.setConfig(parseConfig('test.yaml', reloadYaml ?? yaml, skills, clock.now()))
@@ -67,8 +71,11 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
   )
   // as the runtime does after loading the rooms at login
   if (options.roomsReady !== false) engine.markRoomsReady()
+  const actions = new FakeActions(clock)
+  engine.setActions(actions)
   let roomSeq = 0
   const msgSeq = { n: 0 }
+  let friendSeq = 0
 
   const h = {
     engine,
@@ -101,6 +108,23 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
         },
       })
       await h.flush()
+    },
+    /** The puppet's actions (accept, add, remove, member lists) as a recorder. */
+    actions,
+    /** A private message from a contact; resolves when the engine is done with it. */
+    async dm(contact: Member, text: string): Promise<void> {
+      const trimmed = text.trim()
+      await engine.handleDirect({
+        contact,
+        message: { id: `m${++msgSeq.n}`, text: trimmed, textWithoutMentions: trimmed, mentionsBot: false, mentionIds: [], date: clock.now() },
+      })
+      await h.flush()
+    },
+    /** A friend request with its hello text; returns its id. */
+    async friendRequest(contact: Member, hello: string, id = `fr${++friendSeq}`): Promise<string> {
+      await engine.handleFriendship({ friendshipId: id, contact, hello })
+      await h.flush()
+      return id
     },
     async join(room: RoomRef, members: Member[], memberCount = 10): Promise<void> {
       await engine.handleJoin({ room, members, memberCount })

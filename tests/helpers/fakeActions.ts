@@ -1,0 +1,50 @@
+import type { Clock } from '../../src/clock/Clock.js'
+import type { PuppetActions } from '../../src/engine/actions.js'
+
+export interface ActionCall {
+  at: number
+  kind: 'accept' | 'add' | 'remove'
+  id: string
+  contactId?: string
+}
+
+/**
+ * The puppet's actions for unit tests: records every accept/add/remove with the fake clock's
+ * time, answers member lists from `members`, and fails the next `failAdds` adds.
+ */
+export class FakeActions implements PuppetActions {
+  readonly calls: ActionCall[] = []
+  readonly members = new Map<string, string[]>()
+  failAdds = 0
+  failAccepts = 0
+
+  constructor(private readonly clock: Clock) {}
+
+  async acceptFriendship(friendshipId: string): Promise<void> {
+    if (this.failAccepts > 0) {
+      this.failAccepts--
+      throw new Error('accept refused')
+    }
+    this.calls.push({ at: this.clock.now(), kind: 'accept', id: friendshipId })
+  }
+
+  async addToRoom(roomId: string, contactId: string): Promise<void> {
+    if (this.failAdds > 0) {
+      this.failAdds--
+      throw new Error('操作太频繁')
+    }
+    this.calls.push({ at: this.clock.now(), kind: 'add', id: roomId, contactId })
+  }
+
+  async removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    this.calls.push({ at: this.clock.now(), kind: 'remove', id: roomId, contactId })
+  }
+
+  async roomMemberIds(roomId: string): Promise<string[]> {
+    return [...(this.members.get(roomId) ?? ['wxid_bot'])]
+  }
+
+  of(kind: ActionCall['kind']): ActionCall[] {
+    return this.calls.filter((c) => c.kind === kind)
+  }
+}
