@@ -3,6 +3,8 @@ import { AutoreplySkill } from './autoreply/index.js'
 import { CheckinSkill } from './checkin/index.js'
 import { LiveSkill } from './live/index.js'
 import { PingSkill } from './ping/index.js'
+import { PointsSkill } from './points/index.js'
+import { ShopSkill } from './shop/index.js'
 import { WelcomeSkill } from './welcome/index.js'
 
 /**
@@ -10,4 +12,4 @@ import { WelcomeSkill } from './welcome/index.js'
  * that handles it ends the chain. Triggers (check-in, subscribe, list) come first; keyword
  * and model answers come last, so a check-in is never mistaken for a question.
  */
-export const SKILLS: readonly Skill<any>[] = [WelcomeSkill, CheckinSkill, LiveSkill, PingSkill, AutoreplySkill]
+export const SKILLS: readonly Skill<any>[] = [WelcomeSkill, CheckinSkill, ShopSkill, PointsSkill, LiveSkill, PingSkill, AutoreplySkill]
