@@ -23,7 +23,7 @@ export const PointsSkill = defineSkill<PointsConfig>({
   name: 'points',
   description: 'admin point corrections: #points add|sub @member <n> [reason]',
   config: PointsConfig,
-  summary: (config) => [`#points add|sub for admins, pool ${config.pool ?? "(the group's checkin pool)"}`],
+  summary: (config) => (config.pool ? [`#points changes pool ${config.pool}`] : []),
   commands: {
     points: {
       usage: 'points add|sub @成员 <分数> [原因]',
