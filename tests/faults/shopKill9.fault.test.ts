@@ -82,6 +82,7 @@ describe('fault: kill -9 during a redemption burst', () => {
       return n
     }
     let interrupted = 0
+    let lastTaken = 0
     let bot = await world.startBot({ ready: false })
     for (let round = 0; round < ROUNDS; round++) {
       await bot.ready()
@@ -109,24 +110,31 @@ describe('fault: kill -9 during a redemption burst', () => {
       await bot.exited
       timers.forEach(clearTimeout)
       confirmedFrom(from)
-      await checkDataDir(round, confirmed)
+      ;({ lastTaken } = await checkDataDir(round, confirmed))
       if (answers() < 2 * MEMBERS) interrupted++
       bot = await world.startBot({ ready: false })
     }
     await bot.ready()
-    // the restarted bot shows the same stock as the data dir
-    const lastLeft = STOCK - (await checkDataDir(ROUNDS, confirmed)).lastTaken
+    // the restarted bot shows the stock the data dir holds
     members[0]!.say('积分商城').to(rooms[0]!)
-    expect(await svc.waitForText(rooms[0]!, '积分商城（')).toContain(`i${ROUNDS - 1} · 礼品${ROUNDS - 1} · ${PRICE} 分 · 剩 ${lastLeft}`)
+    expect(await svc.waitForText(rooms[0]!, '积分商城（')).toContain(`i${ROUNDS - 1} · 礼品${ROUNDS - 1} · ${PRICE} 分 · 剩 ${STOCK - lastTaken}`)
     expect(await bot.stop()).toBe(0)
-    await checkDataDir(ROUNDS, confirmed)
+    const { orders } = await checkDataDir(ROUNDS, confirmed)
+    // privately, each code went to one member only (a resend after a restart goes to the same one)
+    const recipients = new Map<string, Set<string>>()
+    for (const x of svc.said) {
+      const code = !x.roomId && x.to ? /K\d{5}/.exec(x.text)?.[0] : undefined
+      if (code) recipients.set(code, (recipients.get(code) ?? new Set()).add(x.to!))
+    }
+    expect(recipients.size).toBeGreaterThan(0)
+    for (const [code, to] of recipients) expect([...to], code).toEqual([orders.find((o) => o.code === code)?.member])
     // the kills did land before the bursts were through
     expect(interrupted).toBeGreaterThanOrEqual(Math.ceil(ROUNDS / 2))
     expect(confirmed.size).toBeGreaterThan(0)
   }, 900_000)
 
   /** Open a copy of the data dir (as the next start will) and check every invariant. */
-  async function checkDataDir(round: number, confirmed: Map<string, string>): Promise<{ lastTaken: number }> {
+  async function checkDataDir(round: number, confirmed: Map<string, string>): Promise<{ lastTaken: number; orders: Order[] }> {
     const copy = join(world.dir, `check-${round}`)
     await cp(world.dataDir, copy, { recursive: true })
     await rm(join(copy, '.lock'), { force: true })
@@ -174,7 +182,7 @@ describe('fault: kill -9 during a redemption burst', () => {
       for (const o of orders) expect(ledger.assignment(o.code!)?.order, `code of order ${o.id}`).toBe(o.id)
       // the order ids are 1..n without a gap (the counter moves with the order, atomically)
       expect(orders.map((o) => Number(o.id))).toEqual(orders.map((_, i) => i + 1))
-      return { lastTaken }
+      return { lastTaken, orders }
     } finally {
       await store.close()
       await rm(copy, { recursive: true, force: true })
