@@ -15,6 +15,7 @@ const { siyuRound, bareRound } = await import('./pipeline.js')
 const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
+const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const rows: string[][] = []
@@ -128,10 +129,28 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
   )
 }
 
+// 6. shop: a redemption burst against the same burst of check-ins, alternating
+{
+  const shop: Awaited<ReturnType<typeof redemptionBurst>>[] = []
+  const checkin: Awaited<ReturnType<typeof checkinBurstSameWorld>>[] = []
+  await rounds('redemption burst', ROUNDS, async () => {
+    shop.push(await redemptionBurst())
+    checkin.push(await checkinBurstSameWorld())
+  })
+  const s = median(shop.map((r) => r.seconds))
+  const c = median(checkin.map((r) => r.seconds))
+  rows.push(
+    ['Redemption burst: 1,000 requests from 500 members (5 groups), stock 100, a code per order, until all answered on disk', '', 'same burst of check-ins', ''],
+    ['  seconds to the last answer', fmt(s, 2), fmt(c, 2), `${fmt(s / c, 1)}× the check-ins`],
+    ['  seconds to the last code delivered privately (100)', fmt(median(shop.map((r) => r.codesSeconds)), 2), '', ''],
+    ['  messages sent in the rooms for 1,000 answers', fmt(median(shop.map((r) => r.botMessages)), 0), fmt(median(checkin.map((r) => r.botMessages)), 0), ''],
+  )
+}
+
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2 and 5; child processes for 3. Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2, 5 and 6; child processes for 3. Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const text = `${header}\n${table}\n`
