@@ -1,4 +1,4 @@
-import type { Order } from './Orders.js'
+import { orderBook, type Order } from './Orders.js'
 import { shopParts, type ShopCtx } from './context.js'
 
 /**
@@ -26,7 +26,7 @@ export function sendCode(ctx: ShopCtx, order: Order): void {
     mergeable: false,
     onSent: () => {
       ctx.memory.delivering.delete(order.id)
-      const { book } = shopParts(ctx)
+      const book = orderBook(ctx.store.store, order.pool)
       const now = ctx.clock.now()
       const current = book.get(order.id)
       if (!current || current.deliveredAt !== undefined) return
