@@ -151,7 +151,9 @@ export class Sandbox {
     this.ensureMember(room, this.me)
     const mentionsBot = /@bot\b|@机器人/.test(text) || text.includes(`@${this.bot.payload.name}`)
     const said = mentionsBot ? text.replace(/@bot\b|@机器人/g, `@${this.bot.payload.name}${MENTION_END}`) : text
-    this.me.say(said, mentionsBot ? [this.bot] : []).to(room.room)
+    // `@Alice` of someone the sandbox knows is a real mention (admin commands like #points need the id)
+    const others = [...this.people.entries()].filter(([name, c]) => c !== this.me && said.includes(`@${name}`)).map(([, c]) => c)
+    this.me.say(said, [...(mentionsBot ? [this.bot] : []), ...others]).to(room.room)
   }
 
   /** A contact by name (or admin), created on first use; silently in every room unless `seat` is false. */
