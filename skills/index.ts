@@ -19,9 +19,9 @@ import { WelcomeSkill } from './welcome/index.js'
 export const SKILLS: readonly Skill<any>[] = [
   WelcomeSkill,
   CheckinSkill,
+  TagsSkill,
   ShopSkill,
   PointsSkill,
-  TagsSkill,
   GateSkill,
   LiveSkill,
   PingSkill,
