@@ -9,13 +9,16 @@
  *   other two found: a rule that cannot win is never run.
  *
  * Keywords and exact texts match case-insensitively and after NFKC (full-width `ＶＩＰ`, `？`
- * count as `vip`, `?`): members type both forms. Regexes see the message as typed.
+ * count as `vip`, `?`): members type both forms. Regexes see the message as typed, and run on
+ * RE2's linear-time engine (src/text/operatorRegex.ts, compiled in config.ts).
  */
+
+import type { OperatorRegex } from '../../src/text/operatorRegex.js'
 
 export type MatchRule =
   | { readonly keywords: readonly string[] }
   | { readonly exact: readonly string[] }
-  | { readonly regex: RegExp }
+  | { readonly regex: OperatorRegex }
 
 /** The form keywords and exact texts are compared in. */
 export function foldText(s: string): string {
@@ -25,7 +28,7 @@ export function foldText(s: string): string {
 export class RuleMatcher {
   private readonly exact = new Map<string, number>()
   private readonly keywords: KeywordAutomaton
-  private readonly regexes: Array<{ index: number; regex: RegExp }> = []
+  private readonly regexes: Array<{ index: number; regex: OperatorRegex }> = []
 
   constructor(rules: readonly MatchRule[]) {
     const keywords: Array<{ text: string; index: number }> = []
