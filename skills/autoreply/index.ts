@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { AutoreplyConfig, type AiPart, type AutoreplySettings } from './config.js'
 import { askModel } from './modelAnswer.js'
+import { sweepAutoreply } from './sweep.js'
 
 export { AutoreplyConfig } from './config.js'
 export { RuleMatcher } from './RuleMatcher.js'
@@ -32,6 +33,7 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
     name: 'autoreply',
     description: 'answers questions: keyword/regex/exact rules first, then the model',
     config: AutoreplyConfig,
+    sweep: sweepAutoreply,
 
     check(config, report) {
       const file = config.ai?.knowledge
