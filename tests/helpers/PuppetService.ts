@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
 import { PuppetMock, mock } from 'wechaty-puppet-mock'
 import { PuppetServer } from 'wechaty-puppet-service'
+import { trackCloser } from './processRegistry.js'
 import { waitFor } from './waitFor.js'
 
 /**
@@ -52,6 +53,8 @@ export class PuppetService {
 
   static async start(): Promise<PuppetService> {
     const s = new PuppetService(`127.0.0.1:${await freePort()}`)
+    // closed also by the per-file teardown if a test fails before closing it (processRegistry.ts)
+    s.untrack = trackCloser(`puppet service on ${s.endpoint}`, () => s.stopServer())
     await s.startServer()
     // the account is logged in at the service before any bot connects
     s.mocker.login(s.botUser)
@@ -101,8 +104,10 @@ export class PuppetService {
     )
   }
 
+  private untrack: (() => Promise<void>) | undefined
+
   async close(): Promise<void> {
-    await this.stopServer().catch(() => {})
+    await (this.untrack ?? (() => this.stopServer()))().catch(() => {})
   }
 }
 
