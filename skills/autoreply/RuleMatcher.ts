@@ -13,7 +13,7 @@
  * RE2's linear-time engine (src/text/operatorRegex.ts, compiled in config.ts).
  */
 
-import type { OperatorRegex } from '../../src/text/operatorRegex.js'
+import { anyOf, type OperatorRegex } from '../../src/text/operatorRegex.js'
 
 export type MatchRule =
   | { readonly keywords: readonly string[] }
@@ -29,6 +29,8 @@ export class RuleMatcher {
   private readonly exact = new Map<string, number>()
   private readonly keywords: KeywordAutomaton
   private readonly regexes: Array<{ index: number; regex: OperatorRegex }> = []
+  /** Matches where any rule's regex does: most messages meet none, and are tested once. */
+  private readonly anyRegex: OperatorRegex | undefined
 
   constructor(rules: readonly MatchRule[]) {
     const keywords: Array<{ text: string; index: number }> = []
@@ -45,6 +47,7 @@ export class RuleMatcher {
       }
     })
     this.keywords = new KeywordAutomaton(keywords)
+    this.anyRegex = anyOf(this.regexes.map((r) => r.regex))
   }
 
   /** Index of the first rule (in config order) that matches `text`, or undefined. */
@@ -52,6 +55,9 @@ export class RuleMatcher {
     const folded = foldText(text.trim())
     let best = this.exact.get(folded) ?? NONE
     best = Math.min(best, this.keywords.lowest(folded, best))
+    if (this.regexes.length === 0 || this.regexes[0]!.index >= best || this.anyRegex?.test(text) === false) {
+      return best === NONE ? undefined : best
+    }
     for (const { index, regex } of this.regexes) {
       if (index >= best) break
       if (regex.test(text)) {
