@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { trackProcess } from './processRegistry.js'
 import { waitFor } from './waitFor.js'
 
 export interface LogLine {
@@ -32,10 +33,14 @@ export class BotProcess {
         HOME: args.home, // puppet-service keeps a cache under $HOME/.wechaty
         LOG_LEVEL: 'debug',
         WECHATY_LOG: 'silent',
+        // the bot stops by itself if this test process dies without stopping it
+        SIYU_WATCH_PID: String(process.pid),
         ...args.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    // before anything can fail: killed (with its process group) after the file if still running
+    trackProcess(this.child, `bot ${args.config}`)
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       this.stdout.push(line)
       try {
@@ -73,6 +78,7 @@ export class BotProcess {
     const r = await Promise.race([this.exited, timeout])
     if (r === 'timeout') {
       this.kill('SIGKILL')
+      await this.exited
       throw new Error('bot did not stop within 10 s of SIGTERM')
     }
     return r
