@@ -30,6 +30,11 @@ export interface SendOptions {
   onSent?: () => void
   /** Called when the text was given up on (shutdown, or failed every retry). */
   onDropped?: (reason: string) => void
+  /**
+   * Wait for this before sending, instead of the store's `durable()` (it must include it): a
+   * text that must not go out late gives up at its deadline when the disk keeps failing.
+   */
+  after?: Promise<unknown>
 }
 
 /** Daily counters shown by `#stats`. */
