@@ -15,6 +15,7 @@ const { siyuRound, bareRound } = await import('./pipeline.js')
 const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
+const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const rows: string[][] = []
@@ -128,10 +129,26 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
   )
 }
 
+// 6. a start with a full journal: linear replay, against the earlier quadratic loop
+{
+  rows.push(['Start with a full journal (one segment, one check-in per record)', 'linear (now)', 'quadratic (before)', ''])
+  for (const n of [20_000, 40_000, 80_000]) {
+    const text = journalText(n)
+    const parsed = await rounds(`journal replay ${n}`, ROUNDS, (i) => parseMs(text, i === 0))
+    const opened = await rounds(`open with journal ${n}`, ROUNDS, () => openWithJournal(n, text))
+    const lin = median(parsed.map((r) => r.linearMs))
+    const quad = parsed[0]!.quadraticMs!
+    rows.push(
+      [`  ${fmt(n, 0)} records (${mb(Buffer.byteLength(text))}): parse (ms)`, fmt(lin, 0), fmt(quad, 0), `${fmt(quad / lin, 0)}× faster`],
+      [`  ${fmt(n, 0)} records: whole start, open + replay + checkpoint (ms)`, fmt(median(opened.map((r) => r.openMs)), 0), '', ''],
+    )
+  }
+}
+
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2 and 5; child processes for 3. Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2 and 5; child processes for 3; 6 in process. Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const text = `${header}\n${table}\n`

@@ -73,5 +73,5 @@ describe('fault: kill -9 the process group of npm start and start again at once,
     const book = new PointsBook(await store.open('checkin/pool:fans/'))
     for (const name of acknowledged) expect(book.get(`wxid_${name}`)?.total, name).toBe(10)
     await store.close()
-  }, 600_000)
+  }, 900_000)
 })
