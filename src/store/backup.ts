@@ -42,6 +42,9 @@ const MAX_ATTEMPTS = 50
  */
 export async function readConsistentCopy(dataDir: string): Promise<{ files: Map<string, Buffer>; records: number; attempts: number }> {
   const journalDir = join(dataDir, 'journal')
+  await readdir(journalDir).catch(() => {
+    throw new Error(`${dataDir} is not a siyu data dir (it has no journal/ folder)`)
+  })
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const mark = await Journal.readMark(journalDir)
     const segments = await Journal.list(journalDir)
