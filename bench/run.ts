@@ -17,6 +17,7 @@ const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
 const { rushRows } = await import('./rush.js')
 const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
+const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -154,10 +155,26 @@ if (wanted('shop')) {
   )
 }
 
+// 8. a start with a full journal: linear replay, against the earlier quadratic loop
+if (wanted('journal')) {
+  rows.push(['Start with a full journal (one segment, one check-in per record)', 'linear (now)', 'quadratic (before)', ''])
+  for (const n of [20_000, 40_000, 80_000]) {
+    const text = journalText(n)
+    const parsed = await rounds(`journal replay ${n}`, ROUNDS, (i) => parseMs(text, i === 0))
+    const opened = await rounds(`open with journal ${n}`, ROUNDS, () => openWithJournal(n, text))
+    const lin = median(parsed.map((r) => r.linearMs))
+    const quad = parsed[0]!.quadraticMs!
+    rows.push(
+      [`  ${fmt(n, 0)} records (${mb(Buffer.byteLength(text))}): parse (ms)`, fmt(lin, 0), fmt(quad, 0), `${fmt(quad / lin, 0)}× faster`],
+      [`  ${fmt(n, 0)} records: whole start, open + replay + checkpoint (ms)`, fmt(median(opened.map((r) => r.openMs)), 0), '', ''],
+    )
+  }
+}
+
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2, 5 and 7; child processes for 3 and 6 (6 on a fake clock). Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2, 5 and 7; child processes for 3 and 6 (6 on a fake clock); 8 in process. Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const text = `${header}\n${table}\n`

@@ -47,6 +47,11 @@ export interface SendOptions {
   onDropped?: (reason: string) => void
   /** Never retried after an ambiguous send error (default: `scheduled` and `beforeSend` texts). */
   atMostOnce?: boolean
+  /**
+   * Wait for this before sending, instead of the store's `durable()` (it must include it): a
+   * text that must not go out late gives up at its deadline when the disk keeps failing.
+   */
+  after?: Promise<unknown>
 }
 
 /** Daily counters shown by `#stats`. */

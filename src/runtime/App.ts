@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { WechatyBuilder, type Wechaty } from 'wechaty'
 import { SKILLS } from '../../skills/index.js'
@@ -55,10 +55,10 @@ export async function startApp(o: AppOptions): Promise<App> {
   for (const w of config.warnings) log.warn(formatProblem(w))
 
   const choice = choosePuppet(o.env)
-  const dataDir = choice.kind === 'sandbox' ? join(o.dataDir, 'sandbox') : o.dataDir
+  const dataDir = choice.kind === 'sandbox' ? sandboxDataDir(o.dataDir) : o.dataDir
   const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
   await adapter.open()
-  const store = new Store(adapter)
+  const store = new Store(adapter, { clock, log: log.child({ part: 'store', dataDir }) })
 
   let runtime: WechatyRuntime | undefined
   const queue = new SendQueue(
@@ -126,6 +126,15 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
 
   return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, stop }
+}
+
+/**
+ * The sandbox's data dir: a sibling of the live one (`data` → `data-sandbox`), never inside
+ * it, so the live bot neither loads the sandbox's files nor stops on a broken one of them.
+ */
+export function sandboxDataDir(dataDir: string): string {
+  const abs = resolve(dataDir)
+  return join(dirname(abs), `${basename(abs)}-sandbox`)
 }
 
 function buildWechaty(choice: PuppetChoice, config: LoadedConfig, out: NodeJS.WritableStream): { wechaty: Wechaty; sandbox?: Sandbox } {

@@ -41,8 +41,8 @@ export class BotWorld {
   }
 
   /** Start the bot (replacing the handle to an earlier one) and, unless told not to, wait until it is ready. */
-  async startBot(opts: { env?: Record<string, string>; config?: string; ready?: boolean } = {}): Promise<BotProcess> {
-    this.bot = new BotProcess({ config: opts.config ?? this.configPath, data: this.dataDir, env: { ...this.svc.env(), ...opts.env }, home: this.dir })
+  async startBot(opts: { env?: Record<string, string>; config?: string; ready?: boolean; npm?: boolean } = {}): Promise<BotProcess> {
+    this.bot = new BotProcess({ config: opts.config ?? this.configPath, data: this.dataDir, env: { ...this.svc.env(), ...opts.env }, home: this.dir, npm: opts.npm })
     this.bots.push(this.bot)
     if (opts.ready !== false) await this.bot.ready()
     return this.bot
