@@ -1,4 +1,5 @@
 import type { Member, MessageContext } from '../../src/engine/Skill.js'
+import { HandoffInbox } from '../../src/inbox/HandoffInbox.js'
 import type { Mention } from '../../src/text/Outgoing.js'
 import { clip, MAX_TEXT_LENGTH } from '../../src/text/Outgoing.js'
 import { renderText } from '../../src/text/template.js'
@@ -25,13 +26,26 @@ export function mentionOf(member: Member): Mention {
 /**
  * The after-sales hand-off: the member gets the fallbackReply in the group, and every admin a
  * private message with the group, the room, who asked and the question. No question is
- * dropped silently; each hand-off is also logged with its reason.
+ * dropped silently: each hand-off is also a durable record in the console's inbox
+ * (src/inbox, answered or closed there) and a log line with its reason. The one entry point
+ * for every kind of hand-off.
  */
 export function handOff(ctx: MessageContext<AutoreplySettings>, question: string, reason: HandoffReason): void {
   const ai = ctx.config.ai
   if (!ai) return
   const log = ctx.log.child({ room: ctx.room.id, member: ctx.talker.id })
   const say = (p: Promise<void>, to: string): void => void p.catch((err: unknown) => log.error({ err, to }, 'hand-off message failed'))
+  // stored before anything is said (say waits for the store): the inbox never misses one
+  const record = HandoffInbox.of(ctx.store.store).open({
+    group: ctx.group.name,
+    roomId: ctx.room.id,
+    roomTopic: ctx.room.topic,
+    memberId: ctx.talker.id,
+    memberName: ctx.talker.name,
+    text: question,
+    reason,
+    at: ctx.clock.now(),
+  })
 
   say(ctx.say([mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })]), ctx.room.id)
   const note = clip(
@@ -47,6 +61,6 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
   )
   for (const admin of ctx.bot.admins) say(ctx.tell(admin, note), admin)
   ctx.count('handedOff')
-  if (ctx.bot.admins.length === 0) log.warn({ reason, question }, 'question handed off, but bot.admins is empty: nobody was told')
-  else log.info({ reason, question, admins: ctx.bot.admins.length }, 'question handed off to the admins')
+  if (ctx.bot.admins.length === 0) log.warn({ reason, question, handoff: record.id }, 'question handed off, but bot.admins is empty: only the console inbox has it')
+  else log.info({ reason, question, admins: ctx.bot.admins.length, handoff: record.id }, 'question handed off to the admins')
 }

@@ -4,7 +4,7 @@ import type { Skill, SchemaEnv } from '../engine/Skill.js'
 import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
 import { deepMerge, isPlainObject } from './merge.js'
 import { ConfigError, type Problem } from './problems.js'
-import { AiSchema, BotSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings } from './schema.js'
+import { AiSchema, BotSchema, ConsoleSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings, type ConsoleSettings } from './schema.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
 
@@ -22,7 +22,11 @@ export interface LoadedConfig {
   bot: BotSettings
   ai: AiSettings | undefined
   groups: GroupConfig[]
+  /** The console section (read at start; a reload does not move the server). */
+  console: ConsoleSettings
   warnings: Problem[]
+  /** A problem at a place in the config file (checks made after loading, e.g. at start). */
+  problemAt?: (path: Path, message: string) => Problem
 }
 
 /** A config bigger than this is refused before parsing (a pasted log, a wrong file). */
@@ -78,6 +82,7 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
   section(TopLevelKeys, Object.fromEntries(Object.keys(rawObj).map((k) => [k, true])), [])
   const bot = section(BotSchema, rawObj.bot, ['bot'])
   const ai = section(AiSchema, rawObj.ai, ['ai'])
+  const consoleSection = section(ConsoleSchema, rawObj.console, ['console'])
   const defaultsSection = section(DefaultsSchema, rawObj.defaults, ['defaults'])
   const rawGroups = section(z.array(z.unknown(), { error: 'groups is a list of groups' }).default([]), rawObj.groups, ['groups']) ?? []
   const parsedGroups = rawGroups.map((g, gi) => section(GroupSchema, g, ['groups', gi]))
@@ -166,7 +171,11 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
   }
 
   if (problems.some((p) => p.severity === 'error')) throw new ConfigError(sortProblems(problems))
-  return { file, bot: cfg.bot, ai: cfg.ai, groups, warnings: sortProblems(problems) }
+  const problemAt = (path: Path, message: string): Problem => {
+    const found = src.offsetOf(path)
+    return src.problemAt(found.offset >= 0 ? found.offset : 0, message)
+  }
+  return { file, bot: cfg.bot, ai: cfg.ai, groups, console: consoleSection ?? ConsoleSchema.parse(undefined), warnings: sortProblems(problems), problemAt }
 }
 
 function problem(file: string, message: string): Problem {
