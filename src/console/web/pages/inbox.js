@@ -6,7 +6,7 @@ export async function renderInbox(view, status) {
   view.replaceChildren(
     h('h1', {}, label('转人工收件箱', 'Hand-off inbox')),
     h('div', { class: 'tabs' }, tab('open', '待处理', 'Open'), tab('closed', '已处理', 'Closed')),
-    list.length === 0 ? h('p', { class: 'muted' }, status === 'open' ? '没有待处理的问题 👍' : '还没有已处理的问题') : list.map((ho) => item(ho, () => renderInbox(view, status))),
+    ...(list.length === 0 ? [h('p', { class: 'muted' }, status === 'open' ? '没有待处理的问题 👍' : '还没有已处理的问题')] : list.map((ho) => item(ho, () => renderInbox(view, status)))),
   )
 }
 

@@ -5,7 +5,7 @@ export async function renderLives(view) {
   const withLive = groups.filter((g) => g.skills.includes('live'))
   const msg = h('div')
   const title = h('input', { name: 'title', required: true, maxlength: 100, placeholder: '例如：双十一新品首发' })
-  const start = h('input', { name: 'start', type: 'datetime-local', required: true })
+  const start = h('input', { name: 'start', type: 'datetime-local', step: 1, required: true })
   const link = h('input', { name: 'link', placeholder: 'https://…' })
   const preview = h('textarea', { name: 'preview', placeholder: '商品清单（可选）' })
   const boxes = withLive.map((g) => h('label', { class: 'row' }, h('input', { type: 'checkbox', name: 'group', value: g.name }), g.name))
