@@ -54,7 +54,7 @@ export function isLoopback(host: string): boolean {
  * `web/` and ECharts from node_modules (no CDN, no build step).
  */
 export class ConsoleServer {
-  readonly app = Fastify({ disableRequestLogging: true, bodyLimit: 64 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>()
+  readonly app = Fastify({ bodyLimit: 64 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>()
   readonly auth: ConsoleAuth
   readonly metrics: Metrics
   private origin = ''
@@ -153,8 +153,9 @@ export class ConsoleServer {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '')
       if (!isLoopback(host)) return void reply.code(403).send({ error: 'this console answers on 127.0.0.1 only' })
     }
-    const path = req.url.split('?')[0]!
-    const needsAuth = (path.startsWith('/api/') && path !== '/api/openapi.json') || path === '/metrics'
+    // the route the router matched, not the raw URL: an encoded or odd path cannot slip past
+    const route = req.routeOptions.url ?? ''
+    const needsAuth = (route.startsWith('/api/') && route !== '/api/openapi.json') || route === '/metrics'
     if (!needsAuth) return done()
 
     const address = req.ip

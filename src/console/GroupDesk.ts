@@ -26,6 +26,7 @@ export class GroupDesk {
   async list() {
     const open = this.handoffs.openCount()
     const groups = this.deps.config().groups
+    const today = this.deps.engine.stats.allGroups()
     return Promise.all(
       groups.map(async (g) => {
         const rooms = this.deps.engine.rooms.roomsOf(g.name)
@@ -34,7 +35,7 @@ export class GroupDesk {
           rooms: await Promise.all(rooms.map(async (r) => ({ id: r.id, topic: r.topic, members: (await this.memberCount(r.id)) ?? null }))),
           skills: [...g.skills.keys()],
           pool: this.deps.engine.pointsPool(g.name),
-          today: fullDay(this.deps.engine.stats.forGroup(g.name).total),
+          today: fullDay(today.get(g.name) ?? {}),
           openHandoffs: open.get(g.name) ?? 0,
         }
       }),

@@ -60,10 +60,8 @@ export function consoleDeps(o: ConsoleParts): ConsoleDeps {
     bot: {
       connected: () => o.runtime.connected,
       loggedIn: () => o.wechaty.isLoggedIn,
-      memberCount: async (roomId) => {
-        const room = await o.wechaty.Room.find({ id: roomId })
-        return room ? (await room.memberAll()).length : undefined
-      },
+      // the puppet's member list (cached by the puppet), not Room.find, which searches every room
+      memberCount: async (roomId) => (await o.wechaty.puppet.roomMemberList(roomId)).length,
     },
   }
 }
@@ -107,7 +105,12 @@ export async function startConsole(
   try {
     url = await server.start()
   } catch (err) {
-    log.error({ err, host: settings.host, port: settings.port }, 'the console could not start (port in use?); the bot runs without it')
+    // a warning, not an error: the bot itself is fine, and says how to fix it
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+    log.warn(
+      { err: inUse ? undefined : err, host: settings.host, port: settings.port },
+      inUse ? `console port ${settings.port} is in use; the bot runs without its console (set console.port, or 0 to turn it off)` : 'the console could not start; the bot runs without it',
+    )
     await server.close().catch(() => {})
     return undefined
   }

@@ -1,4 +1,4 @@
-import { segment, type Namespace } from '../store/Store.js'
+import { segment, unsegment, type Namespace } from '../store/Store.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { StatCounter } from './Skill.js'
 
@@ -54,6 +54,20 @@ export class Stats {
       for (const [k, v] of Object.entries(s) as Array<[StatCounter, number]>) total[k] = (total[k] ?? 0) + v
     }
     return { total, rooms: rows.length }
+  }
+
+  /** Every group's day (all rooms summed), in one scan of the stats: the console's overview. */
+  allGroups(day = this.time().dayKey(this.now())): Map<string, DayStats> {
+    const out = new Map<string, DayStats>()
+    const tail = `/${segment(day)}`
+    this.ns.store.each(this.ns.prefix, (dir, _room, value) => {
+      if (!dir.endsWith(tail)) return
+      const group = unsegment(dir.slice(this.ns.prefix.length, dir.length - tail.length))
+      const total = out.get(group) ?? {}
+      for (const [k, v] of Object.entries(value as DayStats) as Array<[StatCounter, number]>) total[k] = (total[k] ?? 0) + v
+      out.set(group, total)
+    })
+    return out
   }
 
   private key(group: string, day: string, roomId: string): string {

@@ -167,6 +167,12 @@ describe('console API', () => {
       const wrong = await call(method, path, { body, headers: bearer('wrong-token-0123456789abcdef') })
       expect(wrong.status, `${method} ${path} with a wrong token`).toBe(401)
     }
+    // odd spellings of a path reach no route without the token either
+    for (const path of ['/%61pi/groups', '/api/%67roups', '//api/groups', '/API/groups', '/api/groups/', '/metrics/']) {
+      const res = await fetch(base + path)
+      expect([401, 404], path).toContain(res.status)
+      if (res.status === 200) throw new Error(`${path} answered without a token`)
+    }
     expect((await members()).json).toEqual(before)
     expect((await call('GET', '/api/lives')).json).toEqual([])
   })

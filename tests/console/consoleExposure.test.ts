@@ -1,4 +1,9 @@
 import { writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { Writable } from 'node:stream'
+import { PuppetMock, mock } from 'wechaty-puppet-mock'
+import { createLogger } from '../../src/log/logger.js'
+import { startApp } from '../../src/runtime/App.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { SKILLS } from '../../skills/index.js'
@@ -53,6 +58,28 @@ describe('who may reach the console', () => {
     expect(safeEqual('abc', 'abd')).toBe(false)
     expect(safeEqual('abc', 'abcd')).toBe(false)
     expect(safeEqual('', 'x')).toBe(false)
+  })
+
+  it('a console port in use is a warning: the bot starts without its console', async () => {
+    const { dir, cleanup } = await tempDir('siyu-console-busy-')
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = (blocker.address() as { port: number }).port
+    const lines: Array<Record<string, unknown>> = []
+    const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (String(c).split('\n').filter(Boolean).forEach((l) => lines.push(JSON.parse(l))), cb()) }) })
+    const mocker = new mock.Mocker()
+    const puppet = new PuppetMock({ mocker })
+    try {
+      const config = join(dir, 'bot.yaml')
+      await writeFile(config, yaml(`console:\n  port: ${port}`))
+      const app = await startApp({ configPath: config, dataDir: join(dir, 'data'), env: {}, log, puppet, stdout: new Writable({ write: (_c, _e, cb) => cb() }) })
+      expect(app.console).toBeUndefined()
+      expect(lines.find((l) => String(l.msg).startsWith(`console port ${port} is in use`))).toMatchObject({ level: 40 })
+      await app.stop()
+    } finally {
+      blocker.close()
+      await cleanup()
+    }
   })
 
   it('npm start exits 2 with file:line:col when the console would be open to others without a token', async () => {
