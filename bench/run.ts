@@ -15,6 +15,7 @@ const { siyuRound, bareRound } = await import('./pipeline.js')
 const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
+const { consoleRows } = await import('./console.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const rows: string[][] = []
@@ -127,6 +128,9 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
     ['  messages for 500 reminders (merged per room)', fmt(median(rs.map((r) => r.botMessages)), 0), '', ''],
   )
 }
+
+// 6. console: pages and stats with 100 groups × 365 days; the pipeline with the console polled
+rows.push(...(await consoleRows(ROUNDS)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

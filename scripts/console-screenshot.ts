@@ -70,10 +70,13 @@ for (let d = 0; d < 30; d++) {
   day = time.previousDay(day)
 }
 const book = pointsBook(app.store, 'sisley')
-people.forEach((p, i) => book.adjust(p.id, 600 - i * 47, 'adjust', { now, day: time.dayKey(now), group: '希思黎粉丝', note: 'seed' }))
+people.forEach((p, i) => {
+  book.adjust(p.id, 600 - i * 47, 'adjust', { now, day: time.dayKey(now), group: '希思黎粉丝', note: 'seed' })
+  book.members.update(p.id, (row) => row && { ...row, name: names[i]!, streak: 30 - i * 3 })
+})
 const inbox = HandoffInbox.of(app.store)
-inbox.open({ group: '希思黎粉丝', roomId: rooms[0]!.id, roomTopic: topics[0]!, memberId: 'wxid_fan2', memberName: 'Cindy', text: '黑玫瑰面霜敏感肌可以用吗？', reason: 'model-off', at: now - 25 * 60_000 })
-inbox.open({ group: '会员VIP', roomId: rooms[2]!.id, roomTopic: topics[2]!, memberId: 'wxid_fan4', memberName: '张婷婷', text: '上次的订单还没有发货，麻烦帮我查一下', reason: 'timeout', at: now - 4 * 60_000 })
+inbox.open({ group: '希思黎粉丝', roomId: rooms[0]!.id, roomTopic: topics[0]!, memberId: 'wxid_fan2', memberName: 'Cindy', text: '黑玫瑰面霜敏感肌可以用吗？', reason: 'model-off', reasonText: '未接入 AI 模型', at: now - 25 * 60_000 })
+inbox.open({ group: '会员VIP', roomId: rooms[2]!.id, roomTopic: topics[2]!, memberId: 'wxid_fan4', memberName: '张婷婷', text: '上次的订单还没有发货，麻烦帮我查一下', reason: 'timeout', reasonText: 'AI 回答超时', at: now - 4 * 60_000 })
 await app.store.durable()
 const base = app.console!.url
 

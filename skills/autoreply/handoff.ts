@@ -44,6 +44,7 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
     memberName: ctx.talker.name,
     text: question,
     reason,
+    reasonText: HANDOFF_REASONS[reason],
     at: ctx.clock.now(),
   })
 

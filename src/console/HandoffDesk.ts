@@ -52,6 +52,7 @@ export class HandoffDesk {
       memberName: h.memberName,
       text: h.text,
       reason: h.reason,
+      reasonText: h.reasonText ?? h.reason,
       at: iso(this.deps, h.at),
       status: h.status,
       replies: h.replies.map((r) => ({ text: r.text, at: iso(this.deps, r.at), by: r.by })),

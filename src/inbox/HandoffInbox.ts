@@ -12,6 +12,8 @@ export interface Handoff {
   text: string
   /** Why the bot did not answer itself (autoreply's hand-off reasons, or a rule's). */
   reason: string
+  /** The reason for people, in Chinese (what the admins' note says). */
+  reasonText?: string
   /** When it was handed off (ms since epoch). */
   at: number
   status: 'open' | 'closed'

@@ -286,7 +286,7 @@ describe('console API', () => {
     const open = S.HandoffShape.array().parse((await call('GET', '/api/handoffs?status=open')).json)
     expect(open).toHaveLength(1)
     const h = open[0]!
-    expect(h).toMatchObject({ id: 'h1', group: 'fans', roomId: fansRoom.id, roomTopic: '粉丝1群', memberId: 'wxid_alice', memberName: 'Alice', text: '什么时候发货？', reason: 'model-off', status: 'open' })
+    expect(h).toMatchObject({ id: 'h1', group: 'fans', roomId: fansRoom.id, roomTopic: '粉丝1群', memberId: 'wxid_alice', memberName: 'Alice', text: '什么时候发货？', reason: 'model-off', reasonText: '未接入 AI 模型', status: 'open' })
     expect(Date.now() - Date.parse(h.at)).toBeLessThan(60_000)
 
     for (const body of [{}, { text: '' }, { text: '   ' }, { text: 'x'.repeat(1001) }, { text: 1 }, { text: 'ok', close: 'yes' }]) {

@@ -12,14 +12,14 @@ export async function renderInbox(view, status) {
 
 function item(ho, refresh) {
   const text = h('textarea', { placeholder: `回复 @${ho.memberName}（在群里 @ 这位成员）`, 'aria-label': 'reply' })
-  const msg = h('p', { class: 'error' })
+  const msg = h('div')
   const send = async (path, body) => {
-    msg.textContent = ''
+    msg.replaceChildren()
     try {
       await api('POST', path, body)
       await refresh()
     } catch (err) {
-      msg.replaceWith(errorBox(err))
+      msg.replaceChildren(errorBox(err))
     }
   }
   return h(
@@ -27,7 +27,7 @@ function item(ho, refresh) {
     { class: `card ho ${ho.status}`, dataset: { handoff: ho.id } },
     h('div', { class: 'muted' }, `${ho.id} · ${when(ho.at)} · 分组 ${ho.group} · ${ho.roomTopic} · `, h('a', { href: `#/members/${encodeURIComponent(ho.memberId)}` }, `${ho.memberName}（${ho.memberId}）`)),
     h('div', { class: 'q' }, ho.text),
-    h('div', { class: 'muted' }, `原因 Reason: ${ho.reason}`),
+    h('div', { class: 'muted' }, `转人工原因：${ho.reasonText}`),
     ho.replies.map((r) => h('div', { class: 'ok' }, `↪ ${when(r.at)} ${r.by}：${r.text}`)),
     ho.status === 'open'
       ? [
