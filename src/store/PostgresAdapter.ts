@@ -1,0 +1,219 @@
+import { parsePgUrl, redactUrl, type PgTarget } from './postgres/connection.js'
+import { PgSession } from './postgres/PgSession.js'
+import { migrate, pgNames, type PgNames } from './postgres/schema.js'
+import { WarmMirror } from './postgres/WarmMirror.js'
+import { assertKey, type Change, type Json, type StorageAdapter, type StoreMetrics } from './StorageAdapter.js'
+
+export interface PostgresAdapterOptions {
+  onWarning?: (message: string) => void
+  /** Rows per INSERT statement inside one commit's transaction (default 5,000). */
+  chunkRows?: number
+  /** Deleted keys are kept (for a standby catching up) this many commits, then purged. */
+  keepDeletionsForCommits?: number
+}
+
+/** A commit refused because another process holds the lease now: this one must stop. */
+export class FencedError extends Error {
+  constructor(readonly token: number) {
+    super(`commit refused: the lease (token ${token}) is no longer held by this process`)
+    this.name = 'FencedError'
+  }
+}
+
+/**
+ * The store in PostgreSQL (`--store postgres://…`): one row per key in `siyu_kv`
+ * (`key text COLLATE "C"`, `value json`: kept as written, key order included).
+ *
+ * - Every `commit` is one transaction on one connection, in call order; it resolves only
+ *   once PostgreSQL has committed it (synchronous_commit as the server has it, on by
+ *   default), so nothing is confirmed in chat before it is stored.
+ * - With a fencing token (`fence(token)`, set by the lease keeper), the transaction first
+ *   bumps the commit counter in the lease row *where token = ours*; another process having
+ *   taken the lease makes that update find no row, and the whole commit is rolled back.
+ * - Prefix scans are key ranges (`key >= p AND key < p'`), which the primary key index
+ *   serves in byte order — no LIKE, whose `_` and `%` appear in contact ids and keys.
+ * - A lost connection is retried (the commit waits, holding what it would confirm) until the
+ *   database is back or the adapter is closed.
+ * - Tables are created or migrated at open (`siyu_schema_version`).
+ */
+export class PostgresAdapter implements StorageAdapter {
+  readonly metrics: StoreMetrics = { commits: 0, fileWrites: 0 }
+  readonly names: PgNames
+  readonly target: PgTarget
+  /** Called when a commit was refused by the fence. */
+  onFenced: ((err: FencedError) => void) | undefined
+  private readonly session: PgSession
+  private token: number | undefined
+  private mirror: WarmMirror | undefined
+  private opened = false
+  private sinceLastPurge = 0
+
+  constructor(
+    readonly url: string,
+    private readonly options: PostgresAdapterOptions = {},
+  ) {
+    this.target = parsePgUrl(url)
+    this.names = pgNames(this.target.schema)
+    this.session = new PgSession(this.target, {
+      onWarning: (m) => options.onWarning?.(`${redactUrl(url)}: ${m}`),
+      // a client that dies inside a commit must not keep the lease row locked for long
+      idleInTransactionMs: 10_000,
+      queryTimeoutMs: 120_000,
+      applicationName: 'siyu',
+    })
+  }
+
+  /** Where the data is, for logs: the URL without its password. */
+  get where(): string {
+    return redactUrl(this.url)
+  }
+
+  async open(): Promise<void> {
+    await this.session.run((c) => migrate(c, this.names))
+    this.opened = true
+  }
+
+  /** From now on every commit checks that this process still holds the lease `token`. */
+  fence(token: number): void {
+    this.token = token
+  }
+
+  /**
+   * Standby: load everything and follow the active's commits, so that a takeover loads the
+   * store from memory. `takeOver()` brings it up to date once the lease is ours.
+   */
+  async warm(): Promise<void> {
+    if (this.mirror) return
+    this.mirror = new WarmMirror(this.target, this.names, (m) => this.options.onWarning?.(m))
+    await this.mirror.start()
+  }
+
+  /** The lease is ours (fenced: the old active can commit nothing more): catch up, stop following. */
+  async takeOver(): Promise<void> {
+    if (!this.mirror) return
+    await this.mirror.catchUp()
+    await this.mirror.stop()
+  }
+
+  /** Free the standby's copy once the store has loaded what it needs (later loads read the database). */
+  dropMirror(): void {
+    this.mirror = undefined
+  }
+
+  /** Keys held by a standby's mirror (0 when none): for logs and benches. */
+  get mirrored(): number {
+    return this.mirror?.data.size ?? 0
+  }
+
+  read(key: string): Promise<Json | undefined> {
+    return this.session.run(
+      async (c) => {
+        const { rows } = await c.query<{ value: Json | null }>(`SELECT value FROM ${this.names.kv} WHERE key = $1`, [key])
+        return rows[0]?.value ?? undefined
+      },
+      { retry: true },
+    )
+  }
+
+  async entries(prefix: string): Promise<Array<[string, Json]>> {
+    if (this.mirror) return this.mirror.entries(prefix)
+    const { where, params } = prefixRange(prefix)
+    // in the session's order: a load never overtakes a commit handed over before it
+    const rows = await this.session.run(
+      async (c) => (await c.query<{ key: string; value: Json }>(`SELECT key, value FROM ${this.names.kv} WHERE value IS NOT NULL${where}`, params)).rows,
+      { retry: true },
+    )
+    // the database sorts bytes; the contract sorts as JavaScript compares strings
+    return rows.map((r): [string, Json] => [r.key, r.value]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  write(key: string, value: Json): Promise<void> {
+    return this.commit([{ key, value }])
+  }
+
+  delete(key: string): Promise<void> {
+    return this.commit([{ key, value: undefined }])
+  }
+
+  commit(changes: readonly Change[]): Promise<void> {
+    if (!this.opened) return Promise.reject(new Error('PostgreSQL store is not open'))
+    // serialize now (the caller may change its objects once we return); the last change of a key wins
+    const latest = new Map<string, string | null>()
+    try {
+      for (const c of changes) {
+        assertKey(c.key)
+        latest.set(c.key, c.value === undefined ? null : JSON.stringify(c.value))
+      }
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+    const keys = [...latest.keys()]
+    const values = [...latest.values()]
+    const token = this.token
+    return this.session.run(
+      async (c) => {
+        const n = this.names
+        await c.query('BEGIN')
+        try {
+          // the fence first: it also takes the lease row's lock, which orders the commits' seq
+          const fence = await c.query<{ commit_seq: string }>(
+            token === undefined
+              ? `UPDATE ${n.lease} SET commit_seq = commit_seq + 1 WHERE id = 1 RETURNING commit_seq`
+              : `UPDATE ${n.lease} SET commit_seq = commit_seq + 1 WHERE id = 1 AND token = $1 RETURNING commit_seq`,
+            token === undefined ? [] : [token],
+          )
+          if (fence.rowCount !== 1) throw new FencedError(token ?? 0)
+          const seq = fence.rows[0]!.commit_seq
+          const chunk = this.options.chunkRows ?? 5_000
+          for (let i = 0; i < keys.length; i += chunk) {
+            await c.query(
+              `INSERT INTO ${n.kv} (key, value, seq) SELECT k, v, $3 FROM unnest($1::text[], $2::json[]) AS t(k, v)
+               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq`,
+              [keys.slice(i, i + chunk), values.slice(i, i + chunk), seq],
+            )
+          }
+          if (++this.sinceLastPurge >= 1_000) await this.purge(c, Number(seq))
+          await c.query('SELECT pg_notify($1, $2)', [n.commitChannel, seq])
+          await c.query('COMMIT')
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => {})
+          if (err instanceof FencedError) this.onFenced?.(err)
+          throw err
+        }
+        this.metrics.commits++
+        this.metrics.fileWrites++
+      },
+      { retry: true },
+    )
+  }
+
+  /** Forget deletions older than `keepDeletionsForCommits` commits (inside a commit's transaction). */
+  private async purge(c: import('pg').Client, seq: number): Promise<void> {
+    this.sinceLastPurge = 0
+    const horizon = seq - (this.options.keepDeletionsForCommits ?? 10_000)
+    if (horizon <= 0) return
+    await c.query(`DELETE FROM ${this.names.kv} WHERE value IS NULL AND seq <= $1`, [horizon])
+    await c.query(`UPDATE ${this.names.lease} SET purged_seq = GREATEST(purged_seq, $1) WHERE id = 1`, [horizon])
+  }
+
+  /** Number of keys and the commit sequence number (for migrate and tests). */
+  async count(): Promise<number> {
+    return this.session.run(async (c) => Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.names.kv} WHERE value IS NOT NULL`)).rows[0]!.n))
+  }
+
+  async close(): Promise<void> {
+    this.opened = false
+    await this.mirror?.stop()
+    await this.session.close()
+  }
+}
+
+/** `key` in [prefix, prefix with its last character incremented): every key starting with prefix. */
+function prefixRange(prefix: string): { where: string; params: string[] } {
+  if (prefix === '') return { where: '', params: [] }
+  const last = prefix.charCodeAt(prefix.length - 1)
+  // a surrogate at the end would not increment into the next code point: use starts_with there
+  if (last >= 0xd800 && last <= 0xdfff) return { where: ' AND starts_with(key, $1)', params: [prefix] }
+  const upper = prefix.slice(0, -1) + String.fromCharCode(last + 1)
+  return { where: ' AND key >= $1 AND key < $2', params: [prefix, upper] }
+}
