@@ -10,7 +10,8 @@ import { Engine } from '../engine/Engine.js'
 import type { Skill } from '../engine/Skill.js'
 import { Sandbox } from '../sandbox/Sandbox.js'
 import { SendQueue } from '../send/SendQueue.js'
-import { FileAdapter } from '../store/FileAdapter.js'
+import { openStorage } from '../ha/openStorage.js'
+import type { LeaseKeeper } from '../ha/LeaseKeeper.js'
 import { Store } from '../store/Store.js'
 import { ConfigReloader } from './ConfigReloader.js'
 import { choosePuppet, type PuppetChoice } from './puppetChoice.js'
@@ -19,6 +20,8 @@ import { WechatyRuntime } from './WechatyRuntime.js'
 export interface AppOptions {
   configPath: string
   dataDir: string
+  /** `postgres://…`: keep the state in PostgreSQL (active/standby with a lease) instead of `dataDir`. */
+  store?: string
   env: NodeJS.ProcessEnv
   log: Logger
   clock?: Clock
@@ -39,6 +42,8 @@ export interface App {
   wechaty: Wechaty
   runtime: WechatyRuntime
   sandbox?: Sandbox
+  /** With PostgreSQL: the lease; `lease.lost` resolves if another process took it over. */
+  lease?: LeaseKeeper
   stop(): Promise<void>
 }
 
@@ -56,15 +61,17 @@ export async function startApp(o: AppOptions): Promise<App> {
 
   const choice = choosePuppet(o.env)
   const dataDir = choice.kind === 'sandbox' ? join(o.dataDir, 'sandbox') : o.dataDir
-  const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
-  await adapter.open()
-  const store = new Store(adapter)
+  // with PostgreSQL this waits here, as the standby, until this process holds the lease
+  const storage = await openStorage({ store: o.store, dataDir, log, env: o.env })
+  const lease = storage.lease
+  const store = new Store(storage.adapter)
 
   let runtime: WechatyRuntime | undefined
   const queue = new SendQueue(
     {
-      send: (to, text, mentionIds) => runtime!.send(to, text, mentionIds),
-      connected: () => runtime?.connected ?? false,
+      // a process whose lease could have expired sends nothing (held, no tries spent)
+      send: (to, text, mentionIds) => (lease && !lease.sending ? Promise.reject(new Error('not sending: lease not held')) : runtime!.send(to, text, mentionIds)),
+      connected: () => (runtime?.connected ?? false) && (lease?.sending ?? true),
     },
     { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send' }) },
   )
@@ -77,6 +84,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     { skills, store, queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
     config,
   )
+  storage.loaded()
   reloader = new ConfigReloader(
     o.configPath,
     skills,
@@ -120,11 +128,12 @@ export async function startApp(o: AppOptions): Promise<App> {
       engine.stop()
       await store.close()
       await runtime!.stopPuppet()
+      await lease?.release()
     })()
     return stopping
   }
 
-  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, stop }
+  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, lease, stop }
 }
 
 function buildWechaty(choice: PuppetChoice, config: LoadedConfig, out: NodeJS.WritableStream): { wechaty: Wechaty; sandbox?: Sandbox } {

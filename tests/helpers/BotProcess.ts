@@ -20,8 +20,8 @@ export class BotProcess {
   readonly exited: Promise<number | null>
   private readonly child: ChildProcess
 
-  constructor(args: { config: string; data: string; env: Record<string, string>; home: string }) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', args.config, '--data', args.data], {
+  constructor(args: { config: string; data: string; env: Record<string, string>; home: string; args?: string[] }) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', args.config, '--data', args.data, ...(args.args ?? [])], {
       env: {
         PATH: process.env.PATH,
         HOME: args.home, // puppet-service keeps a cache under $HOME/.wechaty
