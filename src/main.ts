@@ -30,10 +30,24 @@ if (args.usingExample) {
 }
 
 const { startApp } = await import('./runtime/App.js')
+const { StandbyStopped } = await import('./ha/LeaseKeeper.js')
+// a standby can wait for the lease for days: a signal then ends the wait (exit 0)
+const beforeStart = new AbortController()
+let signalledEarly: string | undefined
+const early = (signal: string): void => {
+  signalledEarly ??= signal
+  beforeStart.abort()
+}
+process.once('SIGINT', early)
+process.once('SIGTERM', early)
 let app: Awaited<ReturnType<typeof startApp>>
 try {
-  app = await startApp({ configPath: args.config, dataDir: args.data, store: args.store, env: process.env, log })
+  app = await startApp({ configPath: args.config, dataDir: args.data, store: args.store, env: process.env, log, signal: beforeStart.signal })
 } catch (err) {
+  if (err instanceof StandbyStopped) {
+    log.info({ signal: signalledEarly }, 'stopped (this process was the standby)')
+    process.exit(0)
+  }
   if (err instanceof ConfigError) {
     for (const p of err.problems) console.error(formatProblem(p))
     console.error(`${err.errors.length} problem(s) in ${args.config}; the bot did not start.`)
@@ -81,7 +95,10 @@ void app.lease?.lost.then(() => {
     process.exit(4)
   })
 })
+process.removeListener('SIGINT', early)
+process.removeListener('SIGTERM', early)
 process.on('SIGINT', () => shutdown('SIGINT'))
 process.on('SIGTERM', () => shutdown('SIGTERM'))
+if (signalledEarly) shutdown(signalledEarly)
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'))
 export {}

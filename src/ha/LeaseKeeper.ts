@@ -71,10 +71,10 @@ export class LeaseKeeper {
    * Wait for the lease and take it. `whileWaiting` runs once, when the lease is found held by
    * another process (the standby warms its store there).
    */
-  async acquire(whileWaiting?: () => Promise<void>): Promise<number> {
+  async acquire(whileWaiting?: () => Promise<void>, signal?: AbortSignal): Promise<number> {
     let waiting = false
     for (;;) {
-      if (this.closed) throw new Error('lease keeper closed')
+      if (this.closed || signal?.aborted) throw new StandbyStopped()
       const sentAt = this.now()
       try {
         const c = await this.connect()
@@ -103,7 +103,7 @@ export class LeaseKeeper {
         this.drop()
         this.log.warn({ err: (err as Error).message }, 'lease: database unreachable; trying again')
       }
-      await sleep(this.t.pollMs)
+      await sleep(this.t.pollMs, signal)
     }
   }
 
@@ -209,6 +209,22 @@ function isLockTimeout(err: unknown): boolean {
   return code === '55P03' || code === '57014' // lock_not_available, query_canceled (statement timeout)
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+    function done(): void {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
+
+/** The standby was told to stop while it waited for the lease. */
+export class StandbyStopped extends Error {
+  constructor() {
+    super('stopped while waiting for the lease (standby)')
+    this.name = 'StandbyStopped'
+  }
 }

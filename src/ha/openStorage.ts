@@ -21,7 +21,7 @@ export interface OpenedStorage {
  * this process holds the lease: until then it is the standby, with the store loaded and
  * followed in memory, and nothing else of the bot started (no WeChat login).
  */
-export async function openStorage(o: { store?: string; dataDir: string; log: Logger; env: NodeJS.ProcessEnv }): Promise<OpenedStorage> {
+export async function openStorage(o: { store?: string; dataDir: string; log: Logger; env: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<OpenedStorage> {
   const log = o.log
   if (!isPostgresUrl(o.store)) {
     const adapter = new FileAdapter(o.dataDir, { onWarning: (m) => log.warn({ dataDir: o.dataDir }, m) })
@@ -33,11 +33,17 @@ export async function openStorage(o: { store?: string; dataDir: string; log: Log
   await adapter.open()
   log.info({ store: where }, 'store: PostgreSQL')
   const lease = new LeaseKeeper(adapter.target, adapter.names, log.child({ part: 'lease' }), leaseTiming(o.env))
-  await lease.acquire(async () => {
-    const t0 = performance.now()
-    await adapter.warm()
-    log.info({ keys: adapter.mirrored, ms: Math.round(performance.now() - t0) }, 'standby: store loaded; following the active')
-  })
+  try {
+    await lease.acquire(async () => {
+      const t0 = performance.now()
+      await adapter.warm()
+      log.info({ keys: adapter.mirrored, ms: Math.round(performance.now() - t0) }, 'standby: store loaded; following the active')
+    }, o.signal)
+  } catch (err) {
+    await lease.close()
+    await adapter.close()
+    throw err
+  }
   adapter.fence(lease.token!)
   adapter.onFenced = () => lease.lose('a commit was refused: another process holds the lease')
   const t0 = performance.now()

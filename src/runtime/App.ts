@@ -22,6 +22,8 @@ export interface AppOptions {
   dataDir: string
   /** `postgres://…`: keep the state in PostgreSQL (active/standby with a lease) instead of `dataDir`. */
   store?: string
+  /** Aborting it ends a standby's wait for the lease (startApp then throws StandbyStopped). */
+  signal?: AbortSignal
   env: NodeJS.ProcessEnv
   log: Logger
   clock?: Clock
@@ -62,7 +64,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const choice = choosePuppet(o.env)
   const dataDir = choice.kind === 'sandbox' ? join(o.dataDir, 'sandbox') : o.dataDir
   // with PostgreSQL this waits here, as the standby, until this process holds the lease
-  const storage = await openStorage({ store: o.store, dataDir, log, env: o.env })
+  const storage = await openStorage({ store: o.store, dataDir, log, env: o.env, signal: o.signal })
   const lease = storage.lease
   const store = new Store(storage.adapter)
 

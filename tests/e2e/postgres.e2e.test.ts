@@ -56,6 +56,11 @@ describe.runIf(postgresAvailable())('--store postgres://…, end to end: one sto
 
     bob.say('签到').to(room)
     await svc.waitForText(room, 'Bob 签到成功')
+    // a third process is a second standby; SIGTERM ends its wait at once, exit 0
+    const spare = startBot({ SIYU_STORE: url })
+    await spare.waitForLog((l) => l.msg === 'standby: waiting for the lease', 'the spare standby waits')
+    expect(await spare.stop()).toBe(0)
+    expect(spare.logs.some((l) => l.msg === 'stopped (this process was the standby)')).toBe(true)
 
     // a clean stop releases the lease: the standby takes over at its next look (1 s), not after 10 s
     const stoppedAt = Date.now()
