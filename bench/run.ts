@@ -128,10 +128,16 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
   )
 }
 
+// 6. file store vs PostgreSQL at 100,000 (and, with BENCH_MILLION=1, 1,000,000) members; takeover
+{
+  const { postgresRows } = await import('./pgRows.js')
+  rows.push(...(await postgresRows(ROUNDS, log)))
+}
+
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2 and 5; child processes for 3. Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2 and 5; child processes for 3 and 6. Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const text = `${header}\n${table}\n`

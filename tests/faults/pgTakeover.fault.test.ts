@@ -109,7 +109,10 @@ describe.runIf(postgresAvailable())('fault: kill -9 the active during a check-in
       takeovers.push(Date.now() - killedAt)
       active = standby
       standby = start()
-      await standby.waitForLog((l) => l.msg === 'standby: store loaded; following the active', `round ${round}: the new standby loaded the store`)
+      await standby.waitForLog((l) => l.msg === 'standby: store loaded; following the active', `round ${round}: the new standby loaded the store`, 60_000).catch((err: Error) => {
+        const tail = (b: BotProcess) => b.logs.slice(-8).map((l) => `${l.msg} ${JSON.stringify({ ...l, msg: undefined, time: undefined, pid: undefined, hostname: undefined, level: undefined })}`)
+        throw new Error(`${err.message}\nnew standby: ${tail(standby).join('\n  ')}\nactive: ${tail(active).join('\n  ')}`)
+      })
     }
     // the reminder was due during the rounds: it went out once
     await svc.waitForText(room, '【直播预告】周末福利场', 60_000)
