@@ -48,7 +48,7 @@ describe.runIf(postgresAvailable())('fault: PostgreSQL stops for 20 s under the 
     alice.say('我的积分').to(room)
     await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - downAt))))
     expect(svc.textsIn(room).some((t) => t.includes('Bob'))).toBe(false)
-    expect(svc.textsIn(room).some((t) => t.includes('共 10 分'))).toBe(false)
+    expect(svc.textsIn(room).some((t) => t.includes('Alice 共 10 分'))).toBe(false)
     expect(bot.logs.some((l) => /database unreachable/.test(String(l.msg)))).toBe(true)
 
     await pgc.cluster.start()
