@@ -1,3 +1,4 @@
+import type pg from 'pg'
 import { parsePgUrl, redactUrl, type PgTarget } from './postgres/connection.js'
 import { PgSession } from './postgres/PgSession.js'
 import { migrate, pgNames, type PgNames } from './postgres/schema.js'
@@ -8,8 +9,10 @@ export interface PostgresAdapterOptions {
   onWarning?: (message: string) => void
   /** Rows per INSERT statement inside one commit's transaction (default 5,000). */
   chunkRows?: number
-  /** Deleted keys are kept (for a standby catching up) this many commits, then purged. */
+  /** Deleted keys are kept (for a standby catching up) this many commits, then purged (default 10,000). */
   keepDeletionsForCommits?: number
+  /** Look for deletions to purge every this many commits (default 1,000). */
+  purgeEveryCommits?: number
 }
 
 /** A commit refused because another process holds the lease now: this one must stop. */
@@ -152,48 +155,82 @@ export class PostgresAdapter implements StorageAdapter {
     const token = this.token
     return this.session.run(
       async (c) => {
-        const n = this.names
-        await c.query('BEGIN')
-        try {
-          // the fence first: it also takes the lease row's lock, which orders the commits' seq
-          const fence = await c.query<{ commit_seq: string }>(
-            token === undefined
-              ? `UPDATE ${n.lease} SET commit_seq = commit_seq + 1 WHERE id = 1 RETURNING commit_seq`
-              : `UPDATE ${n.lease} SET commit_seq = commit_seq + 1 WHERE id = 1 AND token = $1 RETURNING commit_seq`,
-            token === undefined ? [] : [token],
-          )
-          if (fence.rowCount !== 1) throw new FencedError(token ?? 0)
-          const seq = fence.rows[0]!.commit_seq
-          const chunk = this.options.chunkRows ?? 5_000
-          for (let i = 0; i < keys.length; i += chunk) {
-            await c.query(
-              `INSERT INTO ${n.kv} (key, value, seq) SELECT k, v, $3 FROM unnest($1::text[], $2::json[]) AS t(k, v)
-               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq`,
-              [keys.slice(i, i + chunk), values.slice(i, i + chunk), seq],
-            )
-          }
-          if (++this.sinceLastPurge >= 1_000) await this.purge(c, Number(seq))
-          await c.query('SELECT pg_notify($1, $2)', [n.commitChannel, seq])
-          await c.query('COMMIT')
-        } catch (err) {
-          await c.query('ROLLBACK').catch(() => {})
-          if (err instanceof FencedError) this.onFenced?.(err)
-          throw err
-        }
+        const chunk = this.options.chunkRows ?? 5_000
+        if (keys.length <= chunk) await this.commitOneStatement(c, keys, values, token)
+        else await this.commitInChunks(c, keys, values, token, chunk)
         this.metrics.commits++
         this.metrics.fileWrites++
+        if (++this.sinceLastPurge >= (this.options.purgeEveryCommits ?? 1_000)) await this.purge(c)
       },
       { retry: true },
     )
   }
 
-  /** Forget deletions older than `keepDeletionsForCommits` commits (inside a commit's transaction). */
-  private async purge(c: import('pg').Client, seq: number): Promise<void> {
+  /**
+   * The usual commit, in one round trip: one statement is one transaction. The fence's UPDATE
+   * of the lease row comes first (it takes the row's lock, which orders the commits' seq); when
+   * it finds no row (another process holds the lease) the join with it leaves nothing to write.
+   */
+  private async commitOneStatement(c: pg.Client, keys: string[], values: Array<string | null>, token: number | undefined): Promise<void> {
+    const n = this.names
+    const { rows } = await c.query<{ seq: string | null }>(
+      `WITH fence AS (UPDATE ${n.lease} SET commit_seq = commit_seq + 1 WHERE id = 1 ${token === undefined ? '' : 'AND token = $4'} RETURNING commit_seq),
+            written AS (INSERT INTO ${n.kv} (key, value, seq)
+              SELECT t.k, t.v, fence.commit_seq FROM unnest($1::text[], $2::json[]) AS t(k, v) CROSS JOIN fence
+              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq
+              RETURNING 1),
+            told AS (SELECT pg_notify($3, commit_seq::text) FROM fence)
+       SELECT (SELECT commit_seq FROM fence) AS seq, (SELECT count(*) FROM written) AS n, (SELECT count(*) FROM told) AS t`,
+      token === undefined ? [keys, values, n.commitChannel] : [keys, values, n.commitChannel, token],
+    )
+    if (rows[0]?.seq == null) this.fenced(token)
+  }
+
+  /** A commit too large for one statement: several, inside one transaction. */
+  private async commitInChunks(c: pg.Client, keys: string[], values: Array<string | null>, token: number | undefined, chunk: number): Promise<void> {
+    const n = this.names
+    await c.query('BEGIN')
+    try {
+      const fence = await c.query<{ commit_seq: string }>(
+        `UPDATE ${n.lease} SET commit_seq = commit_seq + 1 WHERE id = 1 ${token === undefined ? '' : 'AND token = $1'} RETURNING commit_seq`,
+        token === undefined ? [] : [token],
+      )
+      if (fence.rowCount !== 1) this.fenced(token)
+      const seq = fence.rows[0]!.commit_seq
+      for (let i = 0; i < keys.length; i += chunk) {
+        await c.query(
+          `INSERT INTO ${n.kv} (key, value, seq) SELECT k, v, $3 FROM unnest($1::text[], $2::json[]) AS t(k, v)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, seq = EXCLUDED.seq`,
+          [keys.slice(i, i + chunk), values.slice(i, i + chunk), seq],
+        )
+      }
+      await c.query('SELECT pg_notify($1, $2)', [n.commitChannel, seq])
+      await c.query('COMMIT')
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {})
+      throw err
+    }
+  }
+
+  private fenced(token: number | undefined): never {
+    const err = new FencedError(token ?? 0)
+    this.onFenced?.(err)
+    throw err
+  }
+
+  /**
+   * Forget deletions older than `keepDeletionsForCommits` commits, and say so in the lease row
+   * (a standby behind that point reloads everything). One statement: one transaction.
+   */
+  private async purge(c: pg.Client): Promise<void> {
     this.sinceLastPurge = 0
-    const horizon = seq - (this.options.keepDeletionsForCommits ?? 10_000)
-    if (horizon <= 0) return
-    await c.query(`DELETE FROM ${this.names.kv} WHERE value IS NULL AND seq <= $1`, [horizon])
-    await c.query(`UPDATE ${this.names.lease} SET purged_seq = GREATEST(purged_seq, $1) WHERE id = 1`, [horizon])
+    const keep = this.options.keepDeletionsForCommits ?? 10_000
+    await c.query(
+      `WITH h AS (SELECT commit_seq - $1 AS horizon FROM ${this.names.lease} WHERE id = 1 AND commit_seq > $1),
+            gone AS (DELETE FROM ${this.names.kv} WHERE value IS NULL AND seq <= (SELECT horizon FROM h) RETURNING 1)
+       UPDATE ${this.names.lease} SET purged_seq = GREATEST(purged_seq, (SELECT horizon FROM h)) WHERE id = 1 AND EXISTS (SELECT 1 FROM h)`,
+      [keep],
+    )
   }
 
   /** Number of keys and the commit sequence number (for migrate and tests). */

@@ -2,6 +2,7 @@ import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import { PostgresAdapter, FencedError } from '../../../src/store/PostgresAdapter.js'
 import { SchemaTooNewError } from '../../../src/store/postgres/schema.js'
+import { WarmMirror } from '../../../src/store/postgres/WarmMirror.js'
 import { Store } from '../../../src/store/Store.js'
 import { postgresAvailable, usePostgres } from '../../helpers/postgres.js'
 import { adapterContract } from './adapterContract.js'
@@ -112,6 +113,50 @@ describe.runIf(postgresAvailable())('PostgresAdapter (a real PostgreSQL started 
     ])
     await active.close()
     await standby.close()
+  })
+
+  it('a commit larger than one statement is still one transaction, and fenced as a whole', async () => {
+    const a = new PostgresAdapter(`${pgc.cluster.url}?schema=chunked`, { chunkRows: 2 })
+    await a.open()
+    const five = (v: number) => [1, 2, 3, 4, 5].map((i) => ({ key: `c/k/${i}`, value: v }))
+    await a.commit(five(1))
+    expect((await a.entries('c/')).map(([, v]) => v)).toEqual([1, 1, 1, 1, 1])
+    const c = new pg.Client({ connectionString: pgc.cluster.url })
+    await c.connect()
+    await c.query(`UPDATE ${a.names.lease} SET token = 3`)
+    await c.end()
+    a.fence(2)
+    await expect(a.commit(five(2))).rejects.toBeInstanceOf(FencedError)
+    expect((await a.entries('c/')).map(([, v]) => v)).toEqual([1, 1, 1, 1, 1])
+    await a.close()
+  })
+
+  it('purges old deletions; a standby that fell behind the purge reloads everything', async () => {
+    const url = `${pgc.cluster.url}?schema=purged`
+    const a = new PostgresAdapter(url, { keepDeletionsForCommits: 2, purgeEveryCommits: 1 })
+    await a.open()
+    await a.commit([
+      { key: 'p/m/a', value: 1 },
+      { key: 'p/m/b', value: 2 },
+    ])
+    const behind = new WarmMirror(a.target, a.names)
+    await behind.catchUp() // loaded once, then not following
+    await a.commit([{ key: 'p/m/a', value: undefined }])
+    for (let i = 0; i < 4; i++) await a.commit([{ key: 'p/n/x', value: i }])
+    const c = new pg.Client({ connectionString: pgc.cluster.url })
+    await c.connect()
+    const tombstones = await c.query(`SELECT key FROM ${a.names.kv} WHERE value IS NULL`)
+    const { rows } = await c.query(`SELECT purged_seq::int AS p FROM ${a.names.lease}`)
+    await c.end()
+    expect(tombstones.rows).toEqual([])
+    expect(rows[0].p).toBeGreaterThan(behind.applied)
+    await behind.catchUp()
+    expect(behind.entries('p/')).toEqual([
+      ['p/m/b', 2],
+      ['p/n/x', 3],
+    ])
+    await behind.stop()
+    await a.close()
   })
 
   it('a Store over it: 1,000 changes of one turn are one transaction', async () => {
