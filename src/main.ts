@@ -11,7 +11,7 @@ const { createLogger } = await import('./log/logger.js')
 const { ConfigError, formatProblem } = await import('./config/problems.js')
 const { StoreCorruptError, StoreLockedError } = await import('./store/StorageAdapter.js')
 const { SchemaTooNewError } = await import('./store/postgres/schema.js')
-const { redactUrl } = await import('./store/postgres/connection.js')
+const { redactUrl, isConnectionError } = await import('./store/postgres/connection.js')
 const { choosePuppet } = await import('./runtime/puppetChoice.js')
 
 const sandboxed = choosePuppet(process.env).kind === 'sandbox'
@@ -55,6 +55,10 @@ try {
   }
   if (err instanceof StoreCorruptError || err instanceof StoreLockedError || err instanceof SchemaTooNewError) {
     console.error((err as Error).message)
+    process.exit(3)
+  }
+  if (args.store && isConnectionError(err)) {
+    console.error(`cannot reach the database ${redactUrl(args.store)}: ${(err as Error).message}; the bot did not start`)
     process.exit(3)
   }
   // never the URL's password, in whatever the driver put in its message

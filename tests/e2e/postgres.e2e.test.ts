@@ -94,4 +94,12 @@ describe.runIf(postgresAvailable())('--store postgres://…, end to end: one sto
     expect(await p.exited).toBe(2)
     expect(p.stderr.join('\n')).toContain('--store must be a postgres://')
   })
+
+  it('exits 3 when the database cannot be reached, saying where without the password', async () => {
+    const p = startBot({ SIYU_STORE: `postgres://siyu:hidden-pw@127.0.0.1:${pgc.cluster.port + 1}/none` })
+    expect(await p.exited).toBe(3)
+    const err = p.stderr.join('\n')
+    expect(err).toContain('cannot reach the database postgres://siyu:***@127.0.0.1')
+    expect(err).not.toContain('hidden-pw')
+  })
 })
