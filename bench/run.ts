@@ -6,7 +6,7 @@
 process.env.WECHATY_LOG ??= 'silent'
 
 import { execFile } from 'node:child_process'
-import { cp, writeFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus } from 'node:os'
 import { join } from 'node:path'
 import { fmt, median, tempDir } from './lib.js'
@@ -140,7 +140,11 @@ node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.tri
 In-process PuppetMock for 1, 2 and 5; child processes for 3 and 6. Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
-const text = `${header}\n${table}\n`
+// what people wrote below the marker (findings, one-off runs) is kept across runs
+const NOTES = '<!-- findings: kept across bench runs -->'
+const old = await readFile(join(import.meta.dirname, 'RESULTS.md'), 'utf8').catch(() => '')
+const notes = old.includes(NOTES) ? old.slice(old.indexOf(NOTES)) : ''
+const text = `${header}\n${table}\n${notes ? `\n${notes}` : ''}`
 console.log(text)
 await writeFile(join(import.meta.dirname, 'RESULTS.md'), text)
 process.exit(0)
