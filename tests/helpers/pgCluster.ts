@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
@@ -67,15 +67,16 @@ export function postgresAvailable(): boolean {
   return !pgAvailability.reason
 }
 
-const live = new Set<number>()
+const live = new Map<number, string>()
 process.once('exit', () => {
-  // last resort (a worker torn down mid-test): SIGQUIT is postgres's immediate shutdown
-  for (const pid of live) {
+  // last resort (a worker or script ending mid-test): SIGQUIT is postgres's immediate shutdown
+  for (const [pid, dir] of live) {
     try {
       process.kill(pid, 'SIGQUIT')
     } catch {
       /* gone already */
     }
+    rmSync(dir, { recursive: true, force: true })
   }
 })
 
@@ -101,7 +102,7 @@ export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<PgC
   const start = async (): Promise<void> => {
     await as('pg_ctl', ['-D', data, '-o', options, '-l', join(root, 'log'), '-w', '-t', '60', 'start'])
     pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0])
-    live.add(pid)
+    live.set(pid, root)
   }
   const stopWith = async (mode: 'fast' | 'immediate'): Promise<void> => {
     try {
