@@ -11,7 +11,8 @@ import { Engine } from '../engine/Engine.js'
 import type { Skill } from '../engine/Skill.js'
 import { Sandbox } from '../sandbox/Sandbox.js'
 import { SendQueue } from '../send/SendQueue.js'
-import { FileAdapter } from '../store/FileAdapter.js'
+import { openStorage } from '../ha/openStorage.js'
+import type { LeaseKeeper } from '../ha/LeaseKeeper.js'
 import { Store } from '../store/Store.js'
 import { ConfigReloader } from './ConfigReloader.js'
 import { choosePuppet, type PuppetChoice } from './puppetChoice.js'
@@ -20,6 +21,10 @@ import { WechatyRuntime } from './WechatyRuntime.js'
 export interface AppOptions {
   configPath: string
   dataDir: string
+  /** `postgres://…`: keep the state in PostgreSQL (active/standby with a lease) instead of `dataDir`. */
+  store?: string
+  /** Aborting it ends a standby's wait for the lease (startApp then throws StandbyStopped). */
+  signal?: AbortSignal
   env: NodeJS.ProcessEnv
   log: Logger
   clock?: Clock
@@ -42,6 +47,8 @@ export interface App {
   sandbox?: Sandbox
   /** The operator console and API (CONTRACT §8), unless `console.port` is 0 or it could not start. */
   console?: RunningConsole
+  /** With PostgreSQL: the lease; `lease.lost` resolves if another process took it over. */
+  lease?: LeaseKeeper
   stop(): Promise<void>
 }
 
@@ -60,15 +67,17 @@ export async function startApp(o: AppOptions): Promise<App> {
 
   const choice = choosePuppet(o.env)
   const dataDir = choice.kind === 'sandbox' ? sandboxDataDir(o.dataDir) : o.dataDir
-  const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
-  await adapter.open()
-  const store = new Store(adapter, { clock, log: log.child({ part: 'store', dataDir }) })
+  // with PostgreSQL this waits here, as the standby, until this process holds the lease
+  const storage = await openStorage({ store: o.store, dataDir, log, env: o.env, signal: o.signal })
+  const lease = storage.lease
+  const store = new Store(storage.adapter, { clock, log: log.child({ part: 'store', dataDir: o.store ? undefined : dataDir }) })
 
   let runtime: WechatyRuntime | undefined
   const queue = new SendQueue(
     {
-      send: (to, text, mentionIds) => runtime!.send(to, text, mentionIds),
-      connected: () => runtime?.connected ?? false,
+      // a process whose lease could have expired sends nothing (held, no tries spent)
+      send: (to, text, mentionIds) => (lease && !lease.sending ? Promise.reject(new Error('not sending: lease not held')) : runtime!.send(to, text, mentionIds)),
+      connected: () => (runtime?.connected ?? false) && (lease?.sending ?? true),
     },
     { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send' }) },
   )
@@ -81,6 +90,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     { skills, store, queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
     config,
   )
+  storage.loaded()
   reloader = new ConfigReloader(
     o.configPath,
     skills,
@@ -138,11 +148,12 @@ export async function startApp(o: AppOptions): Promise<App> {
       engine.stop()
       await store.close()
       await runtime!.stopPuppet()
+      await lease?.release()
     })()
     return stopping
   }
 
-  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, console: consoleServer, stop }
+  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, console: consoleServer, lease, stop }
 }
 
 /**
