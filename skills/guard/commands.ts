@@ -61,7 +61,7 @@ async function pardonCmd(ctx: Ctx, words: readonly string[]): Promise<void> {
       { audit: true, action: 'guard pardon', contact: id, admin: ctx.talker.id, strikes: r.strikes, unbanned: r.unbanned, removalsCancelled: r.removalsCancelled },
       'member pardoned',
     )
-    const parts = [`清除 ${r.strikes} 次违规`, r.unbanned ? '移出黑名单' : '', r.removalsCancelled > 0 ? '取消等待中的移出' : ''].filter(Boolean)
+    const parts = [r.strikes > 0 ? `清除 ${r.strikes} 次违规` : '', r.unbanned ? '移出黑名单' : '', r.removalsCancelled > 0 ? '取消等待中的移出' : ''].filter(Boolean)
     lines.push(`已赦免 ${who}：${parts.join('，')}`)
   }
   await ctx.say(lines.join('\n'), { mergeable: false })
