@@ -69,10 +69,10 @@ async function drive(world: MockWorld): Promise<PipelineResult> {
   }
 }
 
-/** siyu, in process, on a PuppetMock: the whole runtime, store on disk. */
-export async function siyuRound(): Promise<PipelineResult> {
+/** siyu, in process, on a PuppetMock: the whole runtime, store on disk (`config`: bench/guard.ts adds guard). */
+export async function siyuRound(config = benchConfig()): Promise<PipelineResult> {
   const { dir, cleanup } = await tempDir('siyu-bench-')
-  await writeFile(join(dir, 'bot.yaml'), benchConfig())
+  await writeFile(join(dir, 'bot.yaml'), config)
   const world = new MockWorld(ROOMS, MEMBERS)
   const app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: {}, log: silentLogger, puppet: world.puppet })
   world.login()

@@ -180,6 +180,16 @@ export class GuardBook {
     return at
   }
 
+  /** Removals that reached WeChat in the last `ms` (oldest first): the run-time check of removalsPerHour. */
+  removedWithin(now: number, ms: number): number[] {
+    return (this.ns.get<number[]>('started') ?? []).filter((t) => t > now - ms)
+  }
+
+  /** A removal reached WeChat now, done or refused (kept for an hour: enough for removalsPerHour). */
+  noteRemoval(now: number): void {
+    this.ns.set('started', [...this.removedWithin(now, HOUR), now])
+  }
+
   record(r: GuardRecord): void {
     const log = this.ns.get<GuardRecord[]>('log') ?? []
     const next = log.length >= LOG_SIZE ? log.slice(log.length - LOG_SIZE + 1) : [...log]

@@ -51,6 +51,21 @@ const operatorRegex = () =>
     }
   })
 
+/**
+ * The patterns as one alternation, compiled once: RE2 runs it in one linear pass. Each pattern
+ * was compiled on its own first (so an error points at its line); should the union not
+ * compile (a group name used twice), the patterns are tried one by one.
+ */
+function anyOf(list: readonly OperatorRegex[]): OperatorRegex | undefined {
+  if (list.length === 0) return undefined
+  if (list.length === 1) return list[0]
+  try {
+    return compileOperatorRegex(list.map((r) => `(?:${r.source})`).join('|'), { caseInsensitive: true })
+  } catch {
+    return { source: list.map((r) => r.source).join(' | '), test: (text) => list.some((r) => r.test(text)) }
+  }
+}
+
 const Flood = z.strictObject({
   messages: positiveInt('flood.messages').describe('more than this many messages from one member…'),
   seconds: positiveInt('flood.seconds').max(3600, 'flood.seconds is at most 3600').describe('…within this many seconds is a strike'),
@@ -81,7 +96,9 @@ export const GuardConfig = z.strictObject({
         .default({ times: 3, minutes: 10, minChars: 5 })
         .describe('the same text `times` times within `minutes` from one member, across the group’s rooms; false: off'),
     })
-    .prefault({}),
+    .prefault({})
+    // one RE2 pass for all the patterns instead of one per pattern (measured: bench/guard.ts)
+    .transform((b) => ({ ...b, regexAny: anyOf(b.regex) })),
   exempt: z
     .strictObject({
       tags: stringList('a list of tags').default([]).describe('a member with any of these tags may post anything'),

@@ -13,8 +13,11 @@ const linkify = new LinkifyIt({ fuzzyLink: true, fuzzyEmail: false }).tlds(
   true,
 )
 
+/** Every link linkify-it finds has a dot (a domain) or a `:` or `/` (a scheme): most chat has none. */
+const MAY_LINK = /[.:/]/
+
 export function hasLink(text: string): boolean {
-  return linkify.test(text)
+  return MAY_LINK.test(text) && linkify.test(text)
 }
 
 /** What a message broke, with the evidence shown to admins. */
@@ -70,7 +73,7 @@ export function contentViolation(block: GuardConfig['block'], m: IncomingText): 
     const lower = text.toLowerCase()
     for (const w of lowerWords(block.words)) if (lower.includes(w)) return 'words'
   }
-  for (const re of block.regex) if (re.test(text)) return 'regex'
+  if (block.regexAny?.test(text)) return 'regex'
   return undefined
 }
 

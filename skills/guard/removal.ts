@@ -2,6 +2,8 @@ import type { GroupContext, JobContext, Member, RoomRef } from '../../src/engine
 import { humanDurationZh } from '../../src/time/duration.js'
 import { RULE_NAMES, type GuardConfig, type RuleName } from './config.js'
 import { GuardBook, type PendingRemoval } from './GuardBook.js'
+
+const HOUR = 3600_000
 import type { Windows } from './detect.js'
 
 /** guard's working memory for one group. */
@@ -9,12 +11,14 @@ export interface GuardMemory {
   windows: Windows
   /** Removal jobs on their way (between the job firing and the puppet's answer). */
   running: Set<string>
+  /** The group's book (stateless over the store: made once per group, not per message). */
+  book?: GuardBook
 }
 
 export type GuardCtx = GroupContext<GuardConfig, GuardMemory>
 
 export function bookOf(ctx: GuardCtx): GuardBook {
-  return new GuardBook(ctx.store)
+  return (ctx.memory.book ??= new GuardBook(ctx.store))
 }
 
 export function tellAdmins(ctx: GuardCtx, text: string): void {
@@ -96,6 +100,19 @@ export async function runRemoval(ctx: JobContext<GuardConfig, GuardMemory>): Pro
     ctx.log.info({ contact: p.contactId, room: p.roomId }, 'removal no longer wanted (pardoned or left); not sent')
     return
   }
+  // removalsPerHour holds for removals as they happen, not only as planned: the governor's
+  // pacing can push planned ones together. So count those that reached WeChat in the last
+  // hour plus those on their way, and wait for the oldest to leave the hour if there is no room.
+  const now = ctx.clock.now()
+  const done = bookOf(ctx).removedWithin(now, HOUR)
+  const limit = ctx.config.removalsPerHour
+  if (done.length + ctx.memory.running.size >= limit) {
+    const oldest = done[done.length + ctx.memory.running.size - limit]
+    const at = Math.max(oldest === undefined ? now + 60_000 : oldest + HOUR + 1, now + 1000)
+    ctx.jobs.plan(ctx.job.id, at, p, { maxLateMs: ctx.config.window })
+    ctx.log.info({ contact: p.contactId, room: p.roomId, at }, 'removal waits: removalsPerHour reached')
+    return
+  }
   let failure: string | undefined
   ctx.memory.running.add(ctx.job.id)
   try {
@@ -108,8 +125,9 @@ export async function runRemoval(ctx: JobContext<GuardConfig, GuardMemory>): Pro
   ctx.jobs.forget(ctx.job.id)
   // read again after the await: a pardon may have come meanwhile (it is reported either way)
   const book = bookOf(ctx)
-  book.clearRemoving(p.contactId, p.roomId)
   const at = ctx.clock.now()
+  book.noteRemoval(at)
+  book.clearRemoving(p.contactId, p.roomId)
   const rule = RULE_NAMES[p.rule]
   const why = `原因：${rule}${p.strikes > 0 ? `（${humanDurationZh(ctx.config.window)}内第 ${p.strikes} 次违规）` : ''}`
   const evidence = `证据（${p.type}）：${p.evidence}`

@@ -268,6 +268,25 @@ describe('guard: strikes, removals, blacklist', () => {
     for (const t of at) expect(at.filter((u) => u > t - HOUR && u <= t).length).toBeLessThanOrEqual(2)
   })
 
+  it('removalsPerHour holds for removals as they reach WeChat, also when the governor’s pacing pushes them together', async () => {
+    const clock = new FakeClock()
+    const { h, room } = await setup(BASIC.replace('removalsPerHour: 20', 'removalsPerHour: 10').replace('strikes: 3', 'strikes: 1'), '', {
+      clock,
+      limits: { roomPerMinute: 20, totalPerMinute: 60 },
+    })
+    const start = clock.now()
+    for (let i = 0; i < 35; i++) {
+      await h.say(room, h.member(`S${i}`), '加微信')
+      await clock.advance(2000)
+    }
+    for (let m = 0; m < 4 * 60; m++) await clock.advance(60_000)
+    const at = h.actions.of('remove').map((c) => c.at)
+    expect(at).toHaveLength(35)
+    for (const t of at) expect(at.filter((u) => u > t - HOUR && u <= t).length).toBeLessThanOrEqual(10)
+    for (const t of at) expect(at.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(6) // the governor
+    expect(at.filter((t) => t < start + HOUR)).toHaveLength(10)
+  })
+
   it('blacklist: a removed member who joins any room of the group is removed again; without blacklist, not', async () => {
     const { h, room, room2 } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'))
     const s = h.member('Spam')
