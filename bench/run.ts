@@ -16,6 +16,7 @@ const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
 const { rushRows } = await import('./rush.js')
+const { guardRows } = await import('./guard.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const rows: string[][] = []
@@ -131,6 +132,9 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 
 // 6. a rush that lasts: the send queue's priorities against the queue before them (bench/rush.ts)
 rows.push(...(await rushRows(ROUNDS, log)))
+
+// 7. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
+rows.push(...(await guardRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
