@@ -80,6 +80,7 @@ export function resumeRemovals(ctx: GuardCtx): number {
   for (const p of book.allRemoving()) {
     const id = removalJobId(p.contactId, p.roomId)
     if (ctx.memory.running.has(id) || ctx.jobs.get(id)?.state === 'planned') continue
+    ctx.jobs.forget(id) // a fired record is not planned again at the same time otherwise
     ctx.jobs.plan(id, ctx.clock.now(), p, { maxLateMs: ctx.config.window })
     n++
   }

@@ -379,6 +379,25 @@ describe('guard: strikes, removals, blacklist', () => {
   })
 })
 
+describe('guard: a stop in the middle of a removal', () => {
+  it('a removal the bot stopped during is tried again at the next start', async () => {
+    const adapter = new MemoryAdapter()
+    const clock = new FakeClock()
+    const guard = BASIC.replace('strikes: 3', 'strikes: 1')
+    const first = await setup(guard, '', { adapter, clock })
+    first.h.actions.removeFromRoom = () => new Promise(() => {}) // WeChat never answers: the bot is stopped meanwhile
+    await first.h.say(first.room, first.h.member('A'), '加微信')
+    await settle(first.h)
+    await first.h.store.durable()
+    first.h.engine.stop()
+
+    const again = await setup(guard, '', { adapter, clock })
+    await settle(again.h)
+    expect(again.h.actions.of('remove').map((c) => [c.contactId, c.id])).toEqual([['wxid_a', again.room.id]])
+    expect(again.h.texts('wxid_boss')[0]).toContain('已把 A（wxid_a）移出')
+  })
+})
+
 describe('guard: admin commands, and guard first', () => {
   it('#guard pardon @member clears strikes and the blacklist; they may come back', async () => {
     const { log, audits } = capture()
