@@ -105,7 +105,8 @@ export class Windows {
         made = { rule: 'flood', count: times.length }
       } else this.flood.set(contactId, times)
     }
-    if (repeat && (m.kind ?? 'text') === 'text') {
+    // (a text shorter than minChars in UTF-16 units is shorter in characters too: no work)
+    if (repeat && (m.kind ?? 'text') === 'text' && m.text.length >= repeat.minChars) {
       const norm = normalize(m.text)
       if ([...norm].length >= repeat.minChars) {
         const key = `${contactId}\n${norm}`

@@ -60,10 +60,12 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
     const who = ctx.talker
     if (isExempt(ctx, who.id)) return false
     const book = bookOf(ctx)
+    // a removal puts the member on the blacklist first (when on): one store read for most messages
+    const banned = book.blacklisted(who.id)
     // on the way out of this room: nothing they post is answered, nothing more is counted
-    if (book.removing(who.id, ctx.room.id)) return true
+    if ((banned || !ctx.config.blacklist) && book.removing(who.id, ctx.room.id)) return true
     const m = ctx.message
-    if (ctx.config.blacklist && book.blacklisted(who.id)) {
+    if (ctx.config.blacklist && banned) {
       planRemoval(ctx, who, ctx.room, { rule: 'blacklist', strikes: 0, evidence: evidenceOf(m), type: messageType(m) })
       return true
     }
