@@ -19,6 +19,7 @@ const { rushRows } = await import('./rush.js')
 const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
+const { guardRows } = await import('./guard.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -180,6 +181,9 @@ if (wanted('postgres')) {
   const { postgresRows } = await import('./pgRows.js')
   rows.push(...(await postgresRows(ROUNDS, log)))
 }
+
+// 11. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
+if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

@@ -15,6 +15,7 @@ import type {
   GroupContext,
   IncomingText,
   JobContext,
+  MessageKind,
   Member,
   MembersContext,
   MessageContext,
@@ -242,18 +243,32 @@ export class Engine {
       return
     }
     this.stats.count(group.name, ev.room.id, 'messages')
+    const kind = ev.message.kind ?? 'text'
+    if (kind !== 'text') {
+      if (!(await this.offerKind(group, ev, kind))) {
+        this.deps.log.debug({ room: ev.room.id, kind: ev.message.card?.type ?? kind, group: group.name }, 'non-text message; ignored')
+      }
+      return
+    }
     if ([...ev.message.text].length > MAX_INCOMING_LENGTH) {
-      this.deps.log.debug({ room: ev.room.id, length: ev.message.text.length }, 'text too long for any trigger; ignored')
+      // no trigger is that long; skills taking `other` (guard) still see its beginning
+      const cut = [...ev.message.text].slice(0, MAX_INCOMING_LENGTH).join('')
+      const long = { ...ev, message: { ...ev.message, kind: 'other' as const, text: cut, textWithoutMentions: cut, card: { type: 'LongText' } } }
+      if (!(await this.offerKind(group, long, 'other'))) {
+        this.deps.log.debug({ room: ev.room.id, length: ev.message.text.length }, 'text too long for any trigger; ignored')
+      }
       return
     }
     if (ev.message.text === '') {
       this.deps.log.debug({ room: ev.room.id }, 'empty text; ignored')
       return
     }
+    // screening skills (guard) go before admin commands too: they exempt admins themselves
+    if (await this.screen(group, ev)) return
     if (await this.admin.handle(group, ev)) return
     for (const [name, config] of group.skills) {
       const skill = this.skillsByName.get(name)
-      if (!skill?.onMessage) continue
+      if (!skill?.onMessage || skill.screen) continue
       try {
         const handled = await skill.onMessage(this.messageContext(skill, group, config, ev))
         if (handled === true) return
@@ -261,6 +276,36 @@ export class Engine {
         this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, 'skill failed on a message; skipped')
       }
     }
+  }
+
+  /** Screening skills (`screen`, guard) see a text before admin commands and the other skills. */
+  private async screen(group: GroupConfig, ev: MessageEvent): Promise<boolean> {
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.onMessage || !skill.screen) continue
+      try {
+        if ((await skill.onMessage(this.messageContext(skill, group, config, ev))) === true) return true
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, 'skill failed on a message; skipped')
+      }
+    }
+    return false
+  }
+
+  /** A card, image, overlong text...: only skills that list the kind in `kinds` see it. False: none takes it. */
+  private async offerKind(group: GroupConfig, ev: MessageEvent, kind: MessageKind): Promise<boolean> {
+    let offered = false
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.onMessage || !skill.kinds?.includes(kind)) continue
+      offered = true
+      try {
+        if ((await skill.onMessage(this.messageContext(skill, group, config, ev))) === true) return true
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id, kind }, 'skill failed on a message; skipped')
+      }
+    }
+    return offered
   }
 
   /** An image, file, card...: counted as a message seen, otherwise not for skills. */

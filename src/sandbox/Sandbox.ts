@@ -2,7 +2,7 @@ import { createInterface, type Interface } from 'node:readline'
 import { mock } from 'wechaty-puppet-mock'
 import type { LoadedConfig } from '../config/loadConfig.js'
 import { MENTION_END } from '../text/Outgoing.js'
-import { RehearsalPuppet } from './RehearsalPuppet.js'
+import { RehearsalPuppet, type Card } from './RehearsalPuppet.js'
 import { sampleRoom } from './topicFor.js'
 
 interface SandboxRoom {
@@ -19,6 +19,9 @@ const HELP = `在沙盒里，你扮演群成员（You play the members）:
   /room <n>           切换群 (switch room); /rooms lists them
   /friend <name> <hello>  陌生人加机器人好友，之后你就是他 (a friend request; you become them)
   /dm <text>          以当前身份私聊机器人 (a private message as the current member)
+  /link <url> [title] 以当前身份发链接卡片 (post a link card; rehearse guard 防骚扰)
+  /mini <title>       发小程序卡片 (post a mini-program card)
+  /card <name>        发某人的名片 (post someone's name card)
   @bot <question>     @机器人提问 (mention the bot)
   /help               this help; Ctrl+C quits`
 
@@ -136,6 +139,12 @@ export class Sandbox {
       this.me.say(arg).to(this.bot)
       return
     }
+    if (cmd === '/link' || cmd === '/mini' || cmd === '/card') {
+      if (!arg) return this.write(`usage: ${cmd === '/link' ? '/link <url> [title]' : cmd === '/mini' ? '/mini <title>' : '/card <name>'}\n`)
+      this.ensureMember(room, this.me)
+      this.puppet.postCard(this.me, room.room, this.cardOf(cmd, rest))
+      return
+    }
     if (cmd === '/as') {
       const [name, ...words] = rest
       if (!name) return this.write('usage: /as <name> [text]\n')
@@ -145,6 +154,14 @@ export class Sandbox {
       return
     }
     this.speak(room, text)
+  }
+
+  /** What /link, /mini and /card post. */
+  private cardOf(cmd: string, words: readonly string[]): Card {
+    if (cmd === '/link') return { kind: 'url', url: words[0]!, title: words.slice(1).join(' ') || words[0]! }
+    if (cmd === '/mini') return { kind: 'miniProgram', title: words.join(' '), appid: 'wx-sandbox' }
+    // a name card of someone (made up on first use, in no room)
+    return { kind: 'contact', contactId: this.person(words.join(' '), false).id }
   }
 
   private speak(room: SandboxRoom, text: string): void {
