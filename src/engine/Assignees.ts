@@ -24,6 +24,7 @@ export interface AssigneesOptions {
   graceMs: number
   /** The process start: an account not back yet counts as away since then. */
   startedAt: number
+  now: () => number
   record: AssigneeRecord
   /** The accounts that may serve a room, in order of preference (its group's `accounts:`). */
   order: (roomId: string) => readonly string[]
@@ -63,9 +64,9 @@ export class Assignees {
   }
 
   /** Logged out, banned or disconnected (the first moment counts). */
-  setOffline(account: string, now: number): void {
+  setOffline(account: string): void {
     if (!this.online.delete(account) && this.awaySince.has(account)) return
-    this.awaySince.set(account, now)
+    this.awaySince.set(account, this.o.now())
   }
 
   /** The account is in the room (it reported it, or an event came from there). */
@@ -114,11 +115,12 @@ export class Assignees {
 
   /** The account whose queue gets what is said in this room. */
   target(roomId: string): string | undefined {
-    return this.assignee(roomId) ?? this.candidates(roomId)[0] ?? this.o.order(roomId)[0] ?? this.o.accounts[0]
+    return this.assignee(roomId) ?? this.awaited(roomId) ?? this.candidates(roomId)[0] ?? this.o.order(roomId)[0] ?? this.o.accounts[0]
   }
 
   /** Decide every room again; returns the changes (already recorded). */
-  evaluate(now: number): Handover[] {
+  evaluate(): Handover[] {
+    const now = this.o.now()
     const out: Handover[] = []
     for (const roomId of this.members.keys()) {
       const h = this.decide(roomId, now)
@@ -142,6 +144,18 @@ export class Assignees {
     return next
   }
 
+  /**
+   * Right after the start, a room nobody serves yet waits (within the grace period) for an
+   * account earlier in its order that has not logged in yet: the first start does not hand
+   * rooms to whichever account was quickest, only to move them again a second later.
+   */
+  private awaited(roomId: string, before?: string): string | undefined {
+    if (this.o.now() - this.o.startedAt >= this.o.graceMs) return undefined
+    const order = this.o.order(roomId)
+    const upTo = before === undefined ? order.length : order.indexOf(before)
+    return order.slice(0, upTo).find((a) => !this.loaded.has(a))
+  }
+
   private candidates(roomId: string): string[] {
     return this.o.order(roomId).filter((a) => this.isIn(a, roomId))
   }
@@ -151,7 +165,7 @@ export class Assignees {
     const best = this.candidates(roomId).find((a) => this.online.has(a))
     const current = this.assignee(roomId)
     if (!best || best === current) return undefined
-    if (current === undefined) return { room: roomId, from: undefined, to: best, why: 'first' }
+    if (current === undefined) return this.awaited(roomId, best) ? undefined : { room: roomId, from: undefined, to: best, why: 'first' }
     const rank = order.indexOf(current)
     // not allowed any more (config changed), or known to have left the room
     if (rank < 0 || (this.loaded.has(current) && !this.isIn(current, roomId))) return { room: roomId, from: current, to: best, why: 'moved' }

@@ -56,6 +56,7 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
       accounts: o.accounts.map((a) => a.id),
       graceMs: o.graceMs,
       startedAt: o.clock.now(),
+      now: () => o.clock.now(),
       record: o.record,
       order: (roomId) => this.order(roomId),
     })
@@ -92,7 +93,7 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
       },
       markRoomsReady: () => {
         this.assignees.setOnline(account)
-        log.info({ account }, 'account online')
+        log.info('account online')
         this.settle()
         engine().markRoomsReady()
       },
@@ -133,7 +134,7 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
   /** An account logged out, was banned or lost its connection. */
   setOffline(account: string, reason: string): void {
     if (!this.assignees.isOnline(account)) return
-    this.assignees.setOffline(account, this.o.clock.now())
+    this.assignees.setOffline(account)
     const serving = this.roomsServedBy(account)
     this.o.log.warn(
       { account, reason, rooms: serving.length, graceSeconds: Math.round(this.o.graceMs / 1000) },
@@ -225,7 +226,7 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
   /** Decide the rooms again, log what changed hands, and move stranded texts. */
   private settle(): void {
     if (this.closed) return
-    const changes = this.assignees.evaluate(this.o.clock.now())
+    const changes = this.assignees.evaluate()
     for (const h of changes) this.logHandover(h)
     this.rehome()
   }

@@ -15,6 +15,7 @@ import { Store } from '../store/Store.js'
 import { ConfigReloader } from './ConfigReloader.js'
 import { choosePuppet, type PuppetChoice } from './puppetChoice.js'
 import { WechatyRuntime } from './WechatyRuntime.js'
+import { Accounts, accountsSandboxed } from './Accounts.js'
 
 export interface AppOptions {
   configPath: string
@@ -25,6 +26,8 @@ export interface AppOptions {
   skills?: readonly Skill<any>[]
   /** A puppet instance to use instead of the environment's choice (benchmarks, tests). */
   puppet?: object
+  /** With `accounts:` in the config: a puppet instance per account id (tests). */
+  puppets?: ReadonlyMap<string, object>
   /** Where the sandbox reads typed lines and prints the group (default: the process's). */
   stdin?: NodeJS.ReadableStream
   stdout?: NodeJS.WritableStream
@@ -39,6 +42,8 @@ export interface App {
   wechaty: Wechaty
   runtime: WechatyRuntime
   sandbox?: Sandbox
+  /** With `accounts:`: every account (queue, wechaty and runtime above are the first one's). */
+  accounts?: Accounts
   stop(): Promise<void>
 }
 
@@ -54,14 +59,19 @@ export async function startApp(o: AppOptions): Promise<App> {
   let config = await loadConfig(o.configPath, skills, clock.now())
   for (const w of config.warnings) log.warn(formatProblem(w))
 
-  const choice = choosePuppet(o.env)
+  const multi = config.accounts.length > 0
+  const choice: PuppetChoice = multi ? (accountsSandboxed(config, o.env) && !o.puppets ? { kind: 'sandbox' } : { kind: 'service', endpoint: undefined, tlsDisabled: false }) : choosePuppet(o.env)
   const dataDir = choice.kind === 'sandbox' ? join(o.dataDir, 'sandbox') : o.dataDir
   const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
   await adapter.open()
   const store = new Store(adapter)
 
+  // many accounts (src/runtime/Accounts.ts): a queue per account behind the router
+  const multiSandbox = multi && choice.kind === 'sandbox' ? new Sandbox(config, o.stdout ?? process.stdout, config.accounts.map((a) => a.id)) : undefined
+  const accounts = multi ? await Accounts.create({ config, env: o.env, clock, log, store, puppets: o.puppets ?? multiSandbox?.puppets }) : undefined
+
   let runtime: WechatyRuntime | undefined
-  const queue = new SendQueue(
+  const queue = accounts?.handles[0]!.queue ?? new SendQueue(
     {
       send: (to, text, mentionIds) => runtime!.send(to, text, mentionIds),
       connected: () => runtime?.connected ?? false,
@@ -74,7 +84,7 @@ export async function startApp(o: AppOptions): Promise<App> {
 
   let reloader: ConfigReloader | undefined
   const engine = await Engine.create(
-    { skills, store, queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
+    { skills, store, queue: accounts?.router ?? queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
     config,
   )
   reloader = new ConfigReloader(
@@ -87,19 +97,28 @@ export async function startApp(o: AppOptions): Promise<App> {
         engine.setAi(changed.client)
       }
       config = next
-      queue.setLimits(next.bot.rateLimit)
+      if (accounts) accounts.setLimits(next.bot.rateLimit)
+      else queue.setLimits(next.bot.rateLimit)
       await engine.setConfig(next)
     },
     log,
     () => clock.now(),
   )
 
-  const { wechaty, sandbox } = o.puppet
-    ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
-    : buildWechaty(choice, config, o.stdout ?? process.stdout)
-  runtime = new WechatyRuntime({ wechaty, engine, queue, log })
-  engine.setActions(runtime)
-  await runtime.start()
+  let wechaty: Wechaty
+  let sandbox: Sandbox | undefined
+  if (accounts) {
+    await accounts.start(engine)
+    ;({ wechaty, runtime } = accounts.handles[0]!)
+    sandbox = multiSandbox
+  } else {
+    ;({ wechaty, sandbox } = o.puppet
+      ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
+      : buildWechaty(choice, config, o.stdout ?? process.stdout))
+    runtime = new WechatyRuntime({ wechaty, engine, queue, log })
+    engine.setActions(runtime)
+    await runtime.start()
+  }
   reloader.watch()
 
   if (sandbox) {
@@ -107,7 +126,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     out.write(`${sandbox.banner()}\n`)
     sandbox.login()
     sandbox.attach(o.stdin ?? process.stdin)
-  } else {
+  } else if (!accounts) {
     log.info({ puppet: choice.kind === 'named' ? choice.name : 'wechaty-puppet-service', endpoint: choice.kind === 'service' ? choice.endpoint : undefined }, 'connecting to WeChat')
   }
 
@@ -115,17 +134,17 @@ export async function startApp(o: AppOptions): Promise<App> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       reloader!.close()
-      await runtime!.stopEvents(2_000)
+      await (accounts ? accounts.stopEvents(2_000) : runtime!.stopEvents(2_000))
       await engine.settle(1_500)
-      await queue.close(2_000)
+      await (accounts ? accounts.closeQueues(2_000) : queue.close(2_000))
       engine.stop()
       await store.close()
-      await runtime!.stopPuppet()
+      await (accounts ? accounts.stopPuppets() : runtime!.stopPuppet())
     })()
     return stopping
   }
 
-  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, stop }
+  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, accounts, stop }
 }
 
 function buildWechaty(choice: PuppetChoice, config: LoadedConfig, out: NodeJS.WritableStream): { wechaty: Wechaty; sandbox?: Sandbox } {

@@ -79,6 +79,29 @@ describe('many accounts: who serves a room', () => {
   })
 })
 
+describe('many accounts: the first start', () => {
+  it('a room waits (within the grace period) for the preferred account to log in, instead of going to the quickest', async () => {
+    const h = await accountsHarness(yaml(), { clock: new FakeClock(sh('2026-11-25 10:00:00')) })
+    await h.login('helper2', [fans])
+    await h.say(fans, h.member('Alice'), '签到')
+    expect(h.router.assignees.assignee(fans.id)).toBeUndefined()
+    await h.clock.advance(3_000)
+    await h.login('helper1', [fans])
+    expect(h.router.assignees.assignee(fans.id)).toBe('helper1')
+    expect(h.texts(fans.id)).toEqual([`helper1: ${ok('Alice')}`])
+  })
+
+  it('a preferred account that does not come within the grace period does not hold the room', async () => {
+    const h = await accountsHarness(yaml(), { clock: new FakeClock(sh('2026-11-25 10:00:00')) })
+    await h.login('helper2', [fans])
+    await h.say(fans, h.member('Alice'), '签到')
+    await h.clock.advance(31_000)
+    await h.flush()
+    expect(h.router.assignees.assignee(fans.id)).toBe('helper2')
+    expect(h.texts(fans.id)).toEqual([`helper2: ${ok('Alice')}`])
+  })
+})
+
 describe('many accounts: takeover', () => {
   it('logged out: nothing moves within the grace period, then the next account takes over and sends what was waiting, once', async () => {
     const h = await twoAccounts()
