@@ -96,6 +96,9 @@ export async function startApp(o: AppOptions): Promise<App> {
         if (changed.problem) log.warn(changed.problem)
         engine.setAi(changed.client)
       }
+      if (JSON.stringify(next.accounts.map(({ where: _, ...a }) => a)) !== JSON.stringify(config.accounts.map(({ where: _, ...a }) => a))) {
+        log.warn('accounts: changed; the list of accounts applies after a restart (the groups’ order of accounts applies now)')
+      }
       config = next
       if (accounts) accounts.setLimits(next.bot.rateLimit)
       else queue.setLimits(next.bot.rateLimit)

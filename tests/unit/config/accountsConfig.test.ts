@@ -46,3 +46,19 @@ describe('config: accounts', () => {
     expect(c.groups[0]!.accounts).toEqual(['helper2'])
   })
 })
+
+describe('config/bot.accounts.example.yaml', () => {
+  it('loads, with two accounts and each group’s preference', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const c = parseConfig('bot.accounts.example.yaml', await readFile('config/bot.accounts.example.yaml', 'utf8'), SKILLS)
+    expect(c.accounts.map((a) => [a.id, a.tokenEnv])).toEqual([
+      ['helper1', 'SIYU_TOKEN_HELPER1'],
+      ['helper2', 'SIYU_TOKEN_HELPER2'],
+    ])
+    expect(c.groups.map((g) => g.accounts)).toEqual([
+      ['helper1', 'helper2'],
+      ['helper2', 'helper1'],
+    ])
+    expect(c.warnings.filter((w) => w.severity === 'error')).toEqual([])
+  })
+})
