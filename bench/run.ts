@@ -16,8 +16,13 @@ const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
 const { rushRows } = await import('./rush.js')
+const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
+const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+/** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim())
+const wanted = (section: string): boolean => !ONLY || ONLY.includes(section)
 const rows: string[][] = []
 const log = (s: string) => process.stderr.write(`${s}\n`)
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 0)} MB`
@@ -32,7 +37,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 1. pipeline: siyu and a bare Wechaty bot, alternating on fresh mocks
-{
+if (wanted('pipeline')) {
   const siyu: Awaited<ReturnType<typeof siyuRound>>[] = []
   const bare: Awaited<ReturnType<typeof bareRound>>[] = []
   await rounds('pipeline', ROUNDS, async () => {
@@ -52,7 +57,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 2. check-in burst: siyu's group commit against lowdb written once per check-in
-{
+if (wanted('checkin')) {
   const siyu: Awaited<ReturnType<typeof siyuBurst>>[] = []
   const naive: Awaited<ReturnType<typeof naiveBurst>>[] = []
   await rounds('check-in burst', ROUNDS, async () => {
@@ -70,7 +75,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 3. store scale: start-up, memory and time per check-in with 10k and 100k members on disk
-{
+if (wanted('scale')) {
   const script = join(import.meta.dirname, 'storeScale.ts')
   const node = (args: string[]): Promise<Record<string, number>> =>
     new Promise((resolve, reject) =>
@@ -107,7 +112,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 4. matching: the compiled matcher against the rules tried one by one
-{
+if (wanted('matching')) {
   const rs = await rounds('matching', ROUNDS, () => matchingRound())
   const c = median(rs.map((r) => r.usPerMessageCompiled))
   const n = median(rs.map((r) => r.usPerMessageNaive))
@@ -119,7 +124,7 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 5. timers: 500 reminders due in the same instant, default rate limits
-{
+if (wanted('timers')) {
   const rs = await rounds('timers', ROUNDS, () => timersRound())
   rows.push(
     ['Timers: 500 reminders due at once in 50 groups, default rate limits', '', '', ''],
@@ -130,15 +135,49 @@ async function rounds<T>(name: string, n: number, fn: (i: number) => Promise<T> 
 }
 
 // 6. a rush that lasts: the send queue's priorities against the queue before them (bench/rush.ts)
-rows.push(...(await rushRows(ROUNDS, log)))
+if (wanted('rush')) rows.push(...(await rushRows(ROUNDS, log)))
+
+// 7. shop: a redemption burst against the same burst of check-ins, alternating
+if (wanted('shop')) {
+  const shop: Awaited<ReturnType<typeof redemptionBurst>>[] = []
+  const checkin: Awaited<ReturnType<typeof checkinBurstSameWorld>>[] = []
+  await rounds('redemption burst', ROUNDS, async () => {
+    shop.push(await redemptionBurst())
+    checkin.push(await checkinBurstSameWorld())
+  })
+  const s = median(shop.map((r) => r.seconds))
+  const c = median(checkin.map((r) => r.seconds))
+  rows.push(
+    ['Redemption burst: 1,000 requests from 500 members (5 groups), stock 100, a code per order, until all answered on disk', '', 'same burst of check-ins', ''],
+    ['  seconds to the last answer', fmt(s, 2), fmt(c, 2), `${fmt(s / c, 1)}× the check-ins`],
+    ['  seconds to the last code delivered privately (100)', fmt(median(shop.map((r) => r.codesSeconds)), 2), '', ''],
+    ['  messages sent in the rooms for 1,000 answers', fmt(median(shop.map((r) => r.botMessages)), 0), fmt(median(checkin.map((r) => r.botMessages)), 0), ''],
+  )
+}
+
+// 8. a start with a full journal: linear replay, against the earlier quadratic loop
+if (wanted('journal')) {
+  rows.push(['Start with a full journal (one segment, one check-in per record)', 'linear (now)', 'quadratic (before)', ''])
+  for (const n of [20_000, 40_000, 80_000]) {
+    const text = journalText(n)
+    const parsed = await rounds(`journal replay ${n}`, ROUNDS, (i) => parseMs(text, i === 0))
+    const opened = await rounds(`open with journal ${n}`, ROUNDS, () => openWithJournal(n, text))
+    const lin = median(parsed.map((r) => r.linearMs))
+    const quad = parsed[0]!.quadraticMs!
+    rows.push(
+      [`  ${fmt(n, 0)} records (${mb(Buffer.byteLength(text))}): parse (ms)`, fmt(lin, 0), fmt(quad, 0), `${fmt(quad / lin, 0)}× faster`],
+      [`  ${fmt(n, 0)} records: whole start, open + replay + checkpoint (ms)`, fmt(median(opened.map((r) => r.openMs)), 0), '', ''],
+    )
+  }
+}
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2 and 5; child processes for 3 and 6 (6 on a fake clock). Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2, 5 and 7; child processes for 3 and 6 (6 on a fake clock); 8 in process. Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
 const text = `${header}\n${table}\n`
 console.log(text)
-await writeFile(join(import.meta.dirname, 'RESULTS.md'), text)
+if (!ONLY) await writeFile(join(import.meta.dirname, 'RESULTS.md'), text)
 process.exit(0)

@@ -5,6 +5,8 @@ import { GateSkill } from './gate/index.js'
 import { LiveSkill } from './live/index.js'
 import { PingSkill } from './ping/index.js'
 import { TagsSkill } from './tags/index.js'
+import { PointsSkill } from './points/index.js'
+import { ShopSkill } from './shop/index.js'
 import { WelcomeSkill } from './welcome/index.js'
 
 /**
@@ -14,4 +16,14 @@ import { WelcomeSkill } from './welcome/index.js'
  * is guard's (it must see every message before anyone answers it). Private messages and
  * friend requests follow the same order among the skills that take them (tags, gate).
  */
-export const SKILLS: readonly Skill<any>[] = [WelcomeSkill, CheckinSkill, TagsSkill, GateSkill, LiveSkill, PingSkill, AutoreplySkill]
+export const SKILLS: readonly Skill<any>[] = [
+  WelcomeSkill,
+  CheckinSkill,
+  TagsSkill,
+  ShopSkill,
+  PointsSkill,
+  GateSkill,
+  LiveSkill,
+  PingSkill,
+  AutoreplySkill,
+]

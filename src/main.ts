@@ -27,7 +27,14 @@ if (args.usingExample) {
 }
 
 const { startApp } = await import('./runtime/App.js')
-let app: Awaited<ReturnType<typeof startApp>>
+let app: Awaited<ReturnType<typeof startApp>> | undefined
+// started by a test or a supervisor that may die without stopping us (SIYU_WATCH_PID)
+const { watchPid } = await import('./runtime/watchPid.js')
+watchPid(process.env, (pid) => {
+  log.warn({ pid }, 'the process that started the bot (SIYU_WATCH_PID) is gone; stopping')
+  if (app) shutdown('SIYU_WATCH_PID')
+  else process.exit(1)
+})
 try {
   app = await startApp({ configPath: args.config, dataDir: args.data, env: process.env, log })
 } catch (err) {
@@ -55,7 +62,7 @@ const shutdown = (signal: string): void => {
     log.error('shutdown took too long; exiting anyway')
     process.exit(1)
   }, 9_000).unref()
-  app
+  app!
     .stop()
     .then(() => {
       log.info('stopped')

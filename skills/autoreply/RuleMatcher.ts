@@ -9,13 +9,16 @@
  *   other two found: a rule that cannot win is never run.
  *
  * Keywords and exact texts match case-insensitively and after NFKC (full-width `ＶＩＰ`, `？`
- * count as `vip`, `?`): members type both forms. Regexes see the message as typed.
+ * count as `vip`, `?`): members type both forms. Regexes see the message as typed, and run on
+ * RE2's linear-time engine (src/text/operatorRegex.ts, compiled in config.ts).
  */
+
+import { anyOf, type OperatorRegex } from '../../src/text/operatorRegex.js'
 
 export type MatchRule =
   | { readonly keywords: readonly string[] }
   | { readonly exact: readonly string[] }
-  | { readonly regex: RegExp }
+  | { readonly regex: OperatorRegex }
 
 /** The form keywords and exact texts are compared in. */
 export function foldText(s: string): string {
@@ -25,7 +28,9 @@ export function foldText(s: string): string {
 export class RuleMatcher {
   private readonly exact = new Map<string, number>()
   private readonly keywords: KeywordAutomaton
-  private readonly regexes: Array<{ index: number; regex: RegExp }> = []
+  private readonly regexes: Array<{ index: number; regex: OperatorRegex }> = []
+  /** Matches where any rule's regex does: most messages meet none, and are tested once. */
+  private readonly anyRegex: OperatorRegex | undefined
 
   constructor(rules: readonly MatchRule[]) {
     const keywords: Array<{ text: string; index: number }> = []
@@ -42,6 +47,7 @@ export class RuleMatcher {
       }
     })
     this.keywords = new KeywordAutomaton(keywords)
+    this.anyRegex = anyOf(this.regexes.map((r) => r.regex))
   }
 
   /** Index of the first rule (in config order) that matches `text`, or undefined. */
@@ -49,6 +55,9 @@ export class RuleMatcher {
     const folded = foldText(text.trim())
     let best = this.exact.get(folded) ?? NONE
     best = Math.min(best, this.keywords.lowest(folded, best))
+    if (this.regexes.length === 0 || this.regexes[0]!.index >= best || this.anyRegex?.test(text) === false) {
+      return best === NONE ? undefined : best
+    }
     for (const { index, regex } of this.regexes) {
       if (index >= best) break
       if (regex.test(text)) {

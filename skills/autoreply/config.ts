@@ -14,6 +14,8 @@ import { RuleMatcher, type MatchRule } from './RuleMatcher.js'
  *       - keywords: [发货, 快递]    # 消息包含其中任意一个 / the message contains any of them
  *         reply: "{name}，下单后 48 小时内发货"
  *       - regex: "优惠(券|码)"      # 正则，忽略大小写 / a regular expression, any case
+ *                                  # (RE2 线性时间引擎：不支持反向引用和环视 / RE2, linear time:
+ *                                  #  no backreferences or lookaround; docs/regex.md)
  *         replies: ["……", "……"]   # 随机挑一条 / one picked at random
  *         cooldownSeconds: 60      # 每个群每条规则 / per room, per rule
  *       - exact: 群规              # 整条消息（去掉首尾空格）/ the whole message, trimmed
@@ -63,7 +65,7 @@ const TRIGGERS = ['keywords', 'regex', 'exact'] as const
 const RuleSchema = z
   .strictObject({
     keywords: stringList('a keyword or a list of keywords').optional().describe('matches when the message contains any of them (any case)'),
-    regex: regexSource('iu').optional().describe('a regular expression found anywhere in the message (any case)'),
+    regex: regexSource('iu').optional().describe('a regular expression found anywhere in the message (any case); runs on RE2 (linear time): no backreferences or lookaround'),
     exact: stringList('a text or a list of texts').optional().describe('the whole message, trimmed (any case)'),
     reply: template([...REPLY_VARS], 'the answer.').optional(),
     replies: z.array(template([...REPLY_VARS]), { error: 'replies is a list of texts' }).optional().describe('answers; one is picked at random'),

@@ -6,6 +6,7 @@ import { uses } from '../../src/text/template.js'
 import { AutoreplyConfig, type AiPart, type AutoreplySettings } from './config.js'
 import { handOff } from './handoff.js'
 import { askModel } from './modelAnswer.js'
+import { sweepAutoreply } from './sweep.js'
 
 export { AutoreplyConfig } from './config.js'
 export { RuleMatcher } from './RuleMatcher.js'
@@ -34,6 +35,7 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
     name: 'autoreply',
     description: 'answers questions: keyword/regex/exact rules first, then the model',
     config: AutoreplyConfig,
+    sweep: sweepAutoreply,
 
     check(config, report) {
       const file = config.ai?.knowledge

@@ -27,6 +27,16 @@ export function takeQuota(store: Namespace, memberId: string, now: number, perHo
   return allowed
 }
 
+/** Drop the quota rows with no question left in the last hour (Skill.sweep): one row per asker otherwise stays forever. */
+export function sweepQuotas(store: Namespace, now: number): void {
+  const table = store.table<number[]>('asked')
+  const over: string[] = []
+  table.forEach((memberId, asked) => {
+    if (!asked.some((t) => t > now - HOUR_MS && t <= now)) over.push(memberId)
+  })
+  for (const id of over) table.delete(id)
+}
+
 /**
  * A question for the model. Decided here, synchronously (the handler then returns `true` and
  * the room goes on); the call itself runs in the background. Every way it can end answers

@@ -11,7 +11,7 @@ export const CheckinConfig = z.strictObject({
     .default({})
     .transform((o) => new Map(Object.entries(o).map(([k, v]) => [Number(k), v])))
     .describe('extra points on the day the streak reaches N days, e.g. {7: 30, 30: 100}'),
-  pool: z.string().min(1, 'pool cannot be empty').optional().describe('groups with the same pool share points (default: the group name)'),
+  pool: z.string().min(1, 'pool cannot be empty').max(64, 'pool is at most 64 characters (it names folders in the data dir)').optional().describe('groups with the same pool share points (default: the group name)'),
   reply: template(['name', 'points', 'streak', 'total', 'rank']).prefault('{name} 签到成功 +{points}，连续 {streak} 天，共 {total} 分'),
   alreadyReply: template(['name', 'streak', 'total', 'rank']).prefault('{name} 今天已签到，共 {total} 分'),
   rankTriggers: stringList().prefault(['积分榜']),

@@ -88,7 +88,7 @@ export class Deliveries {
     const delivery: Delivery = { slot: slot.id, live: slot.ref, kind: slot.kind, room: roomId, due, parts: messages.map(() => 'queued'), updatedAt: now }
     // written (synchronously) before sayIn, which waits for it to be on disk before sending
     this.ctx.store.set(k, delivery)
-    this.send(k, slot.kind, roomId, messages, messages.map((_, i) => i))
+    this.send(k, slot.kind, roomId, messages, messages.map((_, i) => i), due)
     this.ctx.log.info({ slot: slot.id, room: roomId, messages: messages.length, lateMs: Math.max(0, now - due) }, `live ${slot.kind === 'start' ? 'start message' : 'reminder'} queued`)
   }
 
@@ -113,7 +113,7 @@ export class Deliveries {
       const messages = this.render(slot, live, d.room, now)
       const parts = waiting.filter((i) => i < messages.length)
       this.ctx.log.info({ slot: d.slot, room: d.room, parts: parts.length, lateMs: now - d.due }, 'a live message queued before the restart is sent now')
-      this.send(k, d.kind, d.room, messages, parts)
+      this.send(k, d.kind, d.room, messages, parts, d.due)
     }
   }
 
@@ -126,7 +126,28 @@ export class Deliveries {
     return startMessages(this.ctx, live, new Subscriptions(this.ctx.store).inRoom(live.ref, roomId))
   }
 
-  private send(k: string, kind: SlotRef['kind'], roomId: string, messages: Segment[][], parts: number[]): void {
+  /** Resolves once the store is durable; rejects (and skips the part) if that is after `deadline`. */
+  private storedBy(k: string, part: number, deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = this.ctx.clock.at(deadline, () => {
+        this.setParts(k, [part], 'skipped', 'not stored within 10 minutes of its time (data dir not writable)', 'queued')
+        this.ctx.log.warn({ delivery: k, part }, 'a live message could not be stored within 10 minutes of its time; skipped')
+        reject(new Error('not stored within 10 minutes of its time'))
+      })
+      this.ctx.durable().then(
+        () => {
+          timer.cancel()
+          resolve()
+        },
+        (err: Error) => {
+          timer.cancel()
+          reject(err)
+        },
+      )
+    })
+  }
+
+  private send(k: string, kind: SlotRef['kind'], roomId: string, messages: Segment[][], parts: number[], due: number): void {
     const inFlight = this.ctx.memory.inFlight
     inFlight.add(k)
     const live = this.ctx.store.get<Delivery>(k)?.live
@@ -139,6 +160,9 @@ export class Deliveries {
         // the same minute are then one message, not many); the start message's parts stay
         // apart, or merging would undo the 20-mentions-per-message split
         mergeable: kind === 'remind',
+        // said once its "queued" is on disk; if the disk fails until 10 minutes after its time
+        // (full), it is not said late but skipped, as after a restart
+        after: this.storedBy(k, i, due + MAX_LATE_MS),
         beforeSend: async () => {
           this.setParts(k, [i], 'sending')
           await this.ctx.durable()

@@ -139,6 +139,15 @@ export class LiveCatalog {
     this.ctx.store.delete(this.stateKey(addedKey(id)))
   }
 
+  /** Forget the state of config lives taken out of the config whose (last) start is before `cutoff`. */
+  forgetRemovedConfigLives(cutoff: number): void {
+    const configured = new Set(this.ctx.config.lives.map((l) => segment(configKey(l.id))))
+    for (const [k, st] of this.ctx.store.entries<LiveState>('state/', false)) {
+      const key = k.slice('state/'.length)
+      if (key.startsWith(segment(configKey(''))) && !configured.has(key) && st.start < cutoff) this.ctx.store.delete(k)
+    }
+  }
+
   /** Short ids for added lives: a1, a2, ...; never one the config uses. */
   private nextId(): string {
     const taken = new Set(this.definitions().map((d) => d.id.toLowerCase()))

@@ -53,7 +53,10 @@ export function syncSchedule(ctx: LiveCtx): void {
       const id = slotId(live.ref, slot.kind, slot.offset)
       wanted.add(id)
       const job = ctx.jobs.get(id)
-      if (job && job.state !== 'cancelled' && (job.data as SlotData | null)?.start === live.start) continue
+      if (job && job.state !== 'cancelled' && (job.data as SlotData | null)?.start === live.start) {
+        releaseHeld(ctx, job, slot.at, now)
+        continue
+      }
       if (deliveries.anyFor(id)) continue
       if (slot.at < now - MAX_LATE_MS) {
         // its time was long gone when this live (or this start) became known: not a send the bot missed
@@ -72,6 +75,20 @@ export function syncSchedule(ctx: LiveCtx): void {
     }
   }
   pruneOld(ctx, now)
+}
+
+/**
+ * A reminder held by quiet hours is planned for the end of the window, past its slot's time.
+ * It waits only while the quiet hours (as configured now) still hold it: a reload that
+ * removed them releases it at once, one that moved them re-plans it for the new end.
+ */
+function releaseHeld(ctx: LiveCtx, job: Job, slotAt: number, now: number): void {
+  if (job.state !== 'planned' || job.at <= slotAt || job.at <= now) return
+  const quiet = ctx.bot.quietHours
+  const until = quiet && ctx.time.inWindow(now, quiet) ? ctx.time.windowEnd(now, quiet) : now
+  if (until === job.at) return
+  ctx.jobs.plan(job.id, until, { ...(job.data as SlotData), dueAt: until })
+  ctx.log.info({ slot: job.id, until: new Date(until).toISOString() }, until === now ? 'quiet hours no longer hold this reminder; released' : 'quiet hours changed; reminder held until their new end')
 }
 
 /** A slot fell due: hold it, skip it, or queue it in every room of the group. */
@@ -123,7 +140,7 @@ export function onSlotDue(ctx: JobContext<LiveConfig, LiveMemory>): void {
 }
 
 /** Lives that took place a month ago: forget their jobs, deliveries and subscriptions. */
-function pruneOld(ctx: LiveCtx, now: number): void {
+export function pruneOld(ctx: LiveCtx, now: number): void {
   const cutoff = now - RETAIN_MS
   const old = new Set<string>()
   for (const job of ctx.jobs.list()) {
@@ -141,4 +158,5 @@ function pruneOld(ctx: LiveCtx, now: number): void {
   }
   const catalog = new LiveCatalog(ctx)
   for (const a of catalog.storedAdded()) if (a.start < cutoff) catalog.forgetAdded(a.id)
+  catalog.forgetRemovedConfigLives(cutoff)
 }

@@ -5,7 +5,7 @@ import { liveConfig, type LiveConfig } from './config.js'
 import { LiveMemory } from './context.js'
 import { Deliveries } from './Deliveries.js'
 import { LiveCatalog } from './LiveCatalog.js'
-import { onSlotDue, syncSchedule } from './LiveSchedule.js'
+import { onSlotDue, pruneOld, syncSchedule } from './LiveSchedule.js'
 import { Subscriptions } from './Subscriptions.js'
 import { shortDuration, upcomingList } from './texts.js'
 
@@ -68,6 +68,11 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
 
   onJob(ctx) {
     onSlotDue(ctx)
+  },
+
+  sweep(ctx) {
+    // a bot that runs for months without a reload still forgets lives of a month ago
+    pruneOld(ctx, ctx.clock.now())
   },
 })
 

@@ -1,4 +1,5 @@
 import { isMatch } from 'matcher'
+import { compileOperatorRegex, OperatorRegexError, type OperatorRegex } from '../text/operatorRegex.js'
 import { TOPIC_REGEX } from './schema.js'
 
 export interface RoomLike {
@@ -6,18 +7,21 @@ export interface RoomLike {
   topic: string
 }
 
-/** Decides whether a room belongs to a group: topic glob, `/regex/`, or exact room id. */
+/**
+ * Decides whether a room belongs to a group: topic glob, `/regex/flags`, or exact room id.
+ * Topic regexes run on the linear-time engine like every operator regex (operatorRegex.ts).
+ */
 export class RoomMatcher {
   private constructor(
     private readonly globs: string[],
-    private readonly regexes: RegExp[],
+    private readonly regexes: OperatorRegex[],
     private readonly ids: Set<string>,
   ) {}
 
   /** Compile a group's `match`; throws with the bad topic's index on an invalid regex. */
   static compile(match: { topic?: string[]; ids?: string[] }): RoomMatcher {
     const globs: string[] = []
-    const regexes: RegExp[] = []
+    const regexes: OperatorRegex[] = []
     for (const [i, t] of (match.topic ?? []).entries()) {
       const m = TOPIC_REGEX.exec(t)
       if (!m) {
@@ -25,9 +29,10 @@ export class RoomMatcher {
         continue
       }
       try {
-        regexes.push(new RegExp(m[1]!, m[2]))
+        regexes.push(compileOperatorRegex(m[1]!, m[2]))
       } catch (err) {
-        throw new TopicRegexError(i, (err as Error).message.replace(/^Invalid regular expression: /, ''))
+        if (!(err instanceof OperatorRegexError)) throw err
+        throw new TopicRegexError(i, `${t}: ${err.detail}`)
       }
     }
     return new RoomMatcher(globs, regexes, new Set(match.ids ?? []))
@@ -40,7 +45,7 @@ export class RoomMatcher {
   }
 
   /** Patterns, for the sandbox to make up matching rooms. */
-  get patterns(): { globs: readonly string[]; regexes: readonly RegExp[]; ids: readonly string[] } {
+  get patterns(): { globs: readonly string[]; regexes: readonly OperatorRegex[]; ids: readonly string[] } {
     return { globs: this.globs, regexes: this.regexes, ids: [...this.ids] }
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { parseDuration } from '../time/duration.js'
+import { compileOperatorRegex, OperatorRegexError } from '../text/operatorRegex.js'
 
 /** Schema pieces the core and the skills share. */
 
@@ -28,13 +29,17 @@ export const duration = () =>
       return v
     })
 
-/** A regular expression given as text; compiled once, here, at load. */
+/**
+ * A regular expression given as text (JavaScript syntax); compiled once, here, at load, for
+ * RE2's linear-time engine (src/text/operatorRegex.ts): no message can make it stall the bot.
+ */
 export const regexSource = (flags = 'u') =>
   z.string({ error: 'expected a regular expression' }).transform((s, ctx) => {
     try {
-      return new RegExp(s, flags)
+      return compileOperatorRegex(s, flags)
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` })
+      if (!(err instanceof OperatorRegexError)) throw err
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression /${s}/${flags}: ${err.detail}` })
       return z.NEVER
     }
   })

@@ -3,6 +3,7 @@ import type { Engine, MessageEvent } from './Engine.js'
 import type { SendKind } from '../send/SendQueue.js'
 import type { CommandContext, CommandSpec, Skill } from './Skill.js'
 import type { DayStats } from './Stats.js'
+import type { StoreHealth } from '../store/Store.js'
 
 interface CoreCommand {
   usage: string
@@ -48,7 +49,8 @@ export class AdminCommands {
     const say = (reply: string, kind: SendKind = 'owed', key?: string): Promise<void> =>
       this.engine.deps.queue
         .enqueue(ev.room.id, [reply], {
-          after: this.engine.deps.store.durable(),
+          // only what confirms a change waits for the disk: #stats and #help answer also while it fails
+          after: kind === 'owed' ? this.engine.deps.store.durable() : undefined,
           mergeable: false,
           kind,
           ...(key ? { coalesce: { key: `core:${key}`, asker: ev.talker } } : {}),
@@ -107,6 +109,7 @@ export class AdminCommands {
     const lines = [`今日数据 ${day} · ${ev.room.topic}`, ...formatStats(room)]
     const all = this.engine.stats.forGroup(group.name, day)
     if (all.rooms > 1) lines.push(`分组「${group.name}」${all.rooms} 个群合计：`, ...formatStats(all.total))
+    lines.push(...formatStoreHealth(this.engine.deps.store.health(), this.engine.deps.clock.now()))
     return lines.join('\n')
   }
 
@@ -119,6 +122,15 @@ export class AdminCommands {
     }
     return `管理命令：\n${lines.join('\n')}`
   }
+}
+
+/** The store's health for `#stats`: nothing while every write worked since the start. */
+export function formatStoreHealth(h: StoreHealth, now: number): string[] {
+  if (h.writable && h.failedCommits === 0) return []
+  const since = h.failingSince === undefined ? '' : `已 ${Math.max(1, Math.round((now - h.failingSince) / 60_000))} 分钟，`
+  return h.writable
+    ? [`数据写入：正常（启动以来失败 ${h.failedCommits} 次，已恢复）`]
+    : [`⚠️ 数据写入失败：${since}失败 ${h.failedCommits} 次，最近：${h.lastError ?? '?'}；新的签到等暂不确认，恢复后补发`]
 }
 
 export function formatStats(s: DayStats): string[] {

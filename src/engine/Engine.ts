@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { AiClient } from '../ai/AiClient.js'
-import type { Clock } from '../clock/Clock.js'
+import type { Clock, Timer } from '../clock/Clock.js'
 import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
@@ -81,6 +81,9 @@ export interface MembersEvent {
 /** Longer texts are not read by skills (a paste, a flood): no trigger or question is that long. */
 export const MAX_INCOMING_LENGTH = 4000
 
+/** How often Engine.sweep deletes short-lived records that are over. */
+export const SWEEP_EVERY_MS = 3_600_000
+
 /**
  * The small core: routes each room event to the skills its group enables, in registry
  * order, with a context per call. A skill that throws is logged and skipped; the rest go on.
@@ -101,6 +104,7 @@ export class Engine {
   /** Shared by every context; rebuilt when the config changes. */
   private deps_: ContextDeps | undefined
   private readonly recentJoins = new RecentJoins(10 * 60_000)
+  private sweepTimer: Timer | undefined
   /** Tags per contact, brand-wide (`core/tags/`). */
   readonly tags: TagBook
   /** Paces what the bot does (accept, invite, remove) like the queue paces what it says. */
@@ -179,6 +183,36 @@ export class Engine {
     this.jobs.armAll((skill, group) =>
       group === BRAND_SCOPE ? this.skillsByName.get(skill)?.onBrandJob !== undefined : (this.findGroup(group)?.skills.has(skill) ?? false),
     )
+    this.sweep()
+  }
+
+  /**
+   * Delete short-lived records that are over (Skill.sweep of every enabled skill, finished
+   * jobs, recent joins): at start, after every reload, then every hour on the bot's clock.
+   */
+  sweep(): void {
+    const now = this.deps.clock.now()
+    this.recentJoins.prune(now)
+    const jobs = this.jobs.sweep(now)
+    if (jobs > 0) this.deps.log.debug({ jobs }, 'old job records removed')
+    for (const group of this.config.groups) {
+      for (const [name, config] of group.skills) {
+        const skill = this.skillsByName.get(name)
+        if (!skill?.sweep) continue
+        try {
+          skill.sweep(this.groupContext(skill, group, config))
+        } catch (err) {
+          this.deps.log.error({ err, skill: name, group: group.name }, 'skill failed to sweep its old records')
+        }
+      }
+    }
+    this.sweepTimer?.cancel()
+    this.sweepTimer = this.deps.clock.after(SWEEP_EVERY_MS, () => this.sweep())
+  }
+
+  /** Joins remembered to recognise repeats (tests: they are forgotten after the window). */
+  get recentJoinCount(): number {
+    return this.recentJoins.size
   }
 
   setAi(client: AiClient | undefined): void {
@@ -373,6 +407,7 @@ export class Engine {
   }
 
   stop(): void {
+    this.sweepTimer?.cancel()
     this.jobs.stop()
     this.governor.close()
   }

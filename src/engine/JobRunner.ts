@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Clock, Timer } from '../clock/Clock.js'
 import { segment, type Namespace } from '../store/Store.js'
 import type { Json } from '../store/StorageAdapter.js'
-import { DEFAULT_MAX_LATE_MS, type Job, type JobPlanner, type PlanOptions } from './jobs.js'
+import { DEFAULT_MAX_LATE_MS, JOB_RETAIN_MS, type Job, type JobPlanner, type PlanOptions } from './jobs.js'
 
 /**
  * Durable jobs (YAGPDB-style): every planned job is a record in the store
@@ -52,6 +52,22 @@ export class JobRunner {
     const due = [...this.waiting]
     this.waiting.clear()
     for (const key of due) this.fire(key)
+  }
+
+  /**
+   * Delete job records that are over: finished (or never run) and older than `retainMs`.
+   * Skills that keep a done job's record as a fact (live: "this slot was sent") forget their
+   * own earlier; this also clears jobs of skills and groups no longer configured.
+   */
+  sweep(now: number, retainMs = JOB_RETAIN_MS): number {
+    let removed = 0
+    for (const [key, job] of this.ns.entries<Job>('', false)) {
+      if (Math.max(job.at, job.firedAt ?? 0) >= now - retainMs) continue
+      if (job.state === 'planned' && this.timers.has(key)) continue
+      this.ns.delete(key)
+      removed++
+    }
+    return removed
   }
 
   stop(): void {

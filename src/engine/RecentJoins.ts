@@ -14,11 +14,16 @@ export class RecentJoins {
     return true
   }
 
+  get size(): number {
+    return this.seen.size
+  }
+
   left(roomId: string, memberId: string): void {
     this.seen.delete(`${roomId}\n${memberId}`)
   }
 
-  private prune(now: number): void {
+  /** Forget joins older than the window (the engine's sweep; also when the map grows large). */
+  prune(now: number): void {
     for (const [k, at] of this.seen) if (now - at >= this.windowMs) this.seen.delete(k)
   }
 }

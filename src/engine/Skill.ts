@@ -47,6 +47,11 @@ export interface SendOptions {
   onDropped?: (reason: string) => void
   /** Never retried after an ambiguous send error (default: `scheduled` and `beforeSend` texts). */
   atMostOnce?: boolean
+  /**
+   * Wait for this before sending, instead of the store's `durable()` (it must include it): a
+   * text that must not go out late gives up at its deadline when the disk keeps failing.
+   */
+  after?: Promise<unknown>
 }
 
 /** Daily counters shown by `#stats`. */
@@ -269,6 +274,13 @@ export interface Skill<C = unknown, M = unknown> {
   onPointsChanged?(ctx: PointsChangedContext<M>): void
   /** A job planned from a brand-wide context (`ctx.jobs` there) fell due. */
   onBrandJob?(ctx: BrandJobContext<M>): void | Promise<void>
+  /**
+   * Delete this skill's short-lived records that are over (quotas, cooldowns, pending
+   * batches, records of past events), so the data dir does not grow with time: only ledgers
+   * and daily stats may. Synchronous; once per group that enables the skill, at start, after
+   * every reload and every hour (Engine.sweep). Must be harmless to call at any time.
+   */
+  sweep?(ctx: GroupContext<C, M>): void
 }
 
 /** Identity, for type inference of the config and memory types. */

@@ -33,3 +33,6 @@ export interface JobPlanner {
 
 /** Ten minutes: the contract's bound for sending something that fell due while the bot was down. */
 export const DEFAULT_MAX_LATE_MS = 10 * 60_000
+
+/** Job records older than this are deleted by the sweep (longer than live keeps its past lives). */
+export const JOB_RETAIN_MS = 40 * 24 * 3600_000

@@ -13,7 +13,24 @@ export interface MemberPoints {
   checkins: number
 }
 
-export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem'
+/**
+ * Why points changed. `refund` reverses a `redeem` (a cancelled shop order); `adjust` is an
+ * admin's correction (`#points add|sub`), its note naming the admin.
+ */
+export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem' | 'refund'
+
+/** Where and when a change that is not a check-in happens (see PointsBook.change). */
+export interface ChangeInput {
+  now: number
+  day: string
+  group: string
+  room?: string
+  note?: string
+  /** The member's display name, when known (kept on the row for leaderboards). */
+  name?: string
+}
+
+export type ChangeResult = { ok: true; row: MemberPoints; before: number } | { ok: false; total: number; short: number }
 
 /** One change of points. The ledger is the truth; totals can be recomputed from it. */
 export interface LedgerEntry {
@@ -97,6 +114,24 @@ export class PointsBook {
     this.members.set(memberId, row)
     this.onChange?.(memberId, row)
     return row
+  }
+
+  /**
+   * A change that never takes a total below zero: a debit larger than the balance writes
+   * nothing and says how many points are short. Every change is one ledger entry (a zero
+   * change writes none). Synchronous: a caller checks and changes in the same turn.
+   */
+  change(memberId: string, delta: number, reason: Exclude<LedgerReason, 'checkin' | 'streakBonus'>, at: ChangeInput): ChangeResult {
+    if (!Number.isSafeInteger(delta)) throw new Error(`a change of points must be a whole number, not ${delta}`)
+    const old = this.members.get(memberId)
+    const before = old?.total ?? 0
+    if (before + delta < 0) return { ok: false, total: before, short: -(before + delta) }
+    const base = old ?? { name: at.name ?? memberId, total: 0, streak: 0, lastDay: null, reachedAt: at.now, checkins: 0 }
+    if (delta === 0) return { ok: true, row: base, before }
+    this.record({ at: at.now, day: at.day, member: memberId, delta, reason, group: at.group, room: at.room, note: at.note })
+    const row = { ...base, name: at.name ?? base.name, total: before + delta, reachedAt: at.now }
+    this.members.set(memberId, row)
+    return { ok: true, row, before }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { WechatyBuilder, type Wechaty } from 'wechaty'
 import { SKILLS } from '../../skills/index.js'
@@ -61,10 +61,10 @@ export async function startApp(o: AppOptions): Promise<App> {
 
   const multi = config.accounts.length > 0
   const choice: PuppetChoice = multi ? (accountsSandboxed(config, o.env) && !o.puppets ? { kind: 'sandbox' } : { kind: 'service', endpoint: undefined, tlsDisabled: false }) : choosePuppet(o.env)
-  const dataDir = choice.kind === 'sandbox' ? join(o.dataDir, 'sandbox') : o.dataDir
+  const dataDir = choice.kind === 'sandbox' ? sandboxDataDir(o.dataDir) : o.dataDir
   const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
   await adapter.open()
-  const store = new Store(adapter)
+  const store = new Store(adapter, { clock, log: log.child({ part: 'store', dataDir }) })
 
   // many accounts (src/runtime/Accounts.ts): a queue per account behind the router
   const multiSandbox = multi && choice.kind === 'sandbox' ? new Sandbox(config, o.stdout ?? process.stdout, config.accounts.map((a) => a.id)) : undefined
@@ -148,6 +148,15 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
 
   return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, accounts, stop }
+}
+
+/**
+ * The sandbox's data dir: a sibling of the live one (`data` → `data-sandbox`), never inside
+ * it, so the live bot neither loads the sandbox's files nor stops on a broken one of them.
+ */
+export function sandboxDataDir(dataDir: string): string {
+  const abs = resolve(dataDir)
+  return join(dirname(abs), `${basename(abs)}-sandbox`)
 }
 
 function buildWechaty(choice: PuppetChoice, config: LoadedConfig, out: NodeJS.WritableStream): { wechaty: Wechaty; sandbox?: Sandbox } {

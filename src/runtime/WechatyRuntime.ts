@@ -7,6 +7,7 @@ import type { RoomDirectory } from '../engine/RoomDirectory.js'
 import type { Member, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
+import { guardPuppetLookups, InFlight } from './lookupGuard.js'
 import { RoomSerializer } from './RoomSerializer.js'
 
 /** What the runtime hands events to: the engine, or one account's view of it (AccountRouter). */
@@ -96,6 +97,8 @@ export class WechatyRuntime implements PuppetActions {
       } else log.debug({ err: String(err) }, 'wechaty error (ignored)')
       this.supervisor.onError(err)
     })
+    // a burst into a room not loaded yet: one lookup per room and member, not per message
+    w.on('puppet', (puppet) => guardPuppetLookups(puppet))
     w.on('scan', (qrcode, status) => this.onScan(qrcode, status))
     w.on('login', (user) => void this.onLogin(user))
     w.on('logout', (user, reason) => {
@@ -285,15 +288,26 @@ async function describe(msg: MessageInterface, room: RoomInterface): Promise<Des
   }
 }
 
+/** Lookups in flight per bot (a test may run two in one process), shared by concurrent events. */
+const inFlight = new WeakMap<object, InFlight>()
+function lookups(room: RoomInterface): InFlight {
+  let l = inFlight.get(room.wechaty)
+  if (!l) inFlight.set(room.wechaty, (l = new InFlight()))
+  return l
+}
+
 async function roomRef(room: RoomInterface): Promise<RoomRef> {
-  if (!room.isReady()) await room.sync()
+  // one sync per room however many events of a burst find it not loaded yet
+  if (!room.isReady()) await lookups(room).run(`sync\n${room.id}`, () => room.sync())
   return { id: room.id, topic: await room.topic() }
 }
 
 /** Group alias first, then the WeChat name; the id is what identifies them. */
-async function member(room: RoomInterface, contact: ContactInterface): Promise<Member> {
-  const alias = await room.alias(contact).catch(() => undefined)
-  return { id: contact.id, name: alias || contact.name() || contact.id }
+function member(room: RoomInterface, contact: ContactInterface): Promise<Member> {
+  return lookups(room).run(`member\n${room.id}\n${contact.id}`, async () => {
+    const alias = await room.alias(contact).catch(() => undefined)
+    return { id: contact.id, name: alias || contact.name() || contact.id }
+  })
 }
 
 /** A bounded set of recently seen ids (at-least-once delivery shows repeats). */

@@ -201,10 +201,13 @@ export class Sandbox {
     this.ensureMember(room, this.me)
     const mentionsBot = /@bot\b|@机器人/.test(text) || text.includes(`@${this.bot.payload.name}`)
     const said = mentionsBot ? text.replace(/@bot\b|@机器人/g, `@${this.bot.payload.name}${MENTION_END}`) : text
+    // `@Alice` of someone the sandbox knows is a real mention (admin commands like #points need the id)
+    const others = [...this.people.entries()].filter(([name, c]) => c !== this.me && said.includes(`@${name}`)).map(([, c]) => c)
     // the same message reaches every account in the room (each through its own WeChat)
     for (const w of this.online()) {
-      const bots = this.worlds.map((b) => w.mocker.ContactMock.load(b.bot.id))
-      w.mocker.ContactMock.load(this.me.id).say(said, mentionsBot ? bots : []).to(w.mocker.RoomMock.load(room.room.id))
+      const bots = mentionsBot ? this.worlds.map((b) => w.mocker.ContactMock.load(b.bot.id)) : []
+      const mentioned = [...bots, ...others.map((c) => w.mocker.ContactMock.load(c.id))]
+      w.mocker.ContactMock.load(this.me.id).say(said, mentioned).to(w.mocker.RoomMock.load(room.room.id))
     }
   }
 

@@ -12,7 +12,12 @@ export function sampleRoom(groupName: string, matcher: RoomMatcher, n: number): 
   const candidates: string[] = []
   for (const g of globs) if (!g.startsWith('!')) candidates.push(g.replace(/\*/g, '1').replace(/\?/g, 'A'))
   for (const r of regexes) {
-    const gen = new RandExp(r)
+    let gen: RandExp
+    try {
+      gen = new RandExp(r.source, r.flags.includes('i') ? 'i' : '')
+    } catch {
+      continue // RE2-only syntax (\x{…}, \p{Han}) RandExp cannot read: no sample from it
+    }
     gen.max = 3
     gen.randInt = (a: number) => a // shortest, most readable samples
     for (let i = 0; i < 5; i++) candidates.push(gen.gen())

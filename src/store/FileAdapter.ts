@@ -1,17 +1,20 @@
-import { mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { Low } from 'lowdb'
+import { DirLock } from './DirLock.js'
 import { DurableJSONFile } from './durableFile.js'
+import { FileNames } from './fileNames.js'
 import { Journal, serializeRecord, type JournalRecord } from './Journal.js'
 import {
   assertKey,
   splitKey,
-  StoreLockedError,
+  StoreCorruptError,
   type Change,
   type Json,
   type StorageAdapter,
   type StoreMetrics,
 } from './StorageAdapter.js'
+import { ensureDir, nodeFs, type StoreFs } from './storeFs.js'
 
 type DocData = Record<string, Json>
 
@@ -21,7 +24,16 @@ export interface FileAdapterOptions {
   /** Checkpoint at least this often while there are changes (default 30 s). */
   checkpointMs?: number
   onWarning?: (message: string) => void
+  /** The file system under the store (fault tests put a misbehaving one here). */
+  fs?: StoreFs
 }
+
+/** Folders at the top of the data dir that hold no documents. */
+const NOT_DOCUMENTS = new Set([
+  'journal',
+  // the sandbox kept its data here before it moved to a sibling folder (`data-sandbox/`)
+  'sandbox',
+])
 
 /**
  * The file store under `--data`: one lowdb JSON document per key directory
@@ -35,6 +47,9 @@ export class FileAdapter implements StorageAdapter {
   private readonly docs = new Map<string, Low<DocData>>()
   private readonly dirty = new Set<string>()
   private readonly journal: Journal
+  private readonly names: FileNames
+  private readonly fs: StoreFs
+  private lock: DirLock | undefined
   private chain: Promise<void> = Promise.resolve()
   private checkpointing: Promise<void> | undefined
   private lastCheckpoint = Date.now()
@@ -47,29 +62,35 @@ export class FileAdapter implements StorageAdapter {
     readonly root: string,
     private readonly options: FileAdapterOptions = {},
   ) {
-    this.journal = new Journal(join(root, 'journal'))
+    this.fs = options.fs ?? nodeFs
+    this.journal = new Journal(join(root, 'journal'), this.fs)
+    this.names = new FileNames(root, this.fs)
     this.maxJournalBytes = options.maxJournalBytes ?? 8 * 1024 * 1024
     this.checkpointMs = options.checkpointMs ?? 30_000
   }
 
   async open(): Promise<void> {
-    await mkdir(this.root, { recursive: true })
-    await this.lock()
+    await ensureDir(this.fs, this.root)
+    this.lock = DirLock.acquire(this.root)
     try {
+      await this.names.load()
       await this.loadSnapshots(this.root)
-      const replay = await Journal.replay(this.journal.dir)
+      const replay = await Journal.replay(this.journal.dir, this.fs)
       for (const rec of replay.records) this.apply(rec)
       if (replay.tornBytes > 0) {
         this.options.onWarning?.(
-          `journal ended in a half-written record (${replay.tornBytes} bytes, from a crash during a write); it was never confirmed and is ignored`,
+          `journal ended in a half-written record (${replay.tornBytes} bytes, from a crash or a failed write); it was never confirmed and is ignored`,
         )
       }
-      await this.journal.rotate(Math.max(0, ...replay.segments))
+      // numbered after the mark too: a segment at or below it would be skipped at the next start
+      await this.journal.rotate(Math.max(replay.mark, ...replay.segments))
       this.opened = true
       if (replay.records.length > 0) await this.checkpoint()
+      else if (replay.segments.some((s) => s <= replay.mark)) await this.journal.dropThrough(replay.mark)
     } catch (err) {
-      await this.journal.close()
-      await this.unlock()
+      this.opened = false
+      await this.journal.close().catch(() => {})
+      this.releaseLock()
       throw err
     }
     this.timer = setInterval(() => void this.maybeCheckpoint(true), Math.min(this.checkpointMs, 5_000))
@@ -112,9 +133,10 @@ export class FileAdapter implements StorageAdapter {
     // serialize now: the caller may change its objects as soon as we return
     const line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
     const run = async (): Promise<void> => {
-      // applied in journal order, so a checkpoint between two steps sees exactly what is durable
-      this.apply(JSON.parse(line.slice(9)) as JournalRecord)
       await this.journal.append(line)
+      // applied once durable, in journal order: a checkpoint (a step of this chain) sees
+      // exactly what the journal holds, never a change whose append failed
+      this.apply(JSON.parse(line.slice(9)) as JournalRecord)
       this.metrics.commits++
       this.metrics.fileWrites++
     }
@@ -127,41 +149,60 @@ export class FileAdapter implements StorageAdapter {
   async close(): Promise<void> {
     if (!this.opened) return
     if (this.timer) clearInterval(this.timer)
-    await this.chain
-    await this.checkpointing
-    if (this.dirty.size > 0) await this.checkpoint()
-    this.opened = false
-    await this.journal.close()
-    await this.unlock()
+    try {
+      await this.chain
+      await this.checkpointing?.catch(() => {})
+      if (this.dirty.size > 0) await this.checkpoint()
+    } finally {
+      // what a failed final checkpoint did not write is in the journal, replayed at the next start
+      this.opened = false
+      await this.journal.close().catch(() => {})
+      this.releaseLock()
+    }
   }
 
-  /** Rewrite the changed snapshots and drop the journal segments they now contain. */
+  /**
+   * Let go of the directory as a killed process would: no checkpoint, no flush, the lock
+   * dropped. Fault tests use it to restart in-process after a simulated crash.
+   */
+  async abandon(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.opened = false
+    await this.journal.close().catch(() => {})
+    this.releaseLock()
+  }
+
+  /**
+   * Rewrite the changed snapshots, record the mark, and drop the journal segments they now
+   * contain. Any failure leaves the journal as the record of everything not yet in a snapshot.
+   */
   checkpoint(): Promise<void> {
     if (this.checkpointing) return this.checkpointing
     const run = async (): Promise<void> => {
       // Take the snapshot as a step of the commit chain: at that instant the in-memory state is
       // exactly what the journal holds durably, and it is serialized before anything else runs.
+      // The new segment is opened first: if that fails, nothing has changed.
       let snapshot: Array<[string, string | undefined]> = []
       let oldSegment = 0
       const step = this.chain.then(async () => {
-        oldSegment = this.journal.currentSegment
+        oldSegment = (await this.journal.rotate(this.journal.currentSegment)) - 1
         snapshot = [...this.dirty].map((doc) => {
           const data = this.docs.get(doc)?.data
           return [doc, data && Object.keys(data).length > 0 ? JSON.stringify(data) : undefined]
         })
         this.dirty.clear()
-        await this.journal.rotate(oldSegment)
       })
       this.chain = step.catch(() => {})
       await step
       try {
-        for (const [doc, text] of snapshot) {
-          const file = this.fileOf(doc)
-          const adapter = new DurableJSONFile<DocData>(file)
+        const files = snapshot.map(([doc, text]) => [this.names.fileOf(doc), text] as const)
+        await this.names.save()
+        for (const [file, text] of files) {
+          const adapter = new DurableJSONFile<DocData>(file, this.fs)
           if (text === undefined) {
             await adapter.remove()
           } else {
-            await mkdir(dirname(file), { recursive: true })
+            await ensureDir(this.fs, dirname(file))
             await adapter.writeText(text)
             this.metrics.fileWrites++
           }
@@ -172,6 +213,7 @@ export class FileAdapter implements StorageAdapter {
         for (const [doc] of snapshot) this.dirty.add(doc)
         throw err
       }
+      await this.journal.markThrough(oldSegment)
       await this.journal.dropThrough(oldSegment)
       this.lastCheckpoint = Date.now()
     }
@@ -194,7 +236,7 @@ export class FileAdapter implements StorageAdapter {
       const { dir: doc, leaf } = splitKey(entry[0])
       let low = this.docs.get(doc)
       if (!low) {
-        low = new Low<DocData>(new DurableJSONFile<DocData>(this.fileOf(doc)), {})
+        low = new Low<DocData>(new DurableJSONFile<DocData>(this.names.fileOf(doc), this.fs), {})
         this.docs.set(doc, low)
       }
       if (entry.length === 1) delete low.data[leaf]
@@ -203,42 +245,31 @@ export class FileAdapter implements StorageAdapter {
     }
   }
 
-  private fileOf(doc: string): string {
-    return join(this.root, ...doc.split('/').map(escapeSegment)) + '.json'
-  }
-
   private async loadSnapshots(dir: string): Promise<void> {
-    for (const ent of await readdir(dir, { withFileTypes: true })) {
+    for (const ent of await this.fs.readdir(dir)) {
       const path = join(dir, ent.name)
       if (ent.isDirectory()) {
-        if (dir === this.root && ent.name === 'journal') continue
+        if (dir === this.root && NOT_DOCUMENTS.has(ent.name)) continue
         await this.loadSnapshots(path)
       } else if (ent.isFile() && ent.name.endsWith('.tmp') && ent.name.startsWith('.')) {
         // a snapshot write cut short by a crash; its content is still in the journal
-        await unlink(path)
+        await this.fs.unlink(path)
       } else if (ent.isFile() && ent.name.endsWith('.json') && !ent.name.startsWith('.')) {
-        const rel = relative(this.root, path).slice(0, -'.json'.length)
-        const doc = rel.split(sep).map(unescapeSegment).join('/')
-        const low = new Low<DocData>(new DurableJSONFile<DocData>(path), {})
+        const parts = relative(this.root, path).slice(0, -'.json'.length).split(sep)
+        const segments = parts.map((p) => this.names.fromName(p))
+        if (segments.some((s) => s === undefined)) {
+          throw new StoreCorruptError(path, 'its shortened name is not in .names.json')
+        }
+        const low = new Low<DocData>(new DurableJSONFile<DocData>(path, this.fs), {})
         await low.read()
-        this.docs.set(doc, low)
+        this.docs.set(segments.join('/'), low)
       }
     }
   }
 
-  private async lock(): Promise<void> {
-    // A pid file rather than a lock library: after `kill -9` the restart must take over at
-    // once, which mtime-based stale detection (proper-lockfile) would delay.
-    const file = join(this.root, '.lock')
-    const held = Number((await readFile(file, 'utf8').catch(() => '')).trim())
-    if (held && held !== process.pid && isAlive(held)) throw new StoreLockedError(this.root, held)
-    await writeFile(file, String(process.pid))
-  }
-
-  private async unlock(): Promise<void> {
-    const file = join(this.root, '.lock')
-    const held = Number((await readFile(file, 'utf8').catch(() => '')).trim())
-    if (held === process.pid) await unlink(file).catch(() => {})
+  private releaseLock(): void {
+    this.lock?.release()
+    this.lock = undefined
   }
 
   /** Bytes on disk under the root (for benches and `npm run check`). */
@@ -249,22 +280,4 @@ export class FileAdapter implements StorageAdapter {
     }
     return total
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Group and pool names become directory names: keep Unicode, escape what file systems reject. */
-function escapeSegment(seg: string): string {
-  return seg.replace(/[%\\/:*?"<>|.\x00-\x1f]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'))
-}
-
-function unescapeSegment(seg: string): string {
-  return seg.replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
 }

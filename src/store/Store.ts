@@ -1,4 +1,28 @@
+import type { Clock, Timer } from '../clock/Clock.js'
+import { SystemClock } from '../clock/Clock.js'
 import { splitKey, type Change, type Json, type StorageAdapter } from './StorageAdapter.js'
+
+/** Whether the store can write, for `#stats` and the console's `/healthz` (503 when not writable). */
+export interface StoreHealth {
+  writable: boolean
+  /** The last failed commit's error, while commits fail. */
+  lastError?: string
+  /** When commits started failing (epoch ms), while they fail. */
+  failingSince?: number
+  /** Failed commit attempts since the bot started (each retry counts). */
+  failedCommits: number
+}
+
+export interface StoreOptions {
+  clock?: Clock
+  /** Where the store says that writes fail (an error line a minute) and that they work again. */
+  log?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void }
+  /** Retry a failed commit after this long (default 1 s). */
+  retryMs?: number
+}
+
+/** How often, at most, the store logs that writes still fail. */
+const FAILURE_LOG_EVERY_MS = 60_000
 
 /**
  * What skills and the core read and write. Reads and writes are synchronous, on a cache of
@@ -8,7 +32,10 @@ import { splitKey, type Change, type Json, type StorageAdapter } from './Storage
  * commit was on its way to disk, goes to the adapter as one batch.
  *
  * `durable()` resolves once everything written so far is on disk; the send path waits for
- * it, so nothing is confirmed in chat before it is stored.
+ * it, so nothing is confirmed in chat before it is stored. When the disk fails (full, I/O
+ * errors) the store keeps retrying, and `durable()` keeps waiting rather than failing: what
+ * was waiting for it goes out once the disk takes writes again. Meanwhile it says so loudly
+ * (an error line a minute, `health()`).
  */
 export class Store {
   /**
@@ -22,8 +49,23 @@ export class Store {
   private current: Deferred | undefined
   private next: Deferred | undefined
   private closed = false
+  private closing = false
+  private retry: Timer | undefined
+  private readonly clock: Clock
+  private readonly state: StoreHealth = { writable: true, failedCommits: 0 }
+  private lastFailureLog = -Infinity
 
-  constructor(readonly adapter: StorageAdapter) {}
+  constructor(
+    readonly adapter: StorageAdapter,
+    private readonly options: StoreOptions = {},
+  ) {
+    this.clock = options.clock ?? new SystemClock()
+  }
+
+  /** Can the store write? (A copy; see StoreHealth.) */
+  health(): StoreHealth {
+    return { ...this.state }
+  }
 
   /** Load every key under `prefix` (a `/`-terminated path) into the cache. Idempotent. */
   async open(prefix: string): Promise<Namespace> {
@@ -83,7 +125,11 @@ export class Store {
     }
   }
 
-  /** Resolves when every change made before this call is durable. */
+  /**
+   * Resolves when every change made before this call is durable — after retries, however long
+   * the disk takes. Rejects only when the change cannot ever be written (the adapter is
+   * closed, an invalid key) or the store closes while writes still fail.
+   */
   durable(): Promise<void> {
     if (this.pending.size > 0) return this.schedule()
     return this.current?.promise ?? Promise.resolve()
@@ -91,42 +137,107 @@ export class Store {
 
   /** Write out what is pending and stop accepting changes. */
   async close(): Promise<void> {
-    await this.durable()
-    this.closed = true
-    await this.adapter.close()
+    // from now on a failed commit is final: waiters hear of it instead of waiting forever
+    this.closing = true
+    if (this.retry) {
+      this.retry.cancel()
+      this.retry = undefined
+      if (!this.inFlight) this.flush()
+    }
+    try {
+      await this.durable()
+    } finally {
+      this.closed = true
+      await this.adapter.close()
+    }
   }
 
   private schedule(): Promise<void> {
     if (!this.next) {
       this.next = deferred()
-      if (!this.inFlight) setImmediate(() => this.flush())
+      // while commits fail, the retry timer decides when the next attempt is made
+      if (!this.inFlight && !this.retry) setImmediate(() => this.flush())
     }
     return this.next.promise
   }
 
   private flush(): void {
     const batch = this.next
-    if (!batch) return
+    if (!batch || this.inFlight) return
     this.next = undefined
     this.current = batch
     const changes: Change[] = [...this.pending].map(([key, value]) => ({ key, value }))
     this.pending = new Map()
     const started = changes.length > 0 ? this.adapter.commit(changes) : Promise.resolve()
+    let failed = false
     this.inFlight = started.then(
-      () => batch.resolve(),
+      () => {
+        this.succeeded()
+        batch.resolve()
+      },
       (err: Error) => {
+        failed = true
         // keep the changes for the next attempt unless newer values replaced them
         for (const c of changes) if (!this.pending.has(c.key)) this.pending.set(c.key, c.value)
-        batch.reject(err)
+        this.failed(err)
+        if (isDiskError(err) && !this.closing) {
+          // its waiters wait for the retry, which carries these changes
+          const next = (this.next ??= deferred())
+          next.promise.then(batch.resolve, batch.reject)
+        } else batch.reject(err)
       },
     )
     void this.inFlight.finally(() => {
       this.inFlight = undefined
       this.current = undefined
-      if (this.next) this.flush()
-      else if (this.pending.size > 0 && !this.closed) setTimeout(() => this.schedule(), 1000).unref()
+      if (failed && !this.closed && !this.closing) this.retryLater()
+      else if (this.next) this.flush()
     })
   }
+
+  private retryLater(): void {
+    if (this.retry) return
+    this.retry = this.clock.after(this.options.retryMs ?? 1000, () => {
+      this.retry = undefined
+      if (this.pending.size === 0 && !this.next) return
+      this.next ??= deferred()
+      this.flush()
+    })
+  }
+
+  private failed(err: Error): void {
+    const now = this.clock.now()
+    const s = this.state
+    s.failedCommits++
+    s.lastError = err.message
+    if (s.writable) {
+      s.writable = false
+      s.failingSince = now
+    }
+    if (now - this.lastFailureLog >= FAILURE_LOG_EVERY_MS) {
+      this.lastFailureLog = now
+      this.options.log?.error(
+        { err, failingSinceMs: now - s.failingSince!, failedCommits: s.failedCommits, pendingChanges: this.pending.size },
+        '数据写入失败（磁盘满或故障？）：未写入的不会被确认，每秒重试 / the data dir cannot be written: nothing new is confirmed until it can; retrying every second',
+      )
+    }
+  }
+
+  private succeeded(): void {
+    const s = this.state
+    if (s.writable) return
+    this.options.log?.info({ failedForMs: this.clock.now() - s.failingSince!, failedCommits: s.failedCommits }, '数据写入恢复 / the data dir takes writes again; what waited for it goes out now')
+    s.writable = true
+    s.lastError = undefined
+    s.failingSince = undefined
+    this.lastFailureLog = -Infinity
+  }
+}
+
+/** An error from the file system (ENOSPC, EIO, EMFILE…): worth retrying, unlike a closed store. */
+function isDiskError(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
 }
 
 /**

@@ -72,10 +72,19 @@ export class ZonedTime {
     return window.from <= window.to ? m >= window.from && m < window.to : m >= window.from || m < window.to
   }
 
-  /** The next instant at or after `ms` when the window ends. */
+  /**
+   * The next instant after `ms` when the window ends: its end as a wall-clock time in this
+   * zone (07:00 is 07:00 also on a 23- or 25-hour day, never "7 hours after midnight"). An end
+   * that falls into a spring-forward gap is the first instant after the gap.
+   */
   windowEnd(ms: number, window: DailyWindow): number {
-    let d = this.dt(ms).startOf('day').plus({ minutes: window.to })
-    if (d.toMillis() <= ms) d = d.plus({ days: 1 })
+    const at = (day: DateTime): DateTime =>
+      window.to === 24 * 60
+        ? day.startOf('day').plus({ days: 1 })
+        : day.set({ hour: Math.floor(window.to / 60), minute: window.to % 60, second: 0, millisecond: 0 })
+    const today = this.dt(ms)
+    let d = at(today)
+    if (d.toMillis() <= ms) d = at(today.startOf('day').plus({ days: 1 }))
     return d.toMillis()
   }
 }

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
+import { trackProcess } from '../helpers/processRegistry.js'
 
 const CONFIG = `bot:
   admins: [wxid_boss]
@@ -34,12 +35,13 @@ describe('npm start without a token opens the sandbox', () => {
   afterAll(async () => cleanup())
 
   it('holds a room per group, lets the operator talk as members, and keeps running when stdin closes', async () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, LOG_LEVEL: 'info' }
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, LOG_LEVEL: 'info', SIYU_WATCH_PID: String(process.pid) }
     const child = spawn('npm', ['start', '--silent', '--', '--config', join(dir, 'bot.yaml'), '--data', join(dir, 'data')], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // its own process group, as in a terminal: Ctrl+C reaches npm and the bot
     })
+    trackProcess(child, 'sandbox (npm start)') // the group is killed after the file if the test fails
     const out: string[] = []
     createInterface({ input: child.stdout! }).on('line', (l) => out.push(l))
     createInterface({ input: child.stderr! }).on('line', (l) => out.push(`stderr: ${l}`))

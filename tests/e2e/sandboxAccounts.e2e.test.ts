@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BotProcess } from '../helpers/BotProcess.js'
+import { trackProcess } from '../helpers/processRegistry.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
 
@@ -38,6 +39,7 @@ describe('many accounts: the sandbox and the start', () => {
       env: { PATH: process.env.PATH, HOME: dir, LOG_LEVEL: 'info' },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
+    trackProcess(child, 'sandbox with accounts') // stopped after the file if the test fails
     const out: string[] = []
     createInterface({ input: child.stdout! }).on('line', (l) => out.push(l))
     createInterface({ input: child.stderr! }).on('line', (l) => out.push(`stderr: ${l}`))

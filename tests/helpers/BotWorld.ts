@@ -11,6 +11,8 @@ import { tempDir } from './tmp.js'
  */
 export class BotWorld {
   bot: BotProcess | undefined
+  /** Every bot started in this world: close() stops them all, not only the latest handle. */
+  private readonly bots: BotProcess[] = []
   readonly configPath: string
   readonly dataDir: string
 
@@ -25,7 +27,11 @@ export class BotWorld {
 
   static async create(prefix: string, config?: string): Promise<BotWorld> {
     const { dir, cleanup } = await tempDir(`siyu-${prefix}-`)
-    const world = new BotWorld(await PuppetService.start(), dir, cleanup)
+    const svc = await PuppetService.start().catch(async (err: unknown) => {
+      await cleanup()
+      throw err
+    })
+    const world = new BotWorld(svc, dir, cleanup)
     if (config !== undefined) await world.writeConfig(config)
     return world
   }
@@ -35,14 +41,15 @@ export class BotWorld {
   }
 
   /** Start the bot (replacing the handle to an earlier one) and, unless told not to, wait until it is ready. */
-  async startBot(opts: { env?: Record<string, string>; config?: string; ready?: boolean } = {}): Promise<BotProcess> {
-    this.bot = new BotProcess({ config: opts.config ?? this.configPath, data: this.dataDir, env: { ...this.svc.env(), ...opts.env }, home: this.dir })
+  async startBot(opts: { env?: Record<string, string>; config?: string; ready?: boolean; npm?: boolean } = {}): Promise<BotProcess> {
+    this.bot = new BotProcess({ config: opts.config ?? this.configPath, data: this.dataDir, env: { ...this.svc.env(), ...opts.env }, home: this.dir, npm: opts.npm })
+    this.bots.push(this.bot)
     if (opts.ready !== false) await this.bot.ready()
     return this.bot
   }
 
   async close(): Promise<void> {
-    await this.bot?.stop().catch(() => {})
+    await Promise.all(this.bots.map((b) => b.stop().catch(() => {})))
     await this.svc.close()
     await this.cleanup()
   }

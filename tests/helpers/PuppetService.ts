@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import { mock } from 'wechaty-puppet-mock'
 import { PuppetServer } from 'wechaty-puppet-service'
 import { RehearsalPuppet } from '../../src/sandbox/RehearsalPuppet.js'
+import { trackCloser } from './processRegistry.js'
 import { waitFor } from './waitFor.js'
 
 /**
@@ -74,6 +75,8 @@ export class PuppetService {
   /** `bot`: the account's contact (several accounts: one service each, with different ids). */
   static async start(bot?: { name: string; id: string }): Promise<PuppetService> {
     const s = new PuppetService(`127.0.0.1:${await freePort()}`, bot)
+    // closed also by the per-file teardown if a test fails before closing it (processRegistry.ts)
+    s.untrack = trackCloser(`puppet service on ${s.endpoint}`, () => s.stopServer())
     await s.startServer()
     // the account is logged in at the service before any bot connects
     s.mocker.login(s.botUser)
@@ -136,8 +139,10 @@ export class PuppetService {
     )
   }
 
+  private untrack: (() => Promise<void>) | undefined
+
   async close(): Promise<void> {
-    await this.stopServer().catch(() => {})
+    await (this.untrack ?? (() => this.stopServer()))().catch(() => {})
   }
 }
 

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { trackCloser } from './processRegistry.js'
 
 /** How the stub answers the next requests; change it between (or within) tests with `set`. */
 export interface AiStubBehaviour {
@@ -48,6 +49,8 @@ export class AiStub {
     })
     stub = new AiStub(server, (server.address() as { port: number }).port)
     stub.set(behaviour)
+    const s = stub
+    s.untrack = trackCloser(`model stub on port ${s.port}`, () => s.shutdown())
     return stub
   }
 
@@ -68,7 +71,15 @@ export class AiStub {
     }))
   }
 
+  /** Closed also by the per-file teardown if a test fails before closing it (processRegistry.ts). */
+  private untrack: (() => Promise<void>) | undefined
+
   async close(): Promise<void> {
+    await (this.untrack ?? (() => this.shutdown()))()
+  }
+
+  private async shutdown(): Promise<void> {
+    if (!this.server.listening) return
     for (const t of this.timers) clearTimeout(t)
     this.server.closeAllConnections()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))

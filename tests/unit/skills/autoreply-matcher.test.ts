@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { foldText, RuleMatcher, type MatchRule } from '../../../skills/autoreply/RuleMatcher.js'
+import { compileOperatorRegex } from '../../../src/text/operatorRegex.js'
 
 /** What RuleMatcher must compute, the slow and obvious way: rule by rule, in order. */
 function naiveMatch(rules: readonly MatchRule[], text: string): number | undefined {
@@ -106,6 +107,23 @@ describe('RuleMatcher', () => {
     // the cases exercise both outcomes, not just misses
     expect(matched).toBeGreaterThan(3000)
     expect(compared - matched).toBeGreaterThan(1000)
+  })
+
+  it('with the regexes on RE2 (as the config compiles them, tried as one union first) it still agrees with JavaScript rule by rule', () => {
+    const r = rng(20261127)
+    let matchedByRegex = 0
+    for (const ruleCount of [2, 10, 100, 1000]) {
+      const rules = randomRules(r, ruleCount)
+      const onRe2 = rules.map((rule): MatchRule => ('regex' in rule ? { regex: compileOperatorRegex(rule.regex.source, 'iu') } : rule))
+      const matcher = new RuleMatcher(onRe2)
+      for (const msg of randomMessages(r, rules, 1500)) {
+        const expected = naiveMatch(rules, msg)
+        const got = matcher.match(msg)
+        if (got !== expected) expect({ msg, got, expected }).toEqual({ msg, got: expected, expected })
+        if (expected !== undefined && 'regex' in rules[expected]!) matchedByRegex++
+      }
+    }
+    expect(matchedByRegex).toBeGreaterThan(100)
   })
 
   it('an empty rule set matches nothing', () => {

@@ -166,7 +166,7 @@ describe('autoreply config errors', () => {
 
   it('an invalid regex is reported at its file:line:col', () => {
     expect(problems(`          - regex: "优惠(券"\n            reply: x\n`)).toEqual([
-      'bot.yaml:9:20: invalid regular expression: /优惠(券/iu: Unterminated group',
+      'bot.yaml:9:20: invalid regular expression /优惠(券/iu: missing closing ) at `优惠(券` — 正则表达式有误：缺少右括号 )（`优惠(券`）',
     ])
   })
 

@@ -35,7 +35,8 @@ describe('FileAdapter on disk', () => {
     await a.checkpoint()
     const file = join(dir, 'checkin', 'pool%3asisley', 'members', '07.json')
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ wxid_a: { total: 10 }, wxid_b: { total: 20 } })
-    expect(await readdir(join(dir, 'journal'))).toHaveLength(1) // only the fresh, empty segment
+    const segments = (await readdir(join(dir, 'journal'))).filter((n) => n.endsWith('.jsonl'))
+    expect(segments).toHaveLength(1) // only the fresh, empty segment
     await a.close()
   })
 
@@ -44,7 +45,7 @@ describe('FileAdapter on disk', () => {
     await a.open()
     await a.commit([{ key: 'x/y/z', value: 1 }])
     await a.commit([{ key: 'x/y/w', value: 2 }])
-    // no close(): as after kill -9 (the lock names our own pid, which the next open accepts)
+    await a.abandon() // no close(): as after kill -9, the kernel drops the lock
     const b = new FileAdapter(dir)
     await b.open()
     expect(await b.entries('x/')).toEqual([
@@ -80,6 +81,7 @@ describe('FileAdapter on disk', () => {
     // a later checkpoint of the same process must write what the failed one did not
     await a.commit([{ key: 'other/x/y', value: 1 }])
     await a.checkpoint()
+    await a.abandon()
     const b = new FileAdapter(dir)
     await b.open()
     expect(await b.read('checkin/p/members/00/a')).toEqual({ total: 20 })
@@ -91,7 +93,8 @@ describe('FileAdapter on disk', () => {
     const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
     await a.open()
     await a.commit([{ key: 'x/y/z', value: 1 }])
-    const seg = (await readdir(join(dir, 'journal')))[0]!
+    await a.abandon()
+    const seg = (await readdir(join(dir, 'journal'))).find((n) => n.endsWith('.jsonl'))!
     await appendFile(join(dir, 'journal', seg), '0000abcd\t[["x/y/z",2')
     const warnings: string[] = []
     const b = new FileAdapter(dir, { onWarning: (m) => warnings.push(m) })
@@ -122,15 +125,30 @@ describe('FileAdapter on disk', () => {
     await a.open()
     await a.commit([{ key: 'x/y/a', value: 1 }])
     await a.commit([{ key: 'x/y/b', value: 2 }])
-    const seg = join(dir, 'journal', (await readdir(join(dir, 'journal')))[0]!)
+    await a.abandon()
+    const seg = join(dir, 'journal', (await readdir(join(dir, 'journal'))).find((n) => n.endsWith('.jsonl'))!)
     const text = await readFile(seg, 'utf8')
     await writeFile(seg, text.replace('"x/y/a",1', '"x/y/a",7'))
     await expect(new FileAdapter(dir).open()).rejects.toThrow(/fails its checksum/)
   })
 
-  it('refuses a data directory held by another live process', async () => {
+  it('refuses a second open of a data directory that is in use, naming the holder', async () => {
+    const a = new FileAdapter(dir)
+    await a.open()
+    const err = await new FileAdapter(dir).open().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreLockedError)
+    expect((err as Error).message).toBe(`data directory ${dir} is in use by process ${process.pid}; stop it first or use another --data`)
+    await a.close()
+    const b = new FileAdapter(dir) // released by close
+    await b.open()
+    await b.close()
+  })
+
+  it('a lock file naming an unrelated live program does not block', async () => {
     await writeFile(join(dir, '.lock'), String(process.ppid))
-    await expect(new FileAdapter(dir).open()).rejects.toBeInstanceOf(StoreLockedError)
+    const a = new FileAdapter(dir)
+    await a.open()
+    await a.close()
   })
 
   it('group commit: 1,000 changes from one burst are one journal write', async () => {
