@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { WechatyBuilder } from 'wechaty'
 import { silentLogger } from '../src/log/logger.js'
 import { startApp } from '../src/runtime/App.js'
@@ -9,12 +10,15 @@ export const ROOMS = 50
 export const MEMBERS = 200
 export const RULES = 1000
 
-/** Every skill on, 1,000 keyword rules, rate limits off (the bench config of the issue). */
-export function benchConfig(extraGroupSkills = ''): string {
+/** Every skill on, 1,000 keyword rules, rate limits off (the bench config of the issue); the console off unless given a port. */
+export function benchConfig(extraGroupSkills = '', consolePort = 0): string {
   const rules = Array.from({ length: RULES }, (_, i) => `          - { keywords: ["KW${i}Z"], reply: "{name} 答 ${i}" }`).join('\n')
   return `bot:
   admins: [wxid_admin]
   rateLimit: false
+console:
+  port: ${consolePort}
+  tokenEnv: SIYU_BENCH_CONSOLE_TOKEN
 groups:
   - name: bench
     match: { topic: "bench-*" }
@@ -69,17 +73,22 @@ async function drive(world: MockWorld): Promise<PipelineResult> {
   }
 }
 
-/** siyu, in process, on a PuppetMock: the whole runtime, store on disk. */
-export async function siyuRound(): Promise<PipelineResult> {
+/**
+ * siyu, in process, on a PuppetMock: the whole runtime, store on disk. `console` serves the
+ * console on that port and `during` runs while the traffic flows (a poller); its stop is awaited.
+ */
+export async function siyuRound(o: { consolePort?: number; env?: Record<string, string>; during?: (base: string) => () => Promise<unknown> } = {}): Promise<PipelineResult> {
   const { dir, cleanup } = await tempDir('siyu-bench-')
-  await writeFile(join(dir, 'bot.yaml'), benchConfig())
+  await writeFile(join(dir, 'bot.yaml'), benchConfig('', o.consolePort))
   const world = new MockWorld(ROOMS, MEMBERS)
-  const app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: {}, log: silentLogger, puppet: world.puppet })
+  const app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: o.env ?? {}, log: silentLogger, puppet: world.puppet, stdout: new Writable({ write: (_c, _e, cb) => cb() }) })
   world.login()
   await app.runtime.ready
+  const stop = o.during && app.console ? o.during(app.console.url) : undefined
   try {
     return await drive(world)
   } finally {
+    await stop?.()
     await app.stop()
     await cleanup()
   }

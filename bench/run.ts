@@ -18,6 +18,7 @@ const { timersRound } = await import('./timers.js')
 const { rushRows } = await import('./rush.js')
 const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
+const { consoleRows } = await import('./console.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -170,6 +171,9 @@ if (wanted('journal')) {
     )
   }
 }
+
+// 9. console: pages and stats with 100 groups × 365 days; the pipeline with the console polled
+if (wanted('console')) rows.push(...(await consoleRows(ROUNDS)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

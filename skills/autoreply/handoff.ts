@@ -1,4 +1,5 @@
 import type { Member, MessageContext } from '../../src/engine/Skill.js'
+import { HandoffInbox } from '../../src/inbox/HandoffInbox.js'
 import type { Mention, Sayable } from '../../src/text/Outgoing.js'
 import { clip, MAX_TEXT_LENGTH } from '../../src/text/Outgoing.js'
 import { parseTemplate, renderText } from '../../src/text/template.js'
@@ -43,12 +44,26 @@ export interface HandoffOptions {
  * the group, the room, who asked and the question. Used by the model's failures
  * (modelAnswer.ts) and by rules with `handoff: true` (index.ts). No question is dropped
  * silently; each hand-off is counted (`handedOff`) and logged with its reason.
+ * Each hand-off is also a durable record in the console's inbox (src/inbox, answered or
+ * closed there).
  */
 export function handOff(ctx: MessageContext<AutoreplySettings>, question: string, reason: HandoffReason, options: HandoffOptions = {}): void {
   const ai = ctx.config.ai
   const reply = options.reply !== undefined ? options.reply : ai ? [mentionOf(ctx.talker), ...ctx.render(ai.fallbackReply, { name: ctx.talker.name })] : null
   const log = ctx.log.child({ room: ctx.room.id, member: ctx.talker.id })
   const say = (p: Promise<void>, to: string): void => void p.catch((err: unknown) => log.error({ err, to }, 'hand-off message failed'))
+  // stored before anything is said (say waits for the store): the inbox never misses one
+  const record = HandoffInbox.of(ctx.store.store).open({
+    group: ctx.group.name,
+    roomId: ctx.room.id,
+    roomTopic: ctx.room.topic,
+    memberId: ctx.talker.id,
+    memberName: ctx.talker.name,
+    text: question,
+    reason,
+    reasonText: HANDOFF_REASONS[reason],
+    at: ctx.clock.now(),
+  })
 
   // the admins are told (owed, below); the member's reply is informational, one per member while it waits
   if (reply !== null) say(ctx.say(reply, { kind: 'info', coalesce: { key: `autoreply:handoff:${ctx.talker.id}` } }), ctx.room.id)
@@ -66,6 +81,6 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
   for (const admin of ctx.bot.admins) say(ctx.tell(admin, note), admin)
   ctx.count('handedOff')
   const rule = options.rule
-  if (ctx.bot.admins.length === 0) log.warn({ reason, rule, question }, 'question handed off, but bot.admins is empty: nobody was told')
-  else log.info({ reason, rule, question, admins: ctx.bot.admins.length }, 'question handed off to the admins')
+  if (ctx.bot.admins.length === 0) log.warn({ reason, rule, question, handoff: record.id }, 'question handed off, but bot.admins is empty: only the console inbox has it')
+  else log.info({ reason, rule, question, admins: ctx.bot.admins.length, handoff: record.id }, 'question handed off to the admins')
 }

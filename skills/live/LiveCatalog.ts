@@ -25,6 +25,8 @@ interface AddedLive {
   title: string
   start: number
   link?: string
+  /** The product list (added from the console/API; `#live add` has none). */
+  preview?: string
   by: string
   at: number
   cancelled?: { by: string; at: number }
@@ -109,13 +111,37 @@ export class LiveCatalog {
     return this.active()
   }
 
-  /** Add a live from `#live add`; returns it. */
-  add(input: { title: string; start: number; link?: string; by: string; now: number }): Live {
-    const id = this.nextId()
-    const added: AddedLive = { id, title: input.title, start: input.start, by: input.by, at: input.now, ...(input.link ? { link: input.link } : {}) }
+  /**
+   * Add a live from `#live add` (or the console/API, which may give the id so that one live
+   * added to several groups has the same id in each: see `isTaken`); returns it.
+   */
+  add(input: { title: string; start: number; link?: string; preview?: string; by: string; now: number; id?: string }): Live {
+    const id = input.id ?? this.nextId()
+    if (input.id) this.ctx.store.set('seq', Math.max(this.lastSeq, Number(/^a(\d+)$/.exec(input.id)?.[1] ?? 0)))
+    const added: AddedLive = {
+      id,
+      title: input.title,
+      start: input.start,
+      by: input.by,
+      at: input.now,
+      ...(input.link ? { link: input.link } : {}),
+      ...(input.preview ? { preview: input.preview } : {}),
+    }
     this.ctx.store.set(`added/${segment(id)}`, added)
     this.ctx.store.set(this.stateKey(addedKey(id)), { gen: 0, start: input.start, title: input.title } satisfies LiveState)
-    return this.toLive({ key: addedKey(id), id, source: 'command', title: added.title, start: added.start, link: added.link }, 0)
+    return this.toLive({ key: addedKey(id), id, source: 'command', title: added.title, start: added.start, link: added.link, preview: added.preview }, 0)
+  }
+
+  /** The number behind the last `a<n>` id handed out here. */
+  get lastSeq(): number {
+    return this.ctx.store.get<number>('seq') ?? 0
+  }
+
+  /** Whether an id is used here: by a config live, or by an added one (cancelled too) the store holds. */
+  isTaken(id: string): boolean {
+    const lower = id.toLowerCase()
+    if (this.ctx.config.lives.some((l) => l.id.toLowerCase() === lower)) return true
+    return this.ctx.store.entries<AddedLive>('added/').some(([, a]) => a.id.toLowerCase() === lower)
   }
 
   cancel(live: Live, by: string, now: number): void {
@@ -173,7 +199,7 @@ export class LiveCatalog {
     for (const [, a] of this.ctx.store.entries<AddedLive>('added/')) {
       // a config live that took an added live's id wins; the added one is hidden
       if (configIds.has(a.id)) continue
-      out.push({ key: addedKey(a.id), id: a.id, source: 'command', title: a.title, start: a.start, link: a.link, cancelledForGood: !!a.cancelled })
+      out.push({ key: addedKey(a.id), id: a.id, source: 'command', title: a.title, start: a.start, link: a.link, preview: a.preview, cancelledForGood: !!a.cancelled })
     }
     return out
   }

@@ -268,7 +268,8 @@ function bracketMessage(c: string): string {
   return `全角括号「${c}」→ 半角「${half}」 / full-width bracket: write "${half}"`
 }
 
+/** A value as one short line: a problem is one line of `npm run check`, whatever the YAML held. */
 function shorten(s: string, max = 24): string {
-  const chars = [...s]
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : s
+  const chars = [...s.replace(/\s*\n\s*/g, ' ')]
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('')
 }

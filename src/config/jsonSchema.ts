@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { Skill } from '../engine/Skill.js'
 import { AccountsSchema, GroupAccountsSchema } from './accountsSchema.js'
-import { AiSchema, BotSchema, MatchSchema } from './schema.js'
+import { AiSchema, BotSchema, ConsoleSchema, MatchSchema } from './schema.js'
 
 /**
  * The config's JSON Schema, built from the same zod schemas that validate it, so an
@@ -23,6 +23,7 @@ export function configJsonSchema(skills: readonly Skill<any>[]): Record<string, 
     $schema: z.string().optional(),
     bot: BotSchema,
     ai: AiSchema.describe('the model behind autoreply.ai (any OpenAI-compatible endpoint)'),
+    console: ConsoleSchema.describe('the operator console and brand API (served by npm start)'),
     defaults: z.strictObject({ skills: skillMap.optional() }).optional().describe('skill settings every group starts from'),
     groups: z
       .array(

@@ -5,7 +5,7 @@ import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
 import { deepMerge, isPlainObject } from './merge.js'
 import { ConfigError, withSlips, type Problem } from './problems.js'
 import { AccountSchema, type AccountSettings } from './accountsSchema.js'
-import { AiSchema, BotSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings } from './schema.js'
+import { AiSchema, BotSchema, ConsoleSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings, type ConsoleSettings } from './schema.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
 
@@ -33,7 +33,11 @@ export interface LoadedConfig {
   groups: GroupConfig[]
   /** `accounts:` (empty: one account from the WECHATY_* variables, as before). */
   accounts: AccountConfig[]
+  /** The console section (read at start; a reload does not move the server). */
+  console: ConsoleSettings
   warnings: Problem[]
+  /** A problem at a place in the config file (checks made after loading, e.g. at start). */
+  problemAt?: (path: Path, message: string) => Problem
 }
 
 /** A config bigger than this is refused before parsing (a pasted log, a wrong file). */
@@ -92,6 +96,7 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
   section(TopLevelKeys, Object.fromEntries(Object.keys(rawObj).map((k) => [k, true])), [])
   const bot = section(BotSchema, rawObj.bot, ['bot'])
   const ai = section(AiSchema, rawObj.ai, ['ai'])
+  const consoleSection = section(ConsoleSchema, rawObj.console, ['console'])
   const defaultsSection = section(DefaultsSchema, rawObj.defaults, ['defaults'])
   const rawGroups = section(z.array(z.unknown(), { error: 'groups is a list of groups' }).default([]), rawObj.groups, ['groups']) ?? []
   const parsedGroups = rawGroups.map((g, gi) => section(GroupSchema, g, ['groups', gi]))
@@ -192,7 +197,11 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
 
   const all = withSlips(problems, slips)
   if (all.some((p) => p.severity === 'error')) throw new ConfigError(all)
-  return { file, bot: cfg.bot, ai: cfg.ai, groups, accounts, warnings: all }
+  const problemAt = (path: Path, message: string): Problem => {
+    const found = src.offsetOf(path)
+    return src.problemAt(found.offset >= 0 ? found.offset : 0, message)
+  }
+  return { file, bot: cfg.bot, ai: cfg.ai, groups, accounts, console: consoleSection ?? ConsoleSchema.parse(undefined), warnings: all, problemAt }
 }
 
 /** The valid accounts, each remembering where its tokenEnv is written. */

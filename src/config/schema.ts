@@ -102,11 +102,37 @@ export const DefaultsSchema = z
   .strictObject({ skills: z.record(z.string(), z.unknown()).default({}) })
   .default({ skills: {} })
 
+/** The operator console and brand API (CONTRACT §8, src/console/). Read once, at start. */
+export const ConsoleSchema = z
+  .strictObject({
+    port: z
+      .number({ error: 'console.port must be a number' })
+      .int('console.port must be a whole number')
+      .min(0, 'console.port is 0 (off) or a port 1-65535')
+      .max(65535, 'console.port is 0 (off) or a port 1-65535')
+      .default(7350)
+      .describe('HTTP port of the console and the API; 0 turns it off'),
+    host: z
+      .string({ error: 'console.host is an address to listen on, like 127.0.0.1' })
+      .min(1)
+      .default('127.0.0.1')
+      .describe('address to listen on; anything but 127.0.0.1/localhost/::1 requires the token'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'tokenEnv is the NAME of an environment variable, not the token itself')
+      .default('SIYU_CONSOLE_TOKEN')
+      .describe('name of the environment variable holding the operator token (API bearer, console login)'),
+  })
+  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN' })
+
+export type ConsoleSettings = z.output<typeof ConsoleSchema>
+
 /** The known top-level keys (each section is validated on its own). */
 export const TopLevelKeys = z.strictObject({
   $schema: z.unknown().optional(),
   bot: z.unknown().optional(),
   ai: z.unknown().optional(),
+  console: z.unknown().optional(),
   defaults: z.unknown().optional(),
   groups: z.unknown().optional(),
   accounts: z.unknown().optional(),

@@ -6,6 +6,7 @@ import { createAiClient } from '../ai/OpenAiClient.js'
 import { SystemClock, type Clock } from '../clock/Clock.js'
 import { loadConfig, type LoadedConfig } from '../config/loadConfig.js'
 import { formatProblem } from '../config/problems.js'
+import { checkConsoleExposure, startConsole, type RunningConsole } from '../console/startConsole.js'
 import { Engine } from '../engine/Engine.js'
 import type { Skill } from '../engine/Skill.js'
 import { Sandbox } from '../sandbox/Sandbox.js'
@@ -44,6 +45,8 @@ export interface App {
   sandbox?: Sandbox
   /** With `accounts:`: every account (queue, wechaty and runtime above are the first one's). */
   accounts?: Accounts
+  /** The operator console and API (CONTRACT §8), unless `console.port` is 0 or it could not start. */
+  console?: RunningConsole
   stop(): Promise<void>
 }
 
@@ -58,6 +61,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   const log = o.log
   let config = await loadConfig(o.configPath, skills, clock.now())
   for (const w of config.warnings) log.warn(formatProblem(w))
+  checkConsoleExposure(config, o.env)
 
   const multi = config.accounts.length > 0
   const choice: PuppetChoice = multi ? (accountsSandboxed(config, o.env) && !o.puppets ? { kind: 'sandbox' } : { kind: 'service', endpoint: undefined, tlsDisabled: false }) : choosePuppet(o.env)
@@ -124,9 +128,21 @@ export async function startApp(o: AppOptions): Promise<App> {
   }
   reloader.watch()
 
+  if (sandbox) (o.stdout ?? process.stdout).write(`${sandbox.banner()}\n`)
+  const consoleServer = await startConsole({
+    config,
+    getConfig: () => config,
+    env: o.env,
+    engine,
+    store,
+    queue,
+    clock,
+    log,
+    runtime,
+    wechaty,
+    out: o.stdout ?? process.stdout,
+  })
   if (sandbox) {
-    const out = o.stdout ?? process.stdout
-    out.write(`${sandbox.banner()}\n`)
     sandbox.login()
     sandbox.attach(o.stdin ?? process.stdin)
   } else if (!accounts) {
@@ -136,6 +152,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   let stopping: Promise<void> | undefined
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      await consoleServer?.close().catch((err: unknown) => log.warn({ err }, 'console did not close cleanly'))
       reloader!.close()
       await (accounts ? accounts.stopEvents(2_000) : runtime!.stopEvents(2_000))
       await engine.settle(1_500)
@@ -147,7 +164,7 @@ export async function startApp(o: AppOptions): Promise<App> {
     return stopping
   }
 
-  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, accounts, stop }
+  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, accounts, console: consoleServer, stop }
 }
 
 /**

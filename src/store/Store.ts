@@ -335,7 +335,8 @@ export function segment(s: string): string {
   return out === '' ? '%' : out
 }
 
-function unsegment(s: string): string {
+/** The free text a segment() was made from. */
+export function unsegment(s: string): string {
   if (!s.includes('%')) return s
   return s === '%' ? '' : s.replace(/%2F/g, '/').replace(/%25/g, '%')
 }

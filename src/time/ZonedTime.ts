@@ -53,6 +53,9 @@ export class ZonedTime {
     const s = text.trim()
     const local = DateTime.fromFormat(s, 'yyyy-MM-dd HH:mm', { zone: this.zone })
     if (local.isValid) return local.toMillis()
+    // with seconds: what a browser's time picker gives (the console)
+    const withSeconds = DateTime.fromFormat(s, 'yyyy-MM-dd HH:mm:ss', { zone: this.zone })
+    if (withSeconds.isValid) return withSeconds.toMillis()
     if (/([+-]\d{2}:?\d{2}|Z)$/.test(s)) {
       const iso = DateTime.fromISO(s, { setZone: true })
       if (iso.isValid) return iso.toMillis()

@@ -1,7 +1,7 @@
 import dockerignore from '@balena/dockerignore'
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { copyFile, cp, mkdir, readdir, symlink } from 'node:fs/promises'
+import { copyFile, cp, mkdir, readdir, rm, symlink } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { builtinModules } from 'node:module'
 import { join, posix, relative } from 'node:path'
@@ -143,7 +143,10 @@ describe('deploy/siyu.service (systemd)', () => {
     expect(code).toBe(0)
     expect(stopMs).toBeLessThan(seconds(one('TimeoutStopSec')!) * 1000)
     expect(bot.logs.some((l) => l.msg === 'stopped')).toBe(true)
-    expect(await readdir(dataHere), 'the bot kept its data where --data says').not.toEqual([])
+    // no token: the sandbox, whose data goes to the sibling `<data>-sandbox` (apart from live data)
+    const sandboxData = `${dataHere}-sandbox`
+    cleanups.push(() => rm(sandboxData, { recursive: true, force: true }))
+    expect(await readdir(sandboxData), 'the bot kept its data beside where --data says').not.toEqual([])
   }, 90_000)
 })
 

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort } from '../helpers/PuppetService.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
 import { trackProcess } from '../helpers/processRegistry.js'
@@ -11,6 +12,8 @@ const CONFIG = `bot:
   admins: [wxid_boss]
   name: 小助手
   friends: { accept: keywords, keywords: [进群], greeting: "你好 {name}，私信「进VIP群」" }
+console:
+  port: CONSOLE_PORT
 groups:
   - name: fans
     match: { topic: "粉丝*" }
@@ -30,7 +33,7 @@ describe('npm start without a token opens the sandbox', () => {
   let cleanup: () => Promise<void>
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir('siyu-sandbox-'))
-    await writeFile(join(dir, 'bot.yaml'), CONFIG)
+    await writeFile(join(dir, 'bot.yaml'), CONFIG.replace('CONSOLE_PORT', String(await freePort())))
   })
   afterAll(async () => cleanup())
 
@@ -52,6 +55,9 @@ describe('npm start without a token opens the sandbox', () => {
     await seen('To go live, set WECHATY_PUPPET_SERVICE_TOKEN')
     await seen('[1] 粉丝1  (group fans)')
     await seen(/\[2\] VIP\d+群 {2}\(group vip\)/)
+    // the console is served too, its one-time login link printed for the newcomer
+    const link = /http:\/\/127\.0\.0\.1:\d+\/login\?code=[\w-]+/.exec(await seen('控制台 Console: http://127.0.0.1:'))![0]
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(303)
     const say = (line: string) => child.stdin!.write(`${line}\n`)
     say('ping')
     await seen('[粉丝1] 小助手: pong 我')

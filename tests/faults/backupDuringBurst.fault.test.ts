@@ -1,22 +1,12 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PointsBook } from '../../src/members/PointsBook.js'
-import { FileAdapter } from '../../src/store/FileAdapter.js'
-import { Store } from '../../src/store/Store.js'
 import { BotProcess } from '../helpers/BotProcess.js'
 import { BotWorld } from '../helpers/BotWorld.js'
+import { CHECKIN_ONLY_CONFIG, withPoints } from '../helpers/checkinData.js'
 import { waitFor } from '../helpers/waitFor.js'
 
-const CONFIG = `bot:
-  admins: [wxid_boss]
-  rateLimit: false
-groups:
-  - name: fans
-    match: { topic: "粉丝*" }
-    skills:
-      checkin: { pool: fans }
-`
+const CONFIG = CHECKIN_ONLY_CONFIG
 const MEMBERS = 80
 
 /** `npm run <script> -- args` as an operator types it; resolves with the exit code and output. */
@@ -80,12 +70,9 @@ describe('fault: backup during a check-in burst, restore, start', () => {
     await restoredBot.ready()
     expect(await restoredBot.stop()).toBe(0)
 
-    const adapter = new FileAdapter(restored)
-    await adapter.open()
-    const store = new Store(adapter)
-    const book = new PointsBook(await store.open('checkin/pool:fans/'))
-    for (const name of before) expect(book.get(`wxid_${name}`)?.total, name).toBe(10)
-    for (const [id, total] of book.recomputeTotals()) expect(book.get(id)?.total).toBe(total)
-    await store.close()
+    await withPoints(restored, (book) => {
+      for (const name of before) expect(book.get(`wxid_${name}`)?.total, name).toBe(10)
+      for (const [id, total] of book.recomputeTotals()) expect(book.get(id)?.total).toBe(total)
+    })
   }, 180_000)
 })

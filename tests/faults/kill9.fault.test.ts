@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FileAdapter } from '../../src/store/FileAdapter.js'
-import { Store } from '../../src/store/Store.js'
-import { PointsBook } from '../../src/members/PointsBook.js'
 import { BotWorld } from '../helpers/BotWorld.js'
+import { CHECKIN_ONLY_CONFIG, withPoints } from '../helpers/checkinData.js'
 import { waitFor } from '../helpers/waitFor.js'
 
-const CONFIG = `bot:
-  admins: [wxid_boss]
-  rateLimit: false
-groups:
-  - name: fans
-    match: { topic: "粉丝*" }
-    skills:
-      checkin: { pool: fans }
-`
+const CONFIG = CHECKIN_ONLY_CONFIG
 const ROUNDS = 20
 const MEMBERS_PER_ROUND = 25
 
@@ -73,16 +63,13 @@ describe('fault: kill -9 during a check-in burst, 20 times', () => {
     expect(await bot.stop()).toBe(0)
 
     // the data directory opens (nothing corrupt) and holds every acknowledged check-in once
-    const adapter = new FileAdapter(world.dataDir)
-    await adapter.open()
-    const store = new Store(adapter)
-    const book = new PointsBook(await store.open('checkin/pool:fans/'))
-    for (const name of acknowledged) expect(book.get(idOf(name))?.total, name).toBe(10)
-    const perMember = new Map<string, number>()
-    for (const e of book.ledger()) perMember.set(e.member, (perMember.get(e.member) ?? 0) + 1)
-    expect([...perMember.values()].every((n) => n === 1)).toBe(true)
-    for (const [id, total] of book.recomputeTotals()) expect(book.get(id)?.total).toBe(total)
-    await store.close()
+    await withPoints(world.dataDir, (book) => {
+      for (const name of acknowledged) expect(book.get(idOf(name))?.total, name).toBe(10)
+      const perMember = new Map<string, number>()
+      for (const e of book.ledger()) perMember.set(e.member, (perMember.get(e.member) ?? 0) + 1)
+      expect([...perMember.values()].every((n) => n === 1)).toBe(true)
+      for (const [id, total] of book.recomputeTotals()) expect(book.get(id)?.total).toBe(total)
+    })
     // the kills did land inside bursts, not after them
     expect(interrupted).toBeGreaterThanOrEqual(ROUNDS / 2)
     expect(acknowledged.size).toBeGreaterThan(0)

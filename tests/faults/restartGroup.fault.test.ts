@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PointsBook } from '../../src/members/PointsBook.js'
-import { FileAdapter } from '../../src/store/FileAdapter.js'
-import { Store } from '../../src/store/Store.js'
 import { BotWorld } from '../helpers/BotWorld.js'
+import { CHECKIN_ONLY_CONFIG, withPoints } from '../helpers/checkinData.js'
 import { waitFor } from '../helpers/waitFor.js'
 
-const CONFIG = `bot:
-  admins: [wxid_boss]
-  rateLimit: false
-groups:
-  - name: fans
-    match: { topic: "粉丝*" }
-    skills:
-      checkin: { pool: fans }
-`
+const CONFIG = CHECKIN_ONLY_CONFIG
 const ROUNDS = 20
 const MEMBERS_PER_ROUND = 5
 
@@ -67,11 +57,8 @@ describe('fault: kill -9 the process group of npm start and start again at once,
     expect(bot.groupAlive()).toBe(false)
 
     expect(acknowledged.size).toBe(ROUNDS * MEMBERS_PER_ROUND)
-    const adapter = new FileAdapter(world.dataDir)
-    await adapter.open()
-    const store = new Store(adapter)
-    const book = new PointsBook(await store.open('checkin/pool:fans/'))
-    for (const name of acknowledged) expect(book.get(`wxid_${name}`)?.total, name).toBe(10)
-    await store.close()
+    await withPoints(world.dataDir, (book) => {
+      for (const name of acknowledged) expect(book.get(`wxid_${name}`)?.total, name).toBe(10)
+    })
   }, 900_000)
 })

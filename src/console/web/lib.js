@@ -1,0 +1,59 @@
+// The page's two helpers: the API (session cookie + CSRF header) and DOM building that never
+// parses member-written text as HTML.
+
+let csrf = ''
+
+export function setCsrf(token) {
+  csrf = token ?? ''
+}
+
+export async function api(method, path, body) {
+  const headers = {}
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  if (method !== 'GET') headers['x-csrf-token'] = csrf
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' })
+  if (res.status === 401) {
+    location.href = '/login'
+    throw new Error('请先登录 (log in first)')
+  }
+  const data = await res.json().catch(() => ({}))
+  if (!res.ok) throw new Error(data.error ?? `HTTP ${res.status}`)
+  return data
+}
+
+export const get = (path) => api('GET', path)
+
+/** h('td', { class: 'n' }, 'text', child…): strings become text nodes, never markup. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === null || v === false) continue
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v)
+    else if (k === 'dataset') Object.assign(el.dataset, v)
+    else el.setAttribute(k, v === true ? '' : String(v))
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c))
+  return el
+}
+
+/** `中文 English`: the Chinese label, the English one smaller. */
+export const label = (zh, en) => [zh, ' ', h('small', {}, en)]
+
+export function when(iso) {
+  const d = new Date(iso)
+  const p = (n) => String(n).padStart(2, '0')
+  return `${d.getMonth() + 1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`
+}
+
+export function table(head, rows) {
+  return h(
+    'table',
+    {},
+    h('thead', {}, h('tr', {}, head.map(([zh, en, cls]) => h('th', { class: cls }, label(zh, en))))),
+    h('tbody', {}, rows),
+  )
+}
+
+export function errorBox(err) {
+  return h('p', { class: 'error', role: 'alert' }, `出错了：${err.message}`)
+}

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext } from 'playwright-core'
+
+/** The flags every run uses: no network of its own, no first-run or sync chatter. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** Where @sparticuz/chromium unpacks its browser: a git-ignored project folder. */
+const UNPACK_DIR = join(process.cwd(), '.tmp')
+
+/**
+ * A real headless Chromium: the system's `/usr/bin/chromium` when there is one, else the one
+ * shipped inside the `@sparticuz/chromium` npm package (unpacked once into `.tmp/`), so
+ * `npm install && npm test` needs nothing but the npm registry. Never `playwright install`.
+ */
+export async function chromiumPath(): Promise<string> {
+  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p
+  await mkdir(UNPACK_DIR, { recursive: true })
+  // the package unpacks into os.tmpdir(): point it at the project folder for the call
+  const saved = process.env.TMPDIR
+  process.env.TMPDIR = UNPACK_DIR
+  try {
+    const { default: packaged } = await import('@sparticuz/chromium')
+    return await packaged.executablePath()
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = saved
+  }
+}
+
+export interface Browser {
+  context: BrowserContext
+  close(): Promise<void>
+}
+
+/** A browser with a fresh profile (its own --user-data-dir), removed on close. */
+export async function launchBrowser(o: { env?: Record<string, string> } = {}): Promise<Browser> {
+  const executablePath = await chromiumPath()
+  const profile = await mkdtemp(join(tmpdir(), 'siyu-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 860 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    env: { ...process.env, ...o.env } as Record<string, string>,
+  })
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => {})
+      await rm(profile, { recursive: true, force: true })
+    },
+  }
+}
