@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { AiClient } from '../ai/AiClient.js'
 import type { Clock, Timer } from '../clock/Clock.js'
 import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
-import type { SendQueue } from '../send/SendQueue.js'
+import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { ZonedTime } from '../time/ZonedTime.js'
 import { AdminCommands } from './AdminCommands.js'
@@ -34,7 +34,8 @@ import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContex
 export interface EngineDeps {
   skills: readonly Skill<any>[]
   store: Store
-  queue: SendQueue
+  /** One SendQueue, or the AccountRouter's per-account queues (src/runtime/AccountRouter.ts). */
+  queue: OutgoingQueue
   clock: Clock
   log: Logger
   ai?: AiClient
@@ -48,6 +49,8 @@ export interface EngineDeps {
 export interface DirectEvent {
   contact: Member
   message: IncomingText
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 /** A friend request (type Receive), as the runtime hands it over. */
@@ -55,6 +58,8 @@ export interface FriendshipEvent {
   friendshipId: string
   contact: Member
   hello: string
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 /** A text message in a room, as the runtime hands it over. */
@@ -62,12 +67,16 @@ export interface MessageEvent {
   room: RoomRef
   talker: Member
   message: IncomingText
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 export interface MembersEvent {
   room: RoomRef
   members: Member[]
   memberCount: number
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 /** Longer texts are not read by skills (a paste, a flood): no trigger or question is that long. */

@@ -3,15 +3,21 @@ import qrcodeTerminal from 'qrcode-terminal'
 import { types, type Contact as ContactInterface, type Friendship as FriendshipInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
 import type { PuppetActions } from '../engine/actions.js'
 import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
+import type { RoomDirectory } from '../engine/RoomDirectory.js'
 import type { CardDetails, Member, MessageKind, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { guardPuppetLookups, InFlight } from './lookupGuard.js'
 import { RoomSerializer } from './RoomSerializer.js'
 
+/** What the runtime hands events to: the engine, or one account's view of it (AccountRouter). */
+export type RuntimeEngine = Pick<Engine, 'handleMessage' | 'noteOther' | 'handleDirect' | 'handleFriendship' | 'handleJoin' | 'handleLeave' | 'markRoomsReady'> & {
+  rooms: Pick<RoomDirectory, 'upsert' | 'groupFor' | 'remove'>
+}
+
 export interface RuntimeOptions {
   wechaty: WechatyInterface
-  engine: Engine
+  engine: RuntimeEngine
   queue: SendQueue
   log: Logger
   /** Draw the login QR code on the terminal (default: when stdout is a TTY). */
