@@ -112,13 +112,20 @@ export class LeaseKeeper {
     this.deadline = sentAt + this.t.ttlMs - this.t.marginMs
     this.stopped = false
     if (wasStopped && this.token !== undefined && this.deadlineTimer) this.log.warn({ token: this.token }, 'lease renewed: sending again')
+    this.armDeadline()
+  }
+
+  private armDeadline(): void {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer)
     this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.max(0, this.deadline - this.now()) + 1)
     this.deadlineTimer.unref()
   }
 
   private onDeadline(): void {
-    if (this.isLost || this.closed || this.now() < this.deadline) return
+    if (this.isLost || this.closed) return
+    // timers run on a monotonic clock, `now()` on the wall clock: a timer that fires a little
+    // before the deadline by `now()` is armed again, never dropped (sends must stop in time)
+    if (this.now() < this.deadline) return this.armDeadline()
     this.stopped = true
     this.log.warn({ token: this.token }, 'lease lost: stopping sends')
   }
