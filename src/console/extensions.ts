@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Registry } from 'prom-client'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { ConsoleDeps } from './ConsoleDeps.js'
 import type { Via } from './auth.js'
@@ -34,6 +35,8 @@ export interface ConsoleSection {
    * calls it when the section is opened.
    */
   page?: string
+  /** Add the section's numbers to `GET /metrics` (prom-client metrics in this registry; read when scraped). */
+  metrics?(registry: Registry, deps: ConsoleDeps): void
 }
 
 /**

@@ -23,9 +23,9 @@ export const CancelBody = z
     note: z.string({ error: 'note is a short reason' }).trim().min(1, 'note cannot be empty').max(200, 'note is at most 200 characters').optional().describe('why (kept with the order, told to the member)'),
     notify: z.boolean({ error: 'notify is true or false' }).default(true).describe('tell the member privately (default true)'),
   })
-  .optional()
+  .describe('optional: no body is {}')
 
-export const DoneBody = z.strictObject({ notify: z.boolean({ error: 'notify is true or false' }).default(true).describe('tell the member privately (default true)') }).optional()
+export const DoneBody = z.strictObject({ notify: z.boolean({ error: 'notify is true or false' }).default(true).describe('tell the member privately (default true)') }).describe('optional: no body is {}')
 
 export const OrderShape = z.object({
   id: z.string().describe('the number admins type: #order done <id>'),
