@@ -18,6 +18,9 @@ const TOKEN = 'orders-token-0123456789abcdef'
 const config = (port: number) => `bot:
   admins: [wxid_boss]
   rateLimit: false
+  tags:
+    - tag: 十分粉
+      when: { points: 10, pool: fans }
 console:
   port: ${port}
   tokenEnv: SIYU_TEST_ORDERS_TOKEN
@@ -26,6 +29,7 @@ groups:
     match: { topic: "粉丝*" }
     skills:
       checkin: {}
+      tags: {}
       shop:
         items:
           - { id: sample, name: 小样, price: 4, stock: 2, delivery: admin, tag: 已兑小样 }
@@ -170,6 +174,8 @@ describe('orders API', () => {
     expect(app.engine.tags.names('wxid_bob')).toContain('已兑小样')
     expect((await member('wxid_bob', 'fans')).total).toBe(6)
 
+    // the rule tag Bob earned with 10 points: taken away here, earned again by the refund (as in chat)
+    expect((await call('DELETE', `/api/members/wxid_bob/tags/${encodeURIComponent('十分粉')}`)).status).toBe(200)
     const r = await call('POST', '/api/orders/2/cancel', { body: { note: '缺货' } })
     expect(r.status).toBe(200)
     const o = OrderChanged.parse(r.json)
@@ -180,6 +186,7 @@ describe('orders API', () => {
     expect(bob.ledger[0]).toMatchObject({ delta: 4, reason: 'refund', note: 'order 2 cancelled by api' })
     expect(orderBook(app.store, 'fans').taken('sample')).toBe(1)
     expect(app.engine.tags.names('wxid_bob')).not.toContain('已兑小样')
+    expect(app.engine.tags.of('wxid_bob')['十分粉']).toMatchObject({ source: 'points' })
     expect(await waitFor(() => privately('wxid_bob').find((t) => t.includes('已取消')), { what: 'Bob told privately' })).toBe(
       '【兑换已取消】你兑换的 小样（订单 2）已取消（原因：缺货），退回 4 分，现有 10 分',
     )
