@@ -121,7 +121,7 @@ describe('orders API', () => {
 
   it('refuses every orders route without the token (401) and changes nothing', async () => {
     const before = await snapshot()
-    for (const [method, path] of [['GET', '/api/orders'], ['POST', '/api/orders/fans:2/done'], ['POST', '/api/orders/fans:2/cancel']] as const) {
+    for (const [method, path] of [['GET', '/api/orders'], ['POST', '/api/orders/2@fans/done'], ['POST', '/api/orders/2@fans/cancel']] as const) {
       expect((await call(method, path, { token: null })).status, `${method} ${path}`).toBe(401)
       expect((await call(method, path, { token: 'wrong-token-0123456789abcdef' })).status, `${method} ${path} wrong token`).toBe(401)
     }
@@ -130,13 +130,13 @@ describe('orders API', () => {
 
   it('GET /api/orders: every shop pool, oldest first, with the contract’s fields; filters by status and pool', async () => {
     const all = await orders()
-    expect(all.map((o) => o.ref)).toEqual(['fans:1', 'fans:2', 'vip-pool:1'])
+    expect(all.map((o) => o.ref)).toEqual(['1@fans', '2@fans', '1@vip-pool'])
     expect(all[0]).toMatchObject({ id: '1', pool: 'fans', item: 'sample', itemName: '小样', memberId: 'wxid_alice', memberName: 'Alice', status: 'pending', price: 4, delivery: 'admin', group: 'fans', roomId: fansRoom.id })
     expect(Date.now() - Date.parse(all[0]!.at)).toBeLessThan(60_000)
-    expect((await orders('?pool=vip-pool')).map((o) => o.ref)).toEqual(['vip-pool:1'])
-    expect((await orders('?status=pending')).map((o) => o.ref)).toEqual(['fans:1', 'fans:2', 'vip-pool:1'])
+    expect((await orders('?pool=vip-pool')).map((o) => o.ref)).toEqual(['1@vip-pool'])
+    expect((await orders('?status=pending')).map((o) => o.ref)).toEqual(['1@fans', '2@fans', '1@vip-pool'])
     expect(await orders('?status=done')).toEqual([])
-    expect((await orders('?limit=1')).map((o) => o.ref)).toEqual(['fans:1'])
+    expect((await orders('?limit=1')).map((o) => o.ref)).toEqual(['1@fans'])
     for (const bad of ['status=open', 'pool=nope', 'limit=0', 'limit=abc']) {
       const r = await call('GET', `/api/orders?${bad}`)
       expect(r.status, bad).toBe(400)
@@ -148,7 +148,7 @@ describe('orders API', () => {
     const before = await snapshot()
     const ambiguous = await call('POST', '/api/orders/1/done', { body: {} })
     expect(ambiguous.status).toBe(400)
-    expect(ambiguous.json.error).toContain('fans:1 或 vip-pool:1')
+    expect(ambiguous.json.error).toContain('1@fans 或 1@vip-pool')
     for (const [path, body] of [
       ['/api/orders/abc/done', {}],
       ['/api/orders/2/cancel', { notify: 'yes' }],
@@ -161,7 +161,7 @@ describe('orders API', () => {
       expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(400)
       expect(typeof r.json.error).toBe('string')
     }
-    for (const path of ['/api/orders/99/done', '/api/orders/fans:99/cancel', '/api/orders/nope:1/done', '/api/orders/vip-pool:2/cancel']) {
+    for (const path of ['/api/orders/99/done', '/api/orders/99@fans/cancel', '/api/orders/1@nope/done', '/api/orders/2@vip-pool/cancel']) {
       const r = await call('POST', path, { body: {} })
       expect(r.status, path).toBe(404)
       expect(r.json.error).toContain('没有订单')
@@ -179,7 +179,7 @@ describe('orders API', () => {
     const r = await call('POST', '/api/orders/2/cancel', { body: { note: '缺货' } })
     expect(r.status).toBe(200)
     const o = OrderChanged.parse(r.json)
-    expect(o).toMatchObject({ id: '2', ref: 'fans:2', status: 'cancelled', closedBy: 'api', note: '缺货', refunded: 4, total: 10, left: 1, notified: true })
+    expect(o).toMatchObject({ id: '2', ref: '2@fans', status: 'cancelled', closedBy: 'api', note: '缺货', refunded: 4, total: 10, left: 1, notified: true })
 
     const bob = await member('wxid_bob', 'fans')
     expect(bob.total).toBe(10)
@@ -193,24 +193,24 @@ describe('orders API', () => {
     // nothing said in the rooms
     expect(said.filter((s) => s.room && s.text.includes('已取消'))).toEqual([])
     expect(logLines.find((l) => l.audit === true && l.action === 'order.cancel')).toMatchObject({ via: 'api', order: '2', pool: 'fans', member: 'wxid_bob', refunded: 4, total: 10 })
-    const again = await call('POST', '/api/orders/fans:2/cancel', { body: {} })
+    const again = await call('POST', '/api/orders/2@fans/cancel', { body: {} })
     expect(again.status).toBe(409)
     expect(again.json.error).toContain('已经取消了')
-    expect((await call('POST', '/api/orders/fans:2/done')).status).toBe(409)
+    expect((await call('POST', '/api/orders/2@fans/done')).status).toBe(409)
     expect((await member('wxid_bob', 'fans')).total).toBe(10)
   })
 
-  it('done <pool>:<id>: fulfilled, closed by api, the member told; a second done or a cancel is a 409', async () => {
-    const r = await call('POST', '/api/orders/vip-pool:1/done', { body: { notify: false } })
+  it('done <id>@<pool>: fulfilled, closed by api, the member told; a second done or a cancel is a 409', async () => {
+    const r = await call('POST', '/api/orders/1@vip-pool/done', { body: { notify: false } })
     expect(r.status).toBe(200)
-    expect(OrderChanged.parse(r.json)).toMatchObject({ ref: 'vip-pool:1', status: 'done', closedBy: 'api', notified: false })
-    const fans = await call('POST', '/api/orders/fans:1/done')
+    expect(OrderChanged.parse(r.json)).toMatchObject({ ref: '1@vip-pool', status: 'done', closedBy: 'api', notified: false })
+    const fans = await call('POST', '/api/orders/1@fans/done')
     expect(fans.status).toBe(200)
-    expect(fans.json).toMatchObject({ ref: 'fans:1', status: 'done', notified: true })
+    expect(fans.json).toMatchObject({ ref: '1@fans', status: 'done', notified: true })
     expect(await waitFor(() => privately('wxid_alice').find((t) => t.includes('已完成')), { what: 'Alice told privately' })).toBe('【兑换已完成】你兑换的 小样（订单 1）已处理完成，请留意查收～')
     expect(privately('wxid_alice').filter((t) => t.includes('面膜'))).toEqual([])
-    expect((await call('POST', '/api/orders/fans:1/done')).status).toBe(409)
-    const cancel = await call('POST', '/api/orders/fans:1/cancel')
+    expect((await call('POST', '/api/orders/1@fans/done')).status).toBe(409)
+    const cancel = await call('POST', '/api/orders/1@fans/cancel')
     expect(cancel.status).toBe(409)
     expect(cancel.json.error).toContain('已经完成了')
     expect((await member('wxid_alice', 'fans')).total).toBe(6)
@@ -219,7 +219,7 @@ describe('orders API', () => {
       ['api', 'fans', '1'],
     ])
     expect((await orders('?status=pending'))).toEqual([])
-    expect((await orders('?status=done')).map((o) => o.ref)).toEqual(['fans:1', 'vip-pool:1'])
+    expect((await orders('?status=done')).map((o) => o.ref)).toEqual(['1@fans', '1@vip-pool'])
   })
 
   it('GET /api/openapi.json lists the orders routes with their schemas', async () => {

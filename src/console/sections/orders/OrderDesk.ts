@@ -76,29 +76,30 @@ export class OrderDesk {
   }
 
   /**
-   * `fans:12` → that pool; `12` (or `#12`, as in chat) → the one shop pool that has order 12.
-   * Two pools with an order 12: 400, naming both refs (an admin in chat has the group's pool).
+   * `12@fans` → that pool (as a live in two groups is `a3@fans`); `12` (or `#12`, as in chat)
+   * → the one shop pool that has order 12. Two pools with an order 12: 400, naming both refs
+   * (an admin in chat has the pool of the group they type in).
    */
   private resolve(raw: string): { pool: string; id: string } {
-    const colon = raw.lastIndexOf(':')
-    const id = raw.slice(colon + 1).replace(/^#/, '')
+    const at = raw.indexOf('@')
+    const id = (at < 0 ? raw : raw.slice(0, at)).replace(/^#/, '')
     const pools = this.shopPools().map((p) => p.pool)
-    if (colon >= 0) {
-      const pool = raw.slice(0, colon)
+    if (at >= 0) {
+      const pool = raw.slice(at + 1)
       if (!pools.includes(pool) || !orderBook(this.deps.store, pool).get(id)) throw new ApiError(404, `没有订单 ${raw} (no such order)`)
       return { pool, id }
     }
     const having = pools.filter((p) => orderBook(this.deps.store, p).get(id))
     if (having.length === 0) throw new ApiError(404, `没有订单 ${id} (no such order)`)
-    if (having.length > 1) throw new ApiError(400, `订单号 ${id} 在几个积分池里都有，请写 ${having.map((p) => `${p}:${id}`).join(' 或 ')} (ambiguous order id)`)
+    if (having.length > 1) throw new ApiError(400, `订单号 ${id} 在几个积分池里都有，请写 ${having.map((p) => `${id}@${p}`).join(' 或 ')} (ambiguous order id)`)
     return { pool: having[0]!, id }
   }
 
   private settled(r: CloseResult, pool: string, id: string): Order {
     if (r.ok) return r.order
-    if (r.reason === 'unknown') throw new ApiError(404, `没有订单 ${pool}:${id} (no such order)`)
+    if (r.reason === 'unknown') throw new ApiError(404, `没有订单 ${id}@${pool} (no such order)`)
     const was = r.order!.status === 'done' ? '完成' : '取消'
-    throw new ApiError(409, `订单 ${pool}:${id} 已经${was}了，不能再改 (the order is ${r.order!.status} already)`)
+    throw new ApiError(409, `订单 ${id}@${pool} 已经${was}了，不能再改 (the order is ${r.order!.status} already)`)
   }
 
   /** Privately, through the send queue, once the change is on disk. */
@@ -111,7 +112,7 @@ export class OrderDesk {
   private view(o: Order) {
     return {
       id: o.id,
-      ref: `${o.pool}:${o.id}`,
+      ref: `${o.id}@${o.pool}`,
       pool: o.pool,
       item: o.item,
       itemName: o.itemName,

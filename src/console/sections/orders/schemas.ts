@@ -10,12 +10,12 @@ export const OrdersQuery = z.object({
   limit: z.coerce.number({ error: 'limit is a number (1-1000)' }).int('limit is a whole number').min(1, 'limit is 1 to 1000').max(1000, 'limit is 1 to 1000').default(200),
 })
 
-/** `12` (what admins type in `#order done 12`; needs to be unambiguous), `#12`, or `<pool>:12`. */
+/** `12` (what admins type in `#order done 12`; needs to be unambiguous), `#12`, or `12@<pool>` (as lives: `a3@fans`). */
 export const OrderIdParams = z.object({
   id: z
     .string()
-    .regex(/^(?:[^\s/]{1,64}:)?#?\d{1,9}$/, 'an order id is its number (12) or <pool>:<number> (fans:12)')
-    .describe('the order number as admins type it (12), or <pool>:<number> when several pools have that number'),
+    .regex(/^#?\d{1,9}(?:@[^\s/]{1,64})?$/, 'an order id is its number (12) or <number>@<pool> (12@fans)')
+    .describe('the order number as admins type it (12), or <number>@<pool> when several pools have that number'),
 })
 
 export const CancelBody = z
@@ -29,7 +29,7 @@ export const DoneBody = z.strictObject({ notify: z.boolean({ error: 'notify is t
 
 export const OrderShape = z.object({
   id: z.string().describe('the number admins type: #order done <id>'),
-  ref: z.string().describe('<pool>:<id>: always unambiguous in POST /api/orders/<ref>/done|cancel'),
+  ref: z.string().describe('<id>@<pool>: always unambiguous in POST /api/orders/<ref>/done|cancel'),
   pool: z.string(),
   item: z.string().describe('the item id'),
   itemName: z.string(),
