@@ -74,12 +74,15 @@ async function drive(world: MockWorld): Promise<PipelineResult> {
 }
 
 /**
- * siyu, in process, on a PuppetMock: the whole runtime, store on disk. `console` serves the
- * console on that port and `during` runs while the traffic flows (a poller); its stop is awaited.
+ * siyu, in process, on a PuppetMock: the whole runtime, store on disk. `config` replaces the
+ * bench config (bench/guard.ts adds guard); `consolePort` serves the console on that port and
+ * `during` runs while the traffic flows (a poller); its stop is awaited.
  */
-export async function siyuRound(o: { consolePort?: number; env?: Record<string, string>; during?: (base: string) => () => Promise<unknown> } = {}): Promise<PipelineResult> {
+export async function siyuRound(
+  o: { config?: string; consolePort?: number; env?: Record<string, string>; during?: (base: string) => () => Promise<unknown> } = {},
+): Promise<PipelineResult> {
   const { dir, cleanup } = await tempDir('siyu-bench-')
-  await writeFile(join(dir, 'bot.yaml'), benchConfig('', o.consolePort))
+  await writeFile(join(dir, 'bot.yaml'), o.config ?? benchConfig('', o.consolePort))
   const world = new MockWorld(ROOMS, MEMBERS)
   const app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: o.env ?? {}, log: silentLogger, puppet: world.puppet, stdout: new Writable({ write: (_c, _e, cb) => cb() }) })
   world.login()

@@ -6,7 +6,7 @@
 process.env.WECHATY_LOG ??= 'silent'
 
 import { execFile } from 'node:child_process'
-import { cp, writeFile } from 'node:fs/promises'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus } from 'node:os'
 import { join } from 'node:path'
 import { fmt, median, tempDir } from './lib.js'
@@ -19,6 +19,7 @@ const { rushRows } = await import('./rush.js')
 const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
+const { guardRows } = await import('./guard.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -175,13 +176,26 @@ if (wanted('journal')) {
 // 9. console: pages and stats with 100 groups × 365 days; the pipeline with the console polled
 if (wanted('console')) rows.push(...(await consoleRows(ROUNDS)))
 
+// 10. file store vs PostgreSQL at 100,000 (and, with BENCH_MILLION=1, 1,000,000) members; takeover
+if (wanted('postgres')) {
+  const { postgresRows } = await import('./pgRows.js')
+  rows.push(...(await postgresRows(ROUNDS, log)))
+}
+
+// 11. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
+if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
+
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
 node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${ROUNDS} rounds, medians.
-In-process PuppetMock for 1, 2, 5 and 7; child processes for 3 and 6 (6 on a fake clock); 8 in process. Re-run: \`npm run bench\`.
+In-process PuppetMock for 1, 2, 5 and 7; child processes for 3 and 6 (6 on a fake clock); 8–10 in process (10 against a throwaway PostgreSQL). Re-run: \`npm run bench\`.
 `
 const table = ['| measure | siyu | baseline | ratio |', '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
-const text = `${header}\n${table}\n`
+// what people wrote below the marker (findings, one-off runs) is kept across runs
+const NOTES = '<!-- findings: kept across bench runs -->'
+const old = await readFile(join(import.meta.dirname, 'RESULTS.md'), 'utf8').catch(() => '')
+const notes = old.includes(NOTES) ? old.slice(old.indexOf(NOTES)) : ''
+const text = `${header}\n${table}\n${notes ? `\n${notes}` : ''}`
 console.log(text)
 if (!ONLY) await writeFile(join(import.meta.dirname, 'RESULTS.md'), text)
 process.exit(0)

@@ -2,6 +2,7 @@ import type { Skill } from '../src/engine/Skill.js'
 import { AutoreplySkill } from './autoreply/index.js'
 import { CheckinSkill } from './checkin/index.js'
 import { GateSkill } from './gate/index.js'
+import { GuardSkill } from './guard/index.js'
 import { LiveSkill } from './live/index.js'
 import { PingSkill } from './ping/index.js'
 import { TagsSkill } from './tags/index.js'
@@ -13,10 +14,12 @@ import { WelcomeSkill } from './welcome/index.js'
  * Every skill, in routing order: a message goes through them top to bottom and the first
  * that handles it ends the chain. Triggers (check-in, subscribe, list) come first; keyword
  * and model answers come last, so a check-in is never mistaken for a question. The first slot
- * is guard's (it must see every message before anyone answers it). Private messages and
+ * is guard's (it must see every message before anyone answers it: a `screen`, it even goes
+ * before admin commands, and it alone takes cards and images). Private messages and
  * friend requests follow the same order among the skills that take them (tags, gate).
  */
 export const SKILLS: readonly Skill<any>[] = [
+  GuardSkill,
   WelcomeSkill,
   CheckinSkill,
   TagsSkill,

@@ -1,6 +1,7 @@
 /**
- * `npm start [-- --config <file>] [-- --data <dir>]`: run the bot.
- * Exit codes: 0 stopped by a signal, 1 unexpected failure, 2 bad config, 3 unusable data dir.
+ * `npm start [-- --config <file>] [-- --data <dir> | --store postgres://…]`: run the bot.
+ * Exit codes: 0 stopped by a signal, 1 unexpected failure, 2 bad config, 3 unusable data dir
+ * or database, 4 lost the lease to another process (start it again: it becomes the standby).
  */
 // Wechaty's own logger (brolog) reads this once, at import: quiet unless asked for
 process.env.WECHATY_LOG ??= 'silent'
@@ -9,6 +10,8 @@ const { parseCli } = await import('./cli/args.js')
 const { createLogger } = await import('./log/logger.js')
 const { ConfigError, formatProblem } = await import('./config/problems.js')
 const { StoreCorruptError, StoreLockedError } = await import('./store/StorageAdapter.js')
+const { SchemaTooNewError } = await import('./store/postgres/schema.js')
+const { redactUrl, isConnectionError } = await import('./store/postgres/connection.js')
 const { choosePuppet } = await import('./runtime/puppetChoice.js')
 
 const sandboxed = choosePuppet(process.env).kind === 'sandbox'
@@ -19,7 +22,7 @@ let args
 try {
   args = await parseCli(process.argv.slice(2))
 } catch (err) {
-  console.error(`${(err as Error).message}\nusage: npm start -- [--config config/bot.yaml] [--data data]`)
+  console.error(`${(err as Error).message}\nusage: npm start -- [--config config/bot.yaml] [--data data | --store postgres://user@host:5432/db]`)
   process.exit(2)
 }
 if (args.usingExample) {
@@ -35,22 +38,41 @@ watchPid(process.env, (pid) => {
   if (app) shutdown('SIYU_WATCH_PID')
   else process.exit(1)
 })
+const { StandbyStopped } = await import('./ha/LeaseKeeper.js')
+// a standby can wait for the lease for days: a signal then ends the wait (exit 0)
+const beforeStart = new AbortController()
+let signalledEarly: string | undefined
+const early = (signal: string): void => {
+  signalledEarly ??= signal
+  beforeStart.abort()
+}
+process.once('SIGINT', early)
+process.once('SIGTERM', early)
 try {
-  app = await startApp({ configPath: args.config, dataDir: args.data, env: process.env, log })
+  app = await startApp({ configPath: args.config, dataDir: args.data, store: args.store, env: process.env, log, signal: beforeStart.signal })
 } catch (err) {
+  if (err instanceof StandbyStopped) {
+    log.info({ signal: signalledEarly }, 'stopped (this process was the standby)')
+    process.exit(0)
+  }
   if (err instanceof ConfigError) {
     for (const p of err.problems) console.error(formatProblem(p))
     console.error(`${err.errors.length} problem(s) in ${args.config}; the bot did not start.`)
     process.exit(2)
   }
-  if (err instanceof StoreCorruptError || err instanceof StoreLockedError) {
+  if (err instanceof StoreCorruptError || err instanceof StoreLockedError || err instanceof SchemaTooNewError) {
     console.error((err as Error).message)
     process.exit(3)
   }
-  console.error(err)
+  if (args.store && isConnectionError(err)) {
+    console.error(`cannot reach the database ${redactUrl(args.store)}: ${(err as Error).message}; the bot did not start`)
+    process.exit(3)
+  }
+  // never the URL's password, in whatever the driver put in its message
+  console.error(args.store ? String((err as Error)?.stack ?? err).replaceAll(args.store, redactUrl(args.store)) : err)
   process.exit(1)
 }
-log.info({ config: args.config, data: args.data, groups: app.config().groups.length }, 'siyu is running')
+log.info({ config: args.config, ...(args.store ? { store: redactUrl(args.store) } : { data: args.data }), groups: app.config().groups.length }, 'siyu is running')
 
 let signalled = false
 const shutdown = (signal: string): void => {
@@ -73,7 +95,21 @@ const shutdown = (signal: string): void => {
       process.exit(1)
     })
 }
+// another process took the lease (this one was cut off for longer than the lease): its state
+// and its writes can no longer be trusted. Stop talking to WeChat and exit; started again, it is the standby.
+void app.lease?.lost.then(() => {
+  if (signalled) return
+  signalled = true
+  setTimeout(() => process.exit(4), 5_000).unref()
+  void app.runtime.stopEvents(500).then(() => app.runtime.stopPuppet()).finally(() => {
+    log.error('exiting (4): this process lost the lease; start it again to be the standby')
+    process.exit(4)
+  })
+})
+process.removeListener('SIGINT', early)
+process.removeListener('SIGTERM', early)
 process.on('SIGINT', () => shutdown('SIGINT'))
 process.on('SIGTERM', () => shutdown('SIGTERM'))
+if (signalledEarly) shutdown(signalledEarly)
 process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'))
 export {}

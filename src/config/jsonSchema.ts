@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Skill } from '../engine/Skill.js'
+import { AccountsSchema, GroupAccountsSchema } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, MatchSchema } from './schema.js'
 
 /**
@@ -30,9 +31,11 @@ export function configJsonSchema(skills: readonly Skill<any>[]): Record<string, 
           name: z.string().min(1).describe('label for logs, stats and point pools'),
           match: MatchSchema.describe('topic glob or /regex/, or room ids; first matching group wins'),
           skills: skillMap.optional(),
+          accounts: GroupAccountsSchema,
         }),
       )
       .optional(),
+    accounts: AccountsSchema,
   })
   const schema = z.toJSONSchema(full, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>
   return { ...schema, title: 'siyu bot config', $id: 'https://siyu.invalid/siyu.schema.json' }

@@ -4,6 +4,7 @@ import type { Skill, SchemaEnv } from '../engine/Skill.js'
 import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
 import { deepMerge, isPlainObject } from './merge.js'
 import { ConfigError, withSlips, type Problem } from './problems.js'
+import { AccountSchema, type AccountSettings } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings, type ConsoleSettings } from './schema.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
@@ -15,6 +16,14 @@ export interface GroupConfig {
   matcher: RoomMatcher
   /** Enabled skills and their validated config, in the registry's (routing) order. */
   skills: Map<string, unknown>
+  /** Which accounts may serve its rooms, in order of preference (absent: all, in `accounts:` order). */
+  accounts?: string[]
+}
+
+/** One account of `accounts:`, with where it is written (start-time errors point there). */
+export interface AccountConfig extends AccountSettings {
+  /** Where its `tokenEnv` is written (for "the variable is not set" at start). */
+  where: { file: string; line: number; col: number }
 }
 
 export interface LoadedConfig {
@@ -22,6 +31,8 @@ export interface LoadedConfig {
   bot: BotSettings
   ai: AiSettings | undefined
   groups: GroupConfig[]
+  /** `accounts:` (empty: one account from the WECHATY_* variables, as before). */
+  accounts: AccountConfig[]
   /** The console section (read at start; a reload does not move the server). */
   console: ConsoleSettings
   warnings: Problem[]
@@ -89,6 +100,16 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
   const defaultsSection = section(DefaultsSchema, rawObj.defaults, ['defaults'])
   const rawGroups = section(z.array(z.unknown(), { error: 'groups is a list of groups' }).default([]), rawObj.groups, ['groups']) ?? []
   const parsedGroups = rawGroups.map((g, gi) => section(GroupSchema, g, ['groups', gi]))
+  // each account on its own, like groups, so one bad entry does not hide the others' problems
+  const rawAccounts = section(z.array(z.unknown(), { error: 'accounts is a list of { id, tokenEnv, endpointEnv? }' }).optional(), rawObj.accounts, ['accounts'])
+  const parsedAccounts = (rawAccounts ?? []).map((a, i) => section(AccountSchema, a, ['accounts', i]))
+  const rawIds = (rawAccounts ?? []).map((a) => (isPlainObject(a) && typeof a.id === 'string' ? a.id : undefined))
+  rawIds.forEach((id, i) => {
+    const first = rawIds.indexOf(id)
+    if (id !== undefined && first < i) at({ path: ['accounts', i, 'id'], message: `account id "${id}" is already used by account ${first + 1}; ids must be unique` }, [['accounts', i, 'id']])
+  })
+  const declaredIds = rawIds.filter((id) => id !== undefined)
+  const accounts = accountsOf(parsedAccounts, src)
   const cfg = {
     bot: bot ?? BotSchema.parse(undefined),
     ai,
@@ -159,7 +180,8 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
     }
     // routing order is the registry's, not the YAML's
     const ordered = new Map([...skills].filter((s) => enabled.has(s.name)).map((s) => [s.name, enabled.get(s.name)]))
-    if (matcher) groups.push({ name: g.name, index: gi, matcher, skills: ordered })
+    if (g.accounts) checkGroupAccounts(g.accounts, declaredIds, (message, i) => at({ path: [...gpath, 'accounts', i], message }, [[...gpath, 'accounts', i], [...gpath, 'accounts']]))
+    if (matcher) groups.push({ name: g.name, index: gi, matcher, skills: ordered, ...(g.accounts ? { accounts: g.accounts } : {}) })
   })
 
   if (cfg.groups.length === 0) {
@@ -179,7 +201,29 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
     const found = src.offsetOf(path)
     return src.problemAt(found.offset >= 0 ? found.offset : 0, message)
   }
-  return { file, bot: cfg.bot, ai: cfg.ai, groups, console: consoleSection ?? ConsoleSchema.parse(undefined), warnings: all, problemAt }
+  return { file, bot: cfg.bot, ai: cfg.ai, groups, accounts, console: consoleSection ?? ConsoleSchema.parse(undefined), warnings: all, problemAt }
+}
+
+/** The valid accounts, each remembering where its tokenEnv is written. */
+function accountsOf(list: Array<AccountSettings | undefined>, src: YamlSource): AccountConfig[] {
+  return list.flatMap((a, i) => {
+    if (!a) return []
+    const p = src.problemAt(Math.max(0, src.offsetOf(['accounts', i, 'tokenEnv']).offset), '')
+    return [{ ...a, where: { file: p.file, line: p.line, col: p.col } }]
+  })
+}
+
+/** A group's accounts must be declared under `accounts:`, once each. */
+function checkGroupAccounts(ids: string[], declared: string[], error: (message: string, index: number) => void): void {
+  const known = [...new Set(declared)]
+  ids.forEach((id, i) => {
+    if (known.length === 0) error(`a group lists accounts but there is no top-level accounts: list (declare ${id} there)`, i)
+    else if (!known.includes(id)) {
+      const near = suggest(id, known)
+      error(`unknown account "${id}"${near.startsWith(' (') ? near : ''}; accounts: declares ${known.join(', ')}`, i)
+    }
+    else if (ids.indexOf(id) !== i) error(`account "${id}" is listed twice in this group`, i)
+  })
 }
 
 function problem(file: string, message: string): Problem {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
+import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
 
@@ -45,6 +46,7 @@ export const BotSchema = z
     name: z.string().min(1).default('小助手').describe('the bot’s name in the sandbox'),
     tags: TagRulesSchema,
     friends: FriendsSchema,
+    takeoverSeconds: TakeoverSchema,
   })
   .default({
     timezone: 'Asia/Shanghai',
@@ -93,6 +95,7 @@ export const GroupSchema = z.strictObject({
     .max(64, 'group name is at most 64 characters'),
   match: MatchSchema,
   skills: z.record(z.string(), z.unknown()).default({}),
+  accounts: GroupAccountsSchema,
 })
 
 export const DefaultsSchema = z
@@ -132,4 +135,5 @@ export const TopLevelKeys = z.strictObject({
   console: z.unknown().optional(),
   defaults: z.unknown().optional(),
   groups: z.unknown().optional(),
+  accounts: z.unknown().optional(),
 })

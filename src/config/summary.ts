@@ -11,6 +11,7 @@ export function summarize(config: LoadedConfig, skills: readonly Skill<any>[], n
   ]
   for (const g of config.groups) {
     lines.push(`  group ${g.name}: ${[...g.skills.keys()].join(', ') || 'no skills'}`)
+    if (config.accounts.length > 0) lines.push(`    served by: ${(g.accounts ?? config.accounts.map((x) => x.id)).join(' > ')}`)
     for (const [name, cfg] of g.skills) {
       for (const l of byName.get(name)?.summary?.(cfg, env) ?? []) lines.push(`    ${name}: ${l}`)
     }
@@ -21,6 +22,7 @@ export function summarize(config: LoadedConfig, skills: readonly Skill<any>[], n
     const when = [r.when.streak !== undefined ? `streak ${r.when.streak}+` : '', r.when.points !== undefined ? `${r.when.points}+ points` : ''].filter(Boolean).join(' and ')
     lines.push(`  rule tag ${r.tag}: ${when}${r.when.pool ? ` in pool ${r.when.pool}` : ' in any pool'}`)
   }
+  if (config.accounts.length > 0) lines.push(`  accounts: ${config.accounts.map((a) => `${a.id} (token from $${a.tokenEnv})`).join(', ')}; takeover after ${config.bot.takeoverSeconds ?? 45} s`)
   if (config.ai) lines.push(`  ai: ${config.ai.model}${config.ai.baseURL ? ` at ${config.ai.baseURL}` : ''} (key from $${config.ai.apiKeyEnv})`)
   return lines
 }

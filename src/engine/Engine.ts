@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { AiClient } from '../ai/AiClient.js'
 import type { Clock, Timer } from '../clock/Clock.js'
 import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
-import type { SendQueue } from '../send/SendQueue.js'
+import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { ZonedTime } from '../time/ZonedTime.js'
 import { AdminCommands } from './AdminCommands.js'
@@ -15,6 +15,7 @@ import type {
   GroupContext,
   IncomingText,
   JobContext,
+  MessageKind,
   Member,
   MembersContext,
   MessageContext,
@@ -33,7 +34,8 @@ import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContex
 export interface EngineDeps {
   skills: readonly Skill<any>[]
   store: Store
-  queue: SendQueue
+  /** One SendQueue, or the AccountRouter's per-account queues (src/runtime/AccountRouter.ts). */
+  queue: OutgoingQueue
   clock: Clock
   log: Logger
   ai?: AiClient
@@ -47,6 +49,8 @@ export interface EngineDeps {
 export interface DirectEvent {
   contact: Member
   message: IncomingText
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 /** A friend request (type Receive), as the runtime hands it over. */
@@ -54,6 +58,8 @@ export interface FriendshipEvent {
   friendshipId: string
   contact: Member
   hello: string
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 /** A text message in a room, as the runtime hands it over. */
@@ -61,12 +67,16 @@ export interface MessageEvent {
   room: RoomRef
   talker: Member
   message: IncomingText
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 export interface MembersEvent {
   room: RoomRef
   members: Member[]
   memberCount: number
+  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
+  account?: string
 }
 
 /** Longer texts are not read by skills (a paste, a flood): no trigger or question is that long. */
@@ -247,18 +257,32 @@ export class Engine {
       return
     }
     this.stats.count(group.name, ev.room.id, 'messages')
+    const kind = ev.message.kind ?? 'text'
+    if (kind !== 'text') {
+      if (!(await this.offerKind(group, ev, kind))) {
+        this.deps.log.debug({ room: ev.room.id, kind: ev.message.card?.type ?? kind, group: group.name }, 'non-text message; ignored')
+      }
+      return
+    }
     if ([...ev.message.text].length > MAX_INCOMING_LENGTH) {
-      this.deps.log.debug({ room: ev.room.id, length: ev.message.text.length }, 'text too long for any trigger; ignored')
+      // no trigger is that long; skills taking `other` (guard) still see its beginning
+      const cut = [...ev.message.text].slice(0, MAX_INCOMING_LENGTH).join('')
+      const long = { ...ev, message: { ...ev.message, kind: 'other' as const, text: cut, textWithoutMentions: cut, card: { type: 'LongText' } } }
+      if (!(await this.offerKind(group, long, 'other'))) {
+        this.deps.log.debug({ room: ev.room.id, length: ev.message.text.length }, 'text too long for any trigger; ignored')
+      }
       return
     }
     if (ev.message.text === '') {
       this.deps.log.debug({ room: ev.room.id }, 'empty text; ignored')
       return
     }
+    // screening skills (guard) go before admin commands too: they exempt admins themselves
+    if (await this.screen(group, ev)) return
     if (await this.admin.handle(group, ev)) return
     for (const [name, config] of group.skills) {
       const skill = this.skillsByName.get(name)
-      if (!skill?.onMessage) continue
+      if (!skill?.onMessage || skill.screen) continue
       try {
         const handled = await skill.onMessage(this.messageContext(skill, group, config, ev))
         if (handled === true) return
@@ -266,6 +290,36 @@ export class Engine {
         this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, 'skill failed on a message; skipped')
       }
     }
+  }
+
+  /** Screening skills (`screen`, guard) see a text before admin commands and the other skills. */
+  private async screen(group: GroupConfig, ev: MessageEvent): Promise<boolean> {
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.onMessage || !skill.screen) continue
+      try {
+        if ((await skill.onMessage(this.messageContext(skill, group, config, ev))) === true) return true
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, 'skill failed on a message; skipped')
+      }
+    }
+    return false
+  }
+
+  /** A card, image, overlong text...: only skills that list the kind in `kinds` see it. False: none takes it. */
+  private async offerKind(group: GroupConfig, ev: MessageEvent, kind: MessageKind): Promise<boolean> {
+    let offered = false
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.onMessage || !skill.kinds?.includes(kind)) continue
+      offered = true
+      try {
+        if ((await skill.onMessage(this.messageContext(skill, group, config, ev))) === true) return true
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id, kind }, 'skill failed on a message; skipped')
+      }
+    }
+    return offered
   }
 
   /** An image, file, card...: counted as a message seen, otherwise not for skills. */

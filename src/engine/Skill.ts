@@ -130,7 +130,30 @@ export interface RoomContext<C, M = unknown> extends GroupContext<C, M> {
   say(what: Sayable, options?: SendOptions): Promise<void>
 }
 
+/**
+ * What a room message is. Texts reach every skill; the other kinds (link cards, mini-program
+ * cards, name cards, images and the rest) reach only skills that list the kind in `kinds`.
+ */
+export type MessageKind = 'text' | 'url' | 'miniProgram' | 'contact' | 'other'
+
+/** What a card holds (read from the puppet); only the fields its kind has are set. */
+export interface CardDetails {
+  /** The puppet's type name: `Url`, `MiniProgram`, `Contact`, `Image`, `LongText`... */
+  type: string
+  url?: string
+  title?: string
+  description?: string
+  /** A mini-program's app id. */
+  appId?: string
+  /** A name card's contact. */
+  contactId?: string
+  contactName?: string
+}
+
 export interface IncomingText {
+  /** What the message is (absent: `text`). Cards have an empty `text` and their `card`. */
+  kind?: MessageKind
+  card?: CardDetails
   id: string
   /** The whole text, trimmed. */
   text: string
@@ -257,6 +280,16 @@ export interface Skill<C = unknown, M = unknown> {
   /** At start and after every config reload, once per group that enables the skill. */
   onStart?(ctx: GroupContext<C, M>): void | Promise<void>
   onMessage?(ctx: MessageContext<C, M>): boolean | void | Promise<boolean | void>
+  /**
+   * Message kinds `onMessage` takes besides texts (opt-in: without it a skill sees texts only).
+   * A text longer than the engine reads for triggers reaches these skills as `other`.
+   */
+  kinds?: readonly MessageKind[]
+  /**
+   * A screening skill (guard): it sees every text before admin commands and before every
+   * skill that is no screen, so what it stops (returns `true` for) gets no other answer.
+   */
+  screen?: boolean
   onJoin?(ctx: MembersContext<C, M>): void | Promise<void>
   onLeave?(ctx: MembersContext<C, M>): void | Promise<void>
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */

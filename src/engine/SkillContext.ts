@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { AiClient } from '../ai/AiClient.js'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
-import type { SendQueue } from '../send/SendQueue.js'
+import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
@@ -42,7 +42,8 @@ export interface ContextDeps {
   clock: Clock
   time: ZonedTime
   store: Store
-  queue: SendQueue
+  /** One SendQueue, or the AccountRouter's per-account queues (src/runtime/AccountRouter.ts). */
+  queue: OutgoingQueue
   ai: AiClient | undefined
   rooms: (group: string) => RoomRef[]
   count: (group: string, roomId: string, counter: StatCounter, n: number) => void

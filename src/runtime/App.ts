@@ -11,21 +11,29 @@ import { Engine } from '../engine/Engine.js'
 import type { Skill } from '../engine/Skill.js'
 import { Sandbox } from '../sandbox/Sandbox.js'
 import { SendQueue } from '../send/SendQueue.js'
-import { FileAdapter } from '../store/FileAdapter.js'
+import { openStorage } from '../ha/openStorage.js'
+import type { LeaseKeeper } from '../ha/LeaseKeeper.js'
 import { Store } from '../store/Store.js'
 import { ConfigReloader } from './ConfigReloader.js'
 import { choosePuppet, type PuppetChoice } from './puppetChoice.js'
 import { WechatyRuntime } from './WechatyRuntime.js'
+import { Accounts, accountsSandboxed } from './Accounts.js'
 
 export interface AppOptions {
   configPath: string
   dataDir: string
+  /** `postgres://…`: keep the state in PostgreSQL (active/standby with a lease) instead of `dataDir`. */
+  store?: string
+  /** Aborting it ends a standby's wait for the lease (startApp then throws StandbyStopped). */
+  signal?: AbortSignal
   env: NodeJS.ProcessEnv
   log: Logger
   clock?: Clock
   skills?: readonly Skill<any>[]
   /** A puppet instance to use instead of the environment's choice (benchmarks, tests). */
   puppet?: object
+  /** With `accounts:` in the config: a puppet instance per account id (tests). */
+  puppets?: ReadonlyMap<string, object>
   /** Where the sandbox reads typed lines and prints the group (default: the process's). */
   stdin?: NodeJS.ReadableStream
   stdout?: NodeJS.WritableStream
@@ -40,8 +48,12 @@ export interface App {
   wechaty: Wechaty
   runtime: WechatyRuntime
   sandbox?: Sandbox
+  /** With `accounts:`: every account (queue, wechaty and runtime above are the first one's). */
+  accounts?: Accounts
   /** The operator console and API (CONTRACT §8), unless `console.port` is 0 or it could not start. */
   console?: RunningConsole
+  /** With PostgreSQL: the lease; `lease.lost` resolves if another process took it over. */
+  lease?: LeaseKeeper
   stop(): Promise<void>
 }
 
@@ -58,17 +70,24 @@ export async function startApp(o: AppOptions): Promise<App> {
   for (const w of config.warnings) log.warn(formatProblem(w))
   checkConsoleExposure(config, o.env)
 
-  const choice = choosePuppet(o.env)
+  const multi = config.accounts.length > 0
+  const choice: PuppetChoice = multi ? (accountsSandboxed(config, o.env) && !o.puppets ? { kind: 'sandbox' } : { kind: 'service', endpoint: undefined, tlsDisabled: false }) : choosePuppet(o.env)
   const dataDir = choice.kind === 'sandbox' ? sandboxDataDir(o.dataDir) : o.dataDir
-  const adapter = new FileAdapter(dataDir, { onWarning: (m) => log.warn({ dataDir }, m) })
-  await adapter.open()
-  const store = new Store(adapter, { clock, log: log.child({ part: 'store', dataDir }) })
+  // with PostgreSQL this waits here, as the standby, until this process holds the lease
+  const storage = await openStorage({ store: o.store, dataDir, log, env: o.env, signal: o.signal })
+  const lease = storage.lease
+  const store = new Store(storage.adapter, { clock, log: log.child({ part: 'store', dataDir: o.store ? undefined : dataDir }) })
+
+  // many accounts (src/runtime/Accounts.ts): a queue per account behind the router
+  const multiSandbox = multi && choice.kind === 'sandbox' ? new Sandbox(config, o.stdout ?? process.stdout, config.accounts.map((a) => a.id)) : undefined
+  const accounts = multi ? await Accounts.create({ config, env: o.env, clock, log, store, puppets: o.puppets ?? multiSandbox?.puppets, maySend: () => lease?.sending ?? true }) : undefined
 
   let runtime: WechatyRuntime | undefined
-  const queue = new SendQueue(
+  const queue = accounts?.handles[0]!.queue ?? new SendQueue(
     {
-      send: (to, text, mentionIds) => runtime!.send(to, text, mentionIds),
-      connected: () => runtime?.connected ?? false,
+      // a process whose lease could have expired sends nothing (held, no tries spent)
+      send: (to, text, mentionIds) => (lease && !lease.sending ? Promise.reject(new Error('not sending: lease not held')) : runtime!.send(to, text, mentionIds)),
+      connected: () => (runtime?.connected ?? false) && (lease?.sending ?? true),
     },
     { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send' }) },
   )
@@ -78,9 +97,10 @@ export async function startApp(o: AppOptions): Promise<App> {
 
   let reloader: ConfigReloader | undefined
   const engine = await Engine.create(
-    { skills, store, queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
+    { skills, store, queue: accounts?.router ?? queue, clock, log, ai: ai.client, reload: () => reloader!.reload('#reload') },
     config,
   )
+  storage.loaded()
   reloader = new ConfigReloader(
     o.configPath,
     skills,
@@ -90,20 +110,32 @@ export async function startApp(o: AppOptions): Promise<App> {
         if (changed.problem) log.warn(changed.problem)
         engine.setAi(changed.client)
       }
+      if (JSON.stringify(next.accounts.map(({ where: _, ...a }) => a)) !== JSON.stringify(config.accounts.map(({ where: _, ...a }) => a))) {
+        log.warn('accounts: changed; the list of accounts applies after a restart (the groups’ order of accounts applies now)')
+      }
       config = next
-      queue.setLimits(next.bot.rateLimit)
+      if (accounts) accounts.setLimits(next.bot.rateLimit)
+      else queue.setLimits(next.bot.rateLimit)
       await engine.setConfig(next)
     },
     log,
     () => clock.now(),
   )
 
-  const { wechaty, sandbox } = o.puppet
-    ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
-    : buildWechaty(choice, config, o.stdout ?? process.stdout)
-  runtime = new WechatyRuntime({ wechaty, engine, queue, log })
-  engine.setActions(runtime)
-  await runtime.start()
+  let wechaty: Wechaty
+  let sandbox: Sandbox | undefined
+  if (accounts) {
+    await accounts.start(engine)
+    ;({ wechaty, runtime } = accounts.handles[0]!)
+    sandbox = multiSandbox
+  } else {
+    ;({ wechaty, sandbox } = o.puppet
+      ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
+      : buildWechaty(choice, config, o.stdout ?? process.stdout))
+    runtime = new WechatyRuntime({ wechaty, engine, queue, log })
+    engine.setActions(runtime)
+    await runtime.start()
+  }
   reloader.watch()
 
   if (sandbox) (o.stdout ?? process.stdout).write(`${sandbox.banner()}\n`)
@@ -123,7 +155,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (sandbox) {
     sandbox.login()
     sandbox.attach(o.stdin ?? process.stdin)
-  } else {
+  } else if (!accounts) {
     log.info({ puppet: choice.kind === 'named' ? choice.name : 'wechaty-puppet-service', endpoint: choice.kind === 'service' ? choice.endpoint : undefined }, 'connecting to WeChat')
   }
 
@@ -132,17 +164,18 @@ export async function startApp(o: AppOptions): Promise<App> {
     stopping ??= (async () => {
       await consoleServer?.close().catch((err: unknown) => log.warn({ err }, 'console did not close cleanly'))
       reloader!.close()
-      await runtime!.stopEvents(2_000)
+      await (accounts ? accounts.stopEvents(2_000) : runtime!.stopEvents(2_000))
       await engine.settle(1_500)
-      await queue.close(2_000)
+      await (accounts ? accounts.closeQueues(2_000) : queue.close(2_000))
       engine.stop()
       await store.close()
-      await runtime!.stopPuppet()
+      await (accounts ? accounts.stopPuppets() : runtime!.stopPuppet())
+      await lease?.release()
     })()
     return stopping
   }
 
-  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, console: consoleServer, stop }
+  return { config: () => config, engine, store, queue, wechaty, runtime, sandbox, accounts, console: consoleServer, lease, stop }
 }
 
 /**

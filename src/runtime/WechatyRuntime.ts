@@ -3,15 +3,21 @@ import qrcodeTerminal from 'qrcode-terminal'
 import { types, type Contact as ContactInterface, type Friendship as FriendshipInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
 import type { PuppetActions } from '../engine/actions.js'
 import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
-import type { Member, RoomRef } from '../engine/Skill.js'
+import type { RoomDirectory } from '../engine/RoomDirectory.js'
+import type { CardDetails, Member, MessageKind, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { guardPuppetLookups, InFlight } from './lookupGuard.js'
 import { RoomSerializer } from './RoomSerializer.js'
 
+/** What the runtime hands events to: the engine, or one account's view of it (AccountRouter). */
+export type RuntimeEngine = Pick<Engine, 'handleMessage' | 'noteOther' | 'handleDirect' | 'handleFriendship' | 'handleJoin' | 'handleLeave' | 'markRoomsReady'> & {
+  rooms: Pick<RoomDirectory, 'upsert' | 'groupFor' | 'remove'>
+}
+
 export interface RuntimeOptions {
   wechaty: WechatyInterface
-  engine: Engine
+  engine: RuntimeEngine
   queue: SendQueue
   log: Logger
   /** Draw the login QR code on the terminal (default: when stdout is a TTY). */
@@ -185,8 +191,8 @@ export class WechatyRuntime implements PuppetActions {
     void this.serializer.run(room.id, 'message', async () => {
       const ev = await described
       if (!ev) return
-      if (ev.text) await this.o.engine.handleMessage(ev.event)
-      else this.o.engine.noteOther(ev.room, ev.kind)
+      // every kind goes to the engine: cards and images reach only skills that opt in (`kinds`)
+      await this.o.engine.handleMessage(ev.event)
     })
   }
 
@@ -261,12 +267,16 @@ export class WechatyRuntime implements PuppetActions {
   }
 }
 
-type Described = { text: true; event: MessageEvent } | { text: false; kind: string; room: RoomRef }
+type Described = { event: MessageEvent }
 
 /** What the engine needs of a message, read from the puppet. */
 async function describe(msg: MessageInterface, room: RoomInterface): Promise<Described> {
   const ref = await roomRef(room)
-  if (msg.type() !== types.Message.Text) return { text: false, kind: types.Message[msg.type()] ?? 'unknown', room: ref }
+  if (msg.type() !== types.Message.Text) {
+    const [talker, card] = await Promise.all([member(room, msg.talker()), cardOf(msg)])
+    const message = { id: msg.id, kind: card.kind, card: card.details, text: '', textWithoutMentions: '', mentionsBot: false, mentionIds: [], date: msg.date().getTime() }
+    return { event: { room: ref, talker, message } }
+  }
   const text = (msg.text() ?? '').trim()
   const [talker, mentionsBot, mentioned] = await Promise.all([
     member(room, msg.talker()),
@@ -277,7 +287,6 @@ async function describe(msg: MessageInterface, room: RoomInterface): Promise<Des
   const mentionIds = mentioned.map((c) => c.id).filter((id) => id !== selfId)
   const withoutMentions = mentionsBot ? (await msg.mentionText().catch(() => text)).trim() : text
   return {
-    text: true,
     event: { room: ref, talker, message: { id: msg.id, text, textWithoutMentions: withoutMentions, mentionsBot, mentionIds, date: msg.date().getTime() } },
   }
 }
@@ -288,6 +297,32 @@ function lookups(room: RoomInterface): InFlight {
   let l = inFlight.get(room.wechaty)
   if (!l) inFlight.set(room.wechaty, (l = new InFlight()))
   return l
+}
+
+/**
+ * A card's kind and what it shows, read from the puppet (a link's url and title, a
+ * mini-program's title and app id, a name card's contact). A card whose details cannot be
+ * read still has its kind: guard blocks by kind.
+ */
+async function cardOf(msg: MessageInterface): Promise<{ kind: MessageKind; details: CardDetails }> {
+  const type = msg.type()
+  const puppet = msg.wechaty.puppet
+  const name = types.Message[type] ?? 'Unknown'
+  const quiet = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined)
+  if (type === types.Message.Url) {
+    const p = await quiet(puppet.messageUrl(msg.id))
+    return { kind: 'url', details: { type: name, url: p?.url, title: p?.title, description: p?.description } }
+  }
+  if (type === types.Message.MiniProgram) {
+    const p = await quiet(puppet.messageMiniProgram(msg.id))
+    return { kind: 'miniProgram', details: { type: name, title: p?.title, description: p?.description, appId: p?.appid, url: p?.pagePath } }
+  }
+  if (type === types.Message.Contact) {
+    const contactId = (await quiet(puppet.messageContact(msg.id))) || undefined
+    const shown = contactId ? await quiet(puppet.contactPayload(contactId)) : undefined
+    return { kind: 'contact', details: { type: name, contactId, contactName: shown?.name } }
+  }
+  return { kind: 'other', details: { type: name } }
 }
 
 async function roomRef(room: RoomInterface): Promise<RoomRef> {

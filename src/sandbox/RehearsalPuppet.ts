@@ -1,6 +1,12 @@
 import { types } from 'wechaty'
 import { PuppetMock, type mock } from 'wechaty-puppet-mock'
 
+/** A card a member posts (what the sandbox's /link, /mini, /card and the tests send). */
+export type Card =
+  | { kind: 'url'; url: string; title: string; description?: string }
+  | { kind: 'miniProgram'; title: string; appid?: string; description?: string; pagePath?: string }
+  | { kind: 'contact'; contactId: string }
+
 interface FriendRequest {
   id: string
   contactId: string
@@ -26,6 +32,39 @@ export class RehearsalPuppet extends PuppetMock {
   /** How long an invitee takes to accept the invitation. */
   joinDelayMs = 30
   private requestSeq = 0
+  /** What each posted card shows, by message id (puppet-mock answers every card with a stub). */
+  private readonly cards = new Map<string, Card>()
+  private cardSeq = 0
+
+  /**
+   * A member posts a card into a room: a message of type Url, MiniProgram or Contact whose
+   * details (`messageUrl`, `messageMiniProgram`, `messageContact`) are the card's. Returns its id.
+   */
+  postCard(talker: mock.ContactMock, room: mock.RoomMock, card: Card): string {
+    const type = card.kind === 'url' ? types.Message.Url : card.kind === 'miniProgram' ? types.Message.MiniProgram : types.Message.Contact
+    const id = `card-${++this.cardSeq}-${Date.now()}`
+    this.cards.set(id, card)
+    this.mocker.MessageMock.create({ id, talkerId: talker.id, roomId: room.id, mentionIdList: [], timestamp: Date.now(), type } as never)
+    this.emit('message', { messageId: id })
+    return id
+  }
+
+  override async messageUrl(messageId: string): Promise<any> {
+    const c = this.cards.get(messageId)
+    if (c?.kind !== 'url') return super.messageUrl(messageId)
+    return { url: c.url, title: c.title, description: c.description }
+  }
+
+  override async messageMiniProgram(messageId: string): Promise<any> {
+    const c = this.cards.get(messageId)
+    if (c?.kind !== 'miniProgram') return super.messageMiniProgram(messageId)
+    return { title: c.title, appid: c.appid, description: c.description, pagePath: c.pagePath }
+  }
+
+  override async messageContact(messageId: string): Promise<string> {
+    const c = this.cards.get(messageId)
+    return c?.kind === 'contact' ? c.contactId : super.messageContact(messageId)
+  }
 
   /** A stranger sends a friend request: the bot gets a `friendship` event (type Receive). */
   requestFriend(contact: mock.ContactMock, hello: string, id = `friendship-${++this.requestSeq}-${contact.id}`): string {

@@ -7,7 +7,10 @@ import { Lane } from './Lane.js'
 import { outcomeUnknown } from './sendErrors.js'
 import { SlidingWindow } from './SlidingWindow.js'
 
-export type { Asker, Coalesce, DropCause, EnqueueOptions, SendKind, SendResult } from './Item.js'
+export type { Asker, Coalesce, DropCause, EnqueueOptions, Item, SendKind, SendResult } from './Item.js'
+
+/** What the engine and the skills use of a queue (one queue, or one per account behind a router). */
+export type OutgoingQueue = Pick<SendQueue, 'enqueue' | 'withdraw'>
 
 /** Where texts finally go: the puppet. `conversationId` is a room id or a contact id. */
 export interface Transport {
@@ -172,6 +175,39 @@ export class SendQueue {
     }
     if (n > 0) this.options.log?.info({ tag, texts: n }, 'waiting texts withdrawn')
     return n
+  }
+
+  /** Conversations with texts waiting (not counting one in flight). */
+  waitingConversations(): string[] {
+    return [...this.lanes.values()].filter((l) => l.size > 0).map((l) => l.id)
+  }
+
+  /**
+   * Take out a conversation's waiting texts to hand them to another account's queue (a room
+   * taken over): only texts never handed to the puppet and ready to go — the one in flight
+   * stays (if it fails it is put back here and taken on the next call), and one still
+   * waiting for the store stays until it is ready. Their callers keep waiting on them.
+   */
+  takeWaiting(conversationId: string): Item[] {
+    const lane = this.lanes.get(conversationId)
+    if (!lane) return []
+    const taken = [...lane.owed, ...lane.info].filter((i) => i.ready)
+    for (const item of taken) lane.remove(item)
+    this.forgetIfIdle(lane)
+    return taken
+  }
+
+  /** Texts taken from another account's queue: first in line for the conversation, in their order. */
+  adopt(conversationId: string, items: readonly Item[]): void {
+    if (items.length === 0) return
+    if (this.closed) {
+      for (const item of items) item.finish({ sent: false, reason: 'shutting down', cause: 'shutdown' })
+      return
+    }
+    const lane = this.lane(conversationId)
+    lane.putBack(items)
+    for (const item of items) if (item.kind === 'info') this.armSweep(item.deadline)
+    this.kick()
   }
 
   /** New limits (a config reload): they apply from the next send. */

@@ -21,6 +21,7 @@ groups:
       ping: {}
       checkin: {}
       welcome: { batchSeconds: 1 }
+      guard: {}
   - name: vip
     match: { topic: "/^VIP\\\\d+群$/" }
     skills:
@@ -65,6 +66,9 @@ describe('npm start without a token opens the sandbox', () => {
     await seen('[粉丝1] 小助手: Alice 签到成功 +10，连续 1 天，共 10 分')
     say('/join Bob')
     await seen(/\[粉丝1\] 小助手: .*@Bob/)
+    // rehearse guard: a link card as the current member earns a warning
+    say('/link https://spam.example 好货')
+    await seen('[粉丝1] 小助手: Alice 本群不允许发链接，再 2 次将被移出')
     say('/room 2')
     say('ping')
     await seen(/\[VIP\d+群\] 小助手: VIP pong Alice/)

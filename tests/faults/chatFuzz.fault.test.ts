@@ -87,3 +87,62 @@ describe('fault: chat fuzz', () => {
     expect(bot.logs.filter((l) => l.level >= 50)).toEqual([])
   }, 60_000)
 })
+
+const GUARD_CONFIG = `bot:
+  admins: [wxid_boss]
+groups:
+  - name: fans
+    match: { topic: "粉丝*" }
+    skills:
+      guard:
+        block: { links: false, words: [兼职], flood: false, repeat: false }
+        strikes: 100
+      ping: {}
+`
+
+describe('fault: chat fuzz with cards (guard takes them)', () => {
+  const used = useBotWorld('chatfuzz-cards', GUARD_CONFIG)
+
+  it('odd link, mini-program and name cards crash nothing; blocked kinds strike, unblocked ones pass quietly', async () => {
+    const { svc, bot } = used
+    const bob = svc.contact('Bob')
+    const room = svc.room('粉丝1群', [bob])
+    const other = svc.room('家人群', [bob])
+    const strikes = () => bot.logs.filter((l) => l.audit === true && l.action === 'guard strike' && l.contact === bob.id)
+    const raw = (type: types.Message) => {
+      const m = svc.mocker.MessageMock.create({ id: `fuzz-card-${type}-${Math.random()}`, talkerId: bob.id, roomId: room.id, mentionIdList: [], timestamp: Date.now(), type } as never)
+      svc.puppet.emit('message', { messageId: m.id })
+    }
+
+    // links are allowed here: a link card passes, unless its title has a blocked word (even a huge one)
+    svc.puppet.postCard(bob, room, { kind: 'url', url: 'https://ok.example', title: '' })
+    svc.puppet.postCard(bob, room, { kind: 'url', url: '', title: '招'.repeat(50_000) + '兼职' })
+    await waitFor(() => strikes().length === 1, { what: 'a strike for the word at the end of a 50 000-character title' })
+    expect(strikes()[0]).toMatchObject({ rule: 'words', type: 'Url' })
+    // mini-program cards are blocked, also one with nothing in it; and one whose details the service cannot give
+    svc.puppet.postCard(bob, room, { kind: 'miniProgram', title: '\u0000\u202e😀' })
+    raw(types.Message.MiniProgram)
+    await waitFor(() => strikes().length === 3, { what: 'two mini-program strikes' })
+    // a name card of a contact nobody knows, and one with no contact at all
+    svc.puppet.postCard(bob, room, { kind: 'contact', contactId: 'wxid_nobody_knows' })
+    raw(types.Message.Contact)
+    await waitFor(() => strikes().length === 5, { what: 'two name-card strikes' })
+    expect(strikes().slice(1).map((l) => l.type)).toEqual(['MiniProgram', 'MiniProgram', 'Contact', 'Contact'])
+    // kinds guard does not block: seen (counted for floods), not answered
+    raw(types.Message.RedEnvelope)
+    raw(types.Message.Location)
+    // a card in a room no group matches
+    svc.puppet.postCard(bob, other, { kind: 'miniProgram', title: '拼团' })
+    await bot.waitForLog((l) => l.msg === 'message in a room no group matches; ignored' && l.room === other.id, 'the unmatched room')
+
+    bob.say('ping').to(room)
+    await svc.waitForText(room, 'pong Bob')
+    expect(strikes()).toHaveLength(5)
+    // (the queue may merge the pong with the warnings waiting before it)
+    const said = svc.textsIn(room).join('\n')
+    expect(said.split('pong').length - 1).toBe(1)
+    expect(said.split('本群不允许').length - 1).toBe(5)
+    expect(svc.textsIn(other)).toEqual([])
+    expect(bot.logs.filter((l) => l.level >= 50)).toEqual([])
+  }, 60_000)
+})

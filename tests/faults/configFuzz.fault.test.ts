@@ -73,7 +73,8 @@ const IME_SLIPS: Record<string, ImeSlip> = {
     return done(l, i)
   },
   fullWidthBracket: (l, r) => {
-    const list = /\[([^\]"'#]*)\]/
+    // a YAML list: not brackets inside a quoted value (a regex's character class, "1[3-9]\\d{9}")
+    const list = /(?<=^[^"']*)\[([^\]"'#]*)\]/
     const i = lineOf(l, r, (x) => list.test(code(x)))
     if (i === undefined) return undefined
     // 【积分榜】 alone reads as a title (【双11】 is one), so 【…】 only around a list of several

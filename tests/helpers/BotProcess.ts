@@ -22,6 +22,8 @@ export interface BotProcessArgs {
   /** The arguments after `node`, replacing the default command line (deployment tests). */
   command?: string[]
   cwd?: string
+  /** More arguments after --config/--data (e.g. --store). */
+  args?: string[]
 }
 
 /**
@@ -49,7 +51,7 @@ export class BotProcess {
       SIYU_WATCH_PID: String(process.pid),
       ...args.env,
     }
-    const botArgs = ['--config', args.config, '--data', args.data]
+    const botArgs = ['--config', args.config, '--data', args.data, ...(args.args ?? [])]
     // `command` (the arguments after `node`) and `cwd` replace the default command line: the
     // deployment tests run the one from the systemd unit or the Dockerfile
     this.grouped = args.npm === true

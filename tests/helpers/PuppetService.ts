@@ -54,10 +54,13 @@ export class PuppetService {
   private server: PuppetServer | undefined
   private heartbeat: NodeJS.Timeout | undefined
 
-  private constructor(readonly endpoint: string) {
+  private constructor(
+    readonly endpoint: string,
+    bot = { name: 'siyu小助手', id: 'wxid_siyubot' },
+  ) {
     // the server-side watchdog and mock emit errors that must not crash the test process
     this.puppet.on('error', () => {})
-    this.botUser = this.mocker.createContact({ name: 'siyu小助手', id: 'wxid_siyubot' })
+    this.botUser = this.mocker.createContact(bot)
     this.puppet.account = this.botUser
     this.botUser.on('message', (m: mock.MessageMock) => {
       if (m.payload.talkerId !== this.botUser.id) return
@@ -69,8 +72,9 @@ export class PuppetService {
     })
   }
 
-  static async start(): Promise<PuppetService> {
-    const s = new PuppetService(`127.0.0.1:${await freePort()}`)
+  /** `bot`: the account's contact (several accounts: one service each, with different ids). */
+  static async start(bot?: { name: string; id: string }): Promise<PuppetService> {
+    const s = new PuppetService(`127.0.0.1:${await freePort()}`, bot)
     // closed also by the per-file teardown if a test fails before closing it (processRegistry.ts)
     s.untrack = trackCloser(`puppet service on ${s.endpoint}`, () => s.stopServer())
     await s.startServer()

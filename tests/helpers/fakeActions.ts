@@ -10,13 +10,15 @@ export interface ActionCall {
 
 /**
  * The puppet's actions for unit tests: records every accept/add/remove with the fake clock's
- * time, answers member lists from `members`, and fails the next `failAdds` adds.
+ * time, answers member lists from `members`, and fails the next `failAdds` adds (`failRemoves` removals).
  */
 export class FakeActions implements PuppetActions {
   readonly calls: ActionCall[] = []
   readonly members = new Map<string, string[]>()
   failAdds = 0
   failAccepts = 0
+  /** Fail the next this many removals (a bot that is not the room's owner or admin). */
+  failRemoves = 0
 
   constructor(private readonly clock: Clock) {}
 
@@ -37,6 +39,10 @@ export class FakeActions implements PuppetActions {
   }
 
   async removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    if (this.failRemoves > 0) {
+      this.failRemoves--
+      throw new Error('roomDel refused: the bot is not the room owner or an admin')
+    }
     this.calls.push({ at: this.clock.now(), kind: 'remove', id: roomId, contactId })
   }
 

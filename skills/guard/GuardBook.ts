@@ -1,0 +1,212 @@
+import { Namespace, segment, type Store, type Table } from '../../src/store/Store.js'
+import type { RuleName } from './config.js'
+
+const HOUR = 3600_000
+/** How many records `#guard list` and the console can look back on. */
+export const LOG_SIZE = 100
+
+export interface Strike {
+  at: number
+  rule: RuleName
+  roomId: string
+}
+
+/** A member's strikes in this group (only those inside `window` count; older ones are pruned). */
+export interface StrikeRow {
+  name: string
+  list: Strike[]
+}
+
+/** A removed member: removed again when they join or speak in any room of the group. */
+export interface BlacklistRow {
+  name: string
+  at: number
+  rule: RuleName
+  roomId: string
+  topic: string
+}
+
+/** A removal decided and waiting for its turn (removalsPerHour, the governor) or running. */
+export interface PendingRemoval {
+  contactId: string
+  name: string
+  roomId: string
+  topic: string
+  rule: RuleName
+  /** How many strikes led to it (0 for a blacklisted member coming back). */
+  strikes: number
+  /** The first 200 characters of what was posted, and its type. */
+  evidence: string
+  type: string
+  decidedAt: number
+  [k: string]: string | number
+}
+
+export type GuardAction = 'strike' | 'removal' | 'removal failed' | 'pardon'
+
+/** One line of the group's guard history (`#guard list`, the console). */
+export interface GuardRecord {
+  at: number
+  action: GuardAction
+  contactId: string
+  name: string
+  rule?: RuleName
+  roomId?: string
+  topic?: string
+  /** strike: which strike of how many. */
+  strike?: number
+  of?: number
+  evidence?: string
+  type?: string
+  /** removal failed: why. */
+  reason?: string
+  /** pardon: who (an admin's contact id, `console`, `api`). */
+  by?: string
+}
+
+/**
+ * guard's durable state for one group (`guard/group:<name>/`): strikes per member, the
+ * blacklist, removals waiting, the removal slots of the last hour, and a bounded history.
+ * Every method is synchronous (the store's rule: no await between a read and its write).
+ */
+export class GuardBook {
+  private readonly strikes: Table<StrikeRow>
+  private readonly banned: Table<BlacklistRow>
+
+  constructor(private readonly ns: Namespace) {
+    this.strikes = ns.table<StrikeRow>('strikes')
+    this.banned = ns.table<BlacklistRow>('blacklist')
+  }
+
+  /** The book of a group, from the whole store (what the console uses). */
+  static of(store: Store, group: string): GuardBook {
+    return new GuardBook(new Namespace(store, 'guard/').child(`group:${group}`))
+  }
+
+  /** Add a strike; returns how many the member has within `windowMs` (this one included). */
+  addStrike(contactId: string, name: string, strike: Strike, windowMs: number): number {
+    const row = this.strikes.get(contactId)
+    const list = [...(row?.list ?? []).filter((s) => s.at > strike.at - windowMs), strike]
+    this.strikes.set(contactId, { name, list })
+    return list.length
+  }
+
+  /** Strikes within the window (expired ones are not counted). */
+  strikesOf(contactId: string, now: number, windowMs: number): Strike[] {
+    return (this.strikes.get(contactId)?.list ?? []).filter((s) => s.at > now - windowMs)
+  }
+
+  /** The name the member had at their last strike, if they have strikes. */
+  nameOf(contactId: string): string | undefined {
+    return this.strikes.get(contactId)?.name
+  }
+
+  /** Forget a member's strikes; returns how many there were. */
+  clearStrikes(contactId: string): number {
+    const n = this.strikes.get(contactId)?.list.length ?? 0
+    if (n > 0) this.strikes.delete(contactId)
+    return n
+  }
+
+  /** Drop strikes older than the window, and members left with none. Returns rows removed. */
+  sweep(now: number, windowMs: number): number {
+    let dropped = 0
+    for (const [id, row] of this.strikes.rows()) {
+      const list = row.list.filter((s) => s.at > now - windowMs)
+      if (list.length === row.list.length) continue
+      if (list.length === 0) {
+        this.strikes.delete(id)
+        dropped++
+      } else this.strikes.set(id, { ...row, list })
+    }
+    return dropped
+  }
+
+  blacklisted(contactId: string): BlacklistRow | undefined {
+    return this.banned.get(contactId)
+  }
+
+  ban(contactId: string, row: BlacklistRow): void {
+    this.banned.set(contactId, row)
+  }
+
+  /** True when the member was on the blacklist. */
+  unban(contactId: string): boolean {
+    if (!this.banned.get(contactId)) return false
+    this.banned.delete(contactId)
+    return true
+  }
+
+  blacklist(): Array<{ contactId: string } & BlacklistRow> {
+    return this.banned
+      .rows()
+      .map(([contactId, row]) => ({ contactId, ...row }))
+      .sort((a, b) => b.at - a.at)
+  }
+
+  removing(contactId: string, roomId: string): PendingRemoval | undefined {
+    return this.ns.get<PendingRemoval>(this.removingKey(contactId, roomId))
+  }
+
+  setRemoving(p: PendingRemoval): void {
+    this.ns.set(this.removingKey(p.contactId, p.roomId), p)
+  }
+
+  clearRemoving(contactId: string, roomId: string): boolean {
+    if (!this.removing(contactId, roomId)) return false
+    this.ns.delete(this.removingKey(contactId, roomId))
+    return true
+  }
+
+  allRemoving(): PendingRemoval[] {
+    return this.ns.entries<PendingRemoval>('removing/').map(([, p]) => p)
+  }
+
+  /** Every waiting removal of a member (any room). */
+  removingOf(contactId: string): PendingRemoval[] {
+    return this.ns.entries<PendingRemoval>(`removing/${segment(contactId)}/`).map(([, p]) => p)
+  }
+
+  /**
+   * Take the next removal slot under `perHour`: removals go out in the order decided and no
+   * 60 minutes hold more than `perHour` of them. Returns when this one may go.
+   */
+  takeSlot(now: number, perHour: number): number {
+    const slots = (this.ns.get<number[]>('slots') ?? []).filter((t) => t > now - HOUR)
+    let at = Math.max(now, slots[slots.length - 1] ?? now)
+    if (slots.length >= perHour) at = Math.max(at, slots[slots.length - perHour]! + HOUR)
+    slots.push(at)
+    this.ns.set('slots', slots)
+    return at
+  }
+
+  /** Removals that reached WeChat in the last `ms` (oldest first): the run-time check of removalsPerHour. */
+  removedWithin(now: number, ms: number): number[] {
+    return (this.ns.get<number[]>('started') ?? []).filter((t) => t > now - ms)
+  }
+
+  /** A removal reached WeChat now, done or refused (kept for an hour: enough for removalsPerHour). */
+  noteRemoval(now: number): void {
+    this.ns.set('started', [...this.removedWithin(now, HOUR), now])
+  }
+
+  record(r: GuardRecord): void {
+    const log = this.ns.get<GuardRecord[]>('log') ?? []
+    const next = log.length >= LOG_SIZE ? log.slice(log.length - LOG_SIZE + 1) : [...log]
+    next.push(stripUndefined(r))
+    this.ns.set('log', next)
+  }
+
+  /** The last `limit` records, newest first. */
+  history(limit = 20): GuardRecord[] {
+    return (this.ns.get<GuardRecord[]>('log') ?? []).slice(-limit).reverse()
+  }
+
+  private removingKey(contactId: string, roomId: string): string {
+    return `removing/${segment(contactId)}/${segment(roomId)}`
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+}

@@ -1,0 +1,81 @@
+import pino from 'pino'
+import { describe, expect, it } from 'vitest'
+import { LeaseKeeper, StandbyStopped } from '../../../src/ha/LeaseKeeper.js'
+import { PostgresAdapter, FencedError } from '../../../src/store/PostgresAdapter.js'
+import { postgresAvailable, usePostgres } from '../../helpers/postgres.js'
+
+const TIMING = { ttlMs: 2_000, renewEveryMs: 300, marginMs: 500, pollMs: 100 }
+
+describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
+  const pgc = usePostgres()
+  let n = 0
+  const setup = async () => {
+    const a = new PostgresAdapter(`${pgc.cluster.url}?schema=l${++n}`)
+    await a.open()
+    const lines: string[] = []
+    const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s).msg as string) })
+    return { a, lines, keeper: () => new LeaseKeeper(a.target, a.names, log, TIMING) }
+  }
+
+  it('a frozen active stops sending before a standby can hold the lease; its late writes are fenced; it learns it lost', async () => {
+    const { a, lines, keeper } = await setup()
+    const active = keeper()
+    const token = await active.acquire()
+    expect(lines).toContain(`active: lease acquired (token ${token})`)
+    a.fence(token)
+    await a.commit([{ key: 'k/v', value: 1 }])
+    expect(active.sending).toBe(true)
+
+    // the active freezes (a long GC pause, a suspended VM): no more renewals
+    const renew = (active as unknown as { renew: () => Promise<void> }).renew
+    ;(active as unknown as { renew: () => Promise<void> }).renew = async () => {}
+    const standby = keeper()
+    let stoppedSendingAt = 0
+    const watch = setInterval(() => {
+      if (!stoppedSendingAt && !active.sending) stoppedSendingAt = performance.now()
+    }, 5)
+    const newToken = await standby.acquire()
+    const acquiredAt = performance.now()
+    clearInterval(watch)
+    expect(newToken).toBe(token + 1)
+    expect(stoppedSendingAt).toBeGreaterThan(0)
+    expect(acquiredAt - stoppedSendingAt).toBeGreaterThanOrEqual(TIMING.marginMs - 50)
+    expect(lines).toContain('lease lost: stopping sends')
+    expect(lines).toContain('standby: waiting for the lease')
+
+    // the old active wakes up: its commit is refused, its next renewal finds another token
+    await expect(a.commit([{ key: 'k/v', value: 2 }])).rejects.toBeInstanceOf(FencedError)
+    await renew.call(active)
+    await expect(active.lost).resolves.toBe('another process took the lease')
+    expect(active.sending).toBe(false)
+
+    const b = new PostgresAdapter(a.url)
+    await b.open()
+    expect(await b.read('k/v')).toBe(1)
+    await b.close()
+    await standby.release()
+    await active.close()
+    await a.close()
+  })
+
+  it('a clean release lets the standby in at its next look; an aborted wait ends with StandbyStopped', async () => {
+    const { a, keeper } = await setup()
+    const first = keeper()
+    await first.acquire()
+    const second = keeper()
+    const third = keeper()
+    const waiting = second.acquire()
+    const ac = new AbortController()
+    const aborted = third.acquire(undefined, ac.signal)
+    await new Promise((r) => setTimeout(r, 300))
+    ac.abort()
+    await expect(aborted).rejects.toBeInstanceOf(StandbyStopped)
+    const releasedAt = performance.now()
+    await first.release()
+    await waiting
+    expect(performance.now() - releasedAt).toBeLessThan(TIMING.ttlMs)
+    await second.release()
+    await third.close()
+    await a.close()
+  })
+})
