@@ -88,6 +88,11 @@ export class OrderBook {
       .sort((a, b) => Number(a.id) - Number(b.id))
   }
 
+  /** How many are pending (the open index's size: no order is read). */
+  pendingCount(): number {
+    return this.ns.keys('open/', false).length
+  }
+
   /** Every order (a scan: for audits, the console, tests). */
   all(): Order[] {
     return this.orders.rows().map(([, o]) => o).sort((a, b) => Number(a.id) - Number(b.id))

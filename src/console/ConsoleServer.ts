@@ -65,6 +65,7 @@ export class ConsoleServer {
   ) {
     this.auth = new ConsoleAuth(o.token, () => deps.clock.now())
     this.metrics = new Metrics(deps, { wrapSend: o.wrapSend })
+    for (const s of o.sections ?? CONSOLE_SECTIONS) s.metrics?.(this.metrics.registry, deps)
   }
 
   /** Listen; resolves to the base URL. */

@@ -26,7 +26,8 @@ export class MemberDesk {
 
   adjust(id: string, body: { pool: string; delta: number; reason: string }, via: Via) {
     this.requirePool(body.pool)
-    const book = pointsBook(this.deps.store, body.pool)
+    // as #points does: a change runs onPointsChanged, so rule tags (tags/gate) follow
+    const book = this.deps.engine.points(body.pool)
     const total = book.get(id)?.total ?? 0
     if (total + body.delta < 0) throw new ApiError(400, `积分不能为负：现有 ${total} 分，不能减 ${-body.delta} 分 (points cannot go below zero)`)
     const now = this.deps.clock.now()

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Registry } from 'prom-client'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { ConsoleDeps } from './ConsoleDeps.js'
 import type { Via } from './auth.js'
+import { ordersSection } from './sections/orders/index.js'
 
 export type ZodApp = FastifyInstance<any, any, any, any, ZodTypeProvider>
 
@@ -33,12 +35,15 @@ export interface ConsoleSection {
    * calls it when the section is opened.
    */
   page?: string
+  /** Add the section's numbers to `GET /metrics` (prom-client metrics in this registry; read when scraped). */
+  metrics?(registry: Registry, deps: ConsoleDeps): void
 }
 
 /**
- * Sections contributed by skills. Extension points waiting for their skills (CONTRACT §8):
- * - shop: `orders` — GET /api/orders, POST /api/orders/<id>/done|cancel (skills/shop)
- * - guard: `removals` — the removed members and pardon (skills/guard)
- * Each adds `import { ordersSection } from '../../skills/shop/console.js'` and an entry here.
+ * Sections contributed by skills, in menu order (CONTRACT §8). Each lives in
+ * `sections/<id>/` (index.ts: routes and page; a desk; its schemas) with its page in
+ * `web/pages/<id>.js`, and is one import and one entry here:
+ * - orders — the shop's orders: GET /api/orders, POST /api/orders/<id>/done|cancel
+ * - (guard: `removals` — the removed members and pardon — comes the same way)
  */
-export const CONSOLE_SECTIONS: ConsoleSection[] = []
+export const CONSOLE_SECTIONS: ConsoleSection[] = [ordersSection]

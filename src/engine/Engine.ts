@@ -6,7 +6,7 @@ import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { ZonedTime } from '../time/ZonedTime.js'
 import { AdminCommands } from './AdminCommands.js'
-import { SkillContext, type ContextDeps, type SkillScope } from './SkillContext.js'
+import { pointsBook, SkillContext, type ContextDeps, type SkillScope } from './SkillContext.js'
 import type { Job } from './jobs.js'
 import { JobRunner } from './JobRunner.js'
 import { RecentJoins } from './RecentJoins.js'
@@ -26,7 +26,7 @@ import type {
 } from './Skill.js'
 import { Stats } from './Stats.js'
 import { TagBook } from '../members/TagBook.js'
-import type { MemberPoints } from '../members/PointsBook.js'
+import type { MemberPoints, PointsBook } from '../members/PointsBook.js'
 import { ActionGovernor } from '../send/ActionGovernor.js'
 import { NO_ACTIONS, type PuppetActions } from './actions.js'
 import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContext, type FriendshipContext, type PointsChangedContext } from './Skill.js'
@@ -238,6 +238,11 @@ export class Engine {
   pointsPool(groupName: string): string {
     const checkin = this.findGroup(groupName)?.skills.get('checkin') as { pool?: string } | undefined
     return checkin?.pool ?? groupName
+  }
+
+  /** A pool's points as a skill sees them: a change runs onPointsChanged (rule tags follow), for the console. */
+  points(pool: string): PointsBook {
+    return pointsBook(this.deps.store, pool, (memberId, row) => this.pointsChanged(pool, memberId, row))
   }
 
   isAdmin(contactId: string): boolean {

@@ -131,6 +131,7 @@ export class PointsBook {
     this.record({ at: at.now, day: at.day, member: memberId, delta, reason, group: at.group, room: at.room, note: at.note })
     const row = { ...base, name: at.name ?? base.name, total: before + delta, reachedAt: at.now }
     this.members.set(memberId, row)
+    this.onChange?.(memberId, row)
     return { ok: true, row, before }
   }
 

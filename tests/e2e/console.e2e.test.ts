@@ -21,6 +21,9 @@ groups:
       autoreply:
         ai: { fallbackReply: "这个问题我先记下了，稍后请工作人员回复你～" }
       live: { remind: [5s] }
+      shop:
+        items:
+          - { id: sample, name: 小样, price: 5, stock: 3, delivery: admin }
   - name: vip
     match: { topic: "VIP*" }
     skills:
@@ -31,7 +34,8 @@ groups:
  * The console in a real headless Chromium, against the bot as a child process talking to a
  * puppet service over gRPC: log in with the one-time link the bot printed, read a chart drawn
  * from the real stats, answer a hand-off and see the reply in the room, add one live to two
- * groups and see each room's reminder and start message arrive once.
+ * groups and see each room's reminder and start message arrive once; mark a member's order
+ * done in the orders section.
  */
 describe('console, end to end in a browser', () => {
   let world: BotWorld
@@ -145,4 +149,28 @@ describe('console, end to end in a browser', () => {
     const audit = world.bot!.logs.find((l) => l.audit === true && l.action === 'live.add')
     expect(audit).toMatchObject({ via: 'console', groups: ['fans', 'vip'] })
   }, 60_000)
+
+  it('lists a member’s order in the orders section; marking it done changes its status; cancel asks first', async () => {
+    alice.say('兑换 sample').to(rooms.fans)
+    await svc.waitForText(rooms.fans, '（订单 1）')
+    await page.goto(page.url().replace(/#.*$/, '') + '#/x/orders')
+    const row = page.locator('tr[data-order="1@fans"]')
+    await expect(row.textContent()).resolves.toMatch(/Alice.*小样.*待处理/)
+    await row.locator('button.done').click()
+    await page.getByText('订单 1 已标记完成：Alice 的 小样').waitFor()
+    await page.getByText('没有待处理的订单').waitFor()
+    await page.locator('button[data-tab="done"]').click()
+    await expect(page.locator('tr[data-order="1@fans"] td.status').textContent()).resolves.toBe('已完成')
+    await world.bot!.waitForLog((l) => l.audit === true && l.action === 'order.done' && l.via === 'console' && l.order === '1', 'audit: order done from the console')
+
+    // cancel asks first; confirmed, the points come back
+    alice.say('兑换 sample').to(rooms.fans)
+    await svc.waitForText(rooms.fans, '（订单 2）')
+    await page.locator('button[data-tab="pending"]').click()
+    const second = page.locator('tr[data-order="2@fans"]')
+    await second.locator('button.cancel').click()
+    await second.locator('input[name=note]').fill('缺货')
+    await second.locator('button.confirm-cancel').click()
+    await page.getByText('订单 2 已取消，退回 5 分（现有 5 分），库存已恢复').waitFor()
+  })
 })

@@ -9,8 +9,7 @@ export function systemRoutes(api: ConsoleApi, o: { auth: ConsoleAuth; metrics: M
 
   // no token: a load balancer or a supervisor asks this
   app.get('/healthz', { schema: { hide: true } }, (_req, reply) => {
-    const store = deps.store as unknown as { health?: () => { writable: boolean; lastError?: string; failingSince?: number } }
-    const health = typeof store.health === 'function' ? store.health() : { writable: true }
+    const health = deps.store.health()
     const loggedIn = deps.bot.loggedIn()
     const ok = loggedIn && health.writable
     return reply.code(ok ? 200 : 503).send({
@@ -20,6 +19,7 @@ export function systemRoutes(api: ConsoleApi, o: { auth: ConsoleAuth; metrics: M
       queueDepth: deps.queue.pending,
       storeWritable: health.writable,
       lastError: health.lastError ?? null,
+      failedCommits: health.failedCommits,
     })
   })
 
