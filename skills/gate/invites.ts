@@ -1,9 +1,9 @@
 import type { RoomRef } from '../../src/engine/Skill.js'
 import { segment, type Namespace } from '../../src/store/Store.js'
+import { takeHourlySlot } from '../../src/engine/hourlySlots.js'
 
 /** An invite is pending until the contact's room-join, and counts against capacity this long. */
 export const PENDING_MS = 24 * 3600_000
-const HOUR = 3600_000
 
 export interface PendingInvite {
   roomId: string
@@ -53,17 +53,9 @@ export class Invites {
     return true
   }
 
-  /**
-   * Take the next invite slot under `perHour`: invites go out in the order asked, and no hour
-   * (any 60 minutes) holds more than `perHour` of them. Returns when this one may go.
-   */
+  /** Take the next invite slot under `perHour` (see takeHourlySlot); returns when this one may go. */
   takeSlot(now: number, perHour: number): number {
-    const slots = (this.ns.get<number[]>('slots') ?? []).filter((t) => t > now - HOUR)
-    let at = Math.max(now, slots[slots.length - 1] ?? now)
-    if (slots.length >= perHour) at = Math.max(at, slots[slots.length - perHour]! + HOUR)
-    slots.push(at)
-    this.ns.set('slots', slots)
-    return at
+    return takeHourlySlot(this.ns, 'slots', now, perHour)
   }
 }
 

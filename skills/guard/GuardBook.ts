@@ -1,5 +1,6 @@
 import { Namespace, segment, type Store, type Table } from '../../src/store/Store.js'
 import type { RuleName } from './config.js'
+import { takeHourlySlot } from '../../src/engine/hourlySlots.js'
 
 const HOUR = 3600_000
 /** How many records `#guard list` and the console can look back on. */
@@ -167,17 +168,9 @@ export class GuardBook {
     return this.ns.entries<PendingRemoval>(`removing/${segment(contactId)}/`).map(([, p]) => p)
   }
 
-  /**
-   * Take the next removal slot under `perHour`: removals go out in the order decided and no
-   * 60 minutes hold more than `perHour` of them. Returns when this one may go.
-   */
+  /** Take the next removal slot under `perHour` (see takeHourlySlot); returns when this one may go. */
   takeSlot(now: number, perHour: number): number {
-    const slots = (this.ns.get<number[]>('slots') ?? []).filter((t) => t > now - HOUR)
-    let at = Math.max(now, slots[slots.length - 1] ?? now)
-    if (slots.length >= perHour) at = Math.max(at, slots[slots.length - perHour]! + HOUR)
-    slots.push(at)
-    this.ns.set('slots', slots)
-    return at
+    return takeHourlySlot(this.ns, 'slots', now, perHour)
   }
 
   /** Removals that reached WeChat in the last `ms` (oldest first): the run-time check of removalsPerHour. */

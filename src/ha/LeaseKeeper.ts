@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type pg from 'pg'
-import { connectClient, isConnectionError, type PgTarget } from '../store/postgres/connection.js'
+import { connectClient, endQuietly, isConnectionError, type PgTarget } from '../store/postgres/connection.js'
 import type { PgNames } from '../store/postgres/schema.js'
 
 export interface LeaseTiming {
@@ -203,11 +203,7 @@ export class LeaseKeeper {
   private drop(): void {
     const c = this.client
     this.client = undefined
-    if (c) {
-      c.removeAllListeners('error')
-      c.on('error', () => {})
-      void c.end().catch(() => {})
-    }
+    endQuietly(c)
   }
 }
 

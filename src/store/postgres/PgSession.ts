@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { connectClient, isConnectionError, type ClientTuning, type PgTarget } from './connection.js'
+import { connectClient, endQuietly, isConnectionError, type ClientTuning, type PgTarget } from './connection.js'
 
 export interface PgSessionOptions extends ClientTuning {
   /** Told once when the database becomes unreachable, and once when it is back. */
@@ -86,11 +86,7 @@ export class PgSession {
   private drop(): void {
     const c = this.client
     this.client = undefined
-    if (c) {
-      c.removeAllListeners('error')
-      c.on('error', () => {})
-      void c.end().catch(() => {})
-    }
+    endQuietly(c)
   }
 
   /** Wait for queued work (bounded), then close the connection; retrying work gives up. */

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { Json } from '../StorageAdapter.js'
-import { connectClient, type PgTarget } from './connection.js'
+import { connectClient, endQuietly, type PgTarget } from './connection.js'
 import type { PgNames } from './schema.js'
 
 /**
@@ -84,11 +84,7 @@ export class WarmMirror {
   private drop(): void {
     const c = this.client
     this.client = undefined
-    if (c) {
-      c.removeAllListeners('error')
-      c.on('error', () => {})
-      void c.end().catch(() => {})
-    }
+    endQuietly(c)
   }
 
   /** Stop following (the mirror's data stays for the takeover's loads). */

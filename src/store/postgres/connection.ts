@@ -72,6 +72,14 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMED
  * same work may be tried again on a new connection. SQL errors (a constraint, a bad value,
  * the fence) are not.
  */
+/** Close a client we are done with, whatever state it is in: its late errors are ignored. */
+export function endQuietly(c: pg.Client | undefined): void {
+  if (!c) return
+  c.removeAllListeners('error')
+  c.on('error', () => {})
+  void c.end().catch(() => {})
+}
+
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined
   if (!e) return false
