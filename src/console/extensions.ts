@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { ConsoleDeps } from './ConsoleDeps.js'
 import type { Via } from './auth.js'
+import { removalsSection } from '../../skills/guard/console.js'
 
 export type ZodApp = FastifyInstance<any, any, any, any, ZodTypeProvider>
 
@@ -41,4 +42,4 @@ export interface ConsoleSection {
  * - guard: `removals` — the removed members and pardon (skills/guard)
  * Each adds `import { ordersSection } from '../../skills/shop/console.js'` and an entry here.
  */
-export const CONSOLE_SECTIONS: ConsoleSection[] = []
+export const CONSOLE_SECTIONS: ConsoleSection[] = [removalsSection]
