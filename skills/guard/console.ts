@@ -4,8 +4,11 @@ import { ApiError, iso, type ConsoleDeps } from '../../src/console/ConsoleDeps.j
 import type { ConsoleSection } from '../../src/console/extensions.js'
 import { ErrorBody } from '../../src/console/schemas.js'
 import { RULE_NAMES } from './config.js'
+import type { Skill } from '../../src/engine/Skill.js'
+import type { GuardConfig } from './config.js'
 import { LOG_SIZE, type GuardRecord } from './GuardBook.js'
 import { guardBlacklist, guardHistory, pardon } from './manage.js'
+import type { GuardMemory } from './removal.js'
 
 /*
  * guard's console section "移出记录 / Removals" (CONTRACT §8): the group's recent strikes,
@@ -118,6 +121,14 @@ export function removals(deps: ConsoleDeps, name: string, limit: number): z.infe
   }
 }
 
+/** As `#guard pardon` does: the member's flood/repeat counts (guard's working memory) start over. */
+function forgetWindows(deps: ConsoleDeps, name: string, contactId: string): void {
+  const group = deps.engine.findGroup(name)
+  const skill = deps.engine.deps.skills.find((s) => s.name === 'guard') as Skill<GuardConfig, GuardMemory> | undefined
+  if (!group || !skill || !group.skills.has('guard')) return
+  deps.engine.groupContext(skill, group, group.skills.get('guard') as GuardConfig).memory.windows.forget(contactId)
+}
+
 export const removalsSection: ConsoleSection = {
   id: 'removals',
   title: '移出记录 Removals',
@@ -143,6 +154,7 @@ export const removalsSection: ConsoleSection = {
         const via = api.via(req)
         // the one implementation, shared with `#guard pardon`; recorded in guard's history as by console/api
         const r = pardon(deps.store, group, contactId, via, deps.clock.now())
+        forgetWindows(deps, group, contactId)
         if (r.changed) api.audit(req, 'guard pardon', { group, contact: contactId, strikes: r.strikes, unbanned: r.unbanned, removalsCancelled: r.removalsCancelled })
         await deps.store.durable()
         return { group, memberId: contactId, memberName: r.name, strikes: r.strikes, unbanned: r.unbanned, removalsCancelled: r.removalsCancelled, changed: r.changed }
