@@ -8,6 +8,7 @@ import { startApp, type App } from '../../src/runtime/App.js'
 import { RemovalsResponse, PardonResponse } from '../../skills/guard/console.js'
 import { GuardBook } from '../../skills/guard/GuardBook.js'
 import { guardHistory, guardStanding } from '../../skills/guard/manage.js'
+import { launchBrowser } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
@@ -166,4 +167,37 @@ describe('console: guard removals section', () => {
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('export async function render')
   })
+
+  it('in Chromium: the section is in the menu, lists the blacklist, and its pardon button (confirmed) pardons as console', async () => {
+    book().ban('wxid_carol', { name: '卡罗尔', at: Date.now(), rule: 'words', roomId: fansRoom.id, topic: '粉丝1群' })
+    await app.store.durable()
+    const browser = await launchBrowser()
+    try {
+      const page = await browser.context.newPage()
+      page.setDefaultTimeout(20_000)
+      const pageErrors: string[] = []
+      page.on('pageerror', (e) => pageErrors.push(e.message))
+      const dialogs: string[] = []
+      page.on('dialog', (d) => {
+        dialogs.push(d.message())
+        void d.accept()
+      })
+      expect((await browser.context.request.post(`${base}/login`, { data: { token: TOKEN } })).status()).toBe(200)
+      await page.goto(`${base}/`)
+      await page.waitForSelector('body[data-ready="true"]')
+      await page.locator('#nav a[href="#/x/removals"]', { hasText: '移出记录' }).click()
+      const button = page.locator('table.blacklist button.pardon[data-member="wxid_carol"]')
+      await expect(page.locator('table.blacklist').textContent()).resolves.toContain('卡罗尔（wxid_carol）')
+      await button.click()
+      await page.getByText('已赦免 卡罗尔（wxid_carol）').waitFor()
+      await page.getByText('黑名单是空的').waitFor()
+      expect(dialogs).toEqual([expect.stringContaining('赦免 卡罗尔（wxid_carol）')])
+      expect(pageErrors).toEqual([])
+      expect(guardStanding(app.store, 'fans', 'wxid_carol', Date.now(), WEEK).blacklisted).toBeUndefined()
+      expect(guardHistory(app.store, 'fans', 1)[0]).toMatchObject({ action: 'pardon', contactId: 'wxid_carol', by: 'console' })
+      expect(logLines.filter((l) => l.audit === true && l.action === 'guard pardon' && l.contact === 'wxid_carol')).toEqual([expect.objectContaining({ via: 'console' })])
+    } finally {
+      await browser.close()
+    }
+  }, 90_000)
 })
