@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { ConsoleDeps } from './ConsoleDeps.js'
 import type { Via } from './auth.js'
 import { ordersSection } from './sections/orders/index.js'
+import { removalsSection } from '../../skills/guard/console.js'
 
 export type ZodApp = FastifyInstance<any, any, any, any, ZodTypeProvider>
 
@@ -46,4 +47,4 @@ export interface ConsoleSection {
  * - orders — the shop's orders: GET /api/orders, POST /api/orders/<id>/done|cancel
  * - (guard: `removals` — the removed members and pardon — comes the same way)
  */
-export const CONSOLE_SECTIONS: ConsoleSection[] = [ordersSection]
+export const CONSOLE_SECTIONS: ConsoleSection[] = [ordersSection, removalsSection]

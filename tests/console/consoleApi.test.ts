@@ -384,7 +384,15 @@ describe('console API', () => {
     const asBrowser = (method: string, path: string, headers: Record<string, string> = {}) => fetch(base + path, { method, headers: { cookie, ...headers } })
 
     const session = await (await asBrowser('GET', '/api/session')).json()
-    expect(session).toMatchObject({ via: 'console', csrf: expect.any(String), sections: [{ id: 'orders', title: '订单 Orders', module: '/ext/orders.js' }, { id: 'orders-demo', title: '订单 Orders (test)', module: '/ext/orders-demo.js' }] })
+    expect(session).toMatchObject({
+      via: 'console',
+      csrf: expect.any(String),
+      sections: expect.arrayContaining([
+        { id: 'orders', title: '订单 Orders', module: '/ext/orders.js' },
+        { id: 'removals', title: '移出记录 Removals', module: '/ext/removals.js' },
+        { id: 'orders-demo', title: '订单 Orders (test)', module: '/ext/orders-demo.js' },
+      ]),
+    })
     expect((await asBrowser('GET', '/api/groups')).status).toBe(200)
 
     expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台')).status).toBe(403)
