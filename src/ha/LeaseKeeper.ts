@@ -123,8 +123,9 @@ export class LeaseKeeper {
 
   private onDeadline(): void {
     if (this.isLost || this.closed) return
-    // timers run on a monotonic clock, `now()` on the wall clock: a timer that fires a little
-    // before the deadline by `now()` is armed again, never dropped (sends must stop in time)
+    // a timer's delay counts from the event loop's cached time, which lags `now()` when the
+    // loop is busy, so it can fire a little before the deadline by `now()`: arm it again for
+    // the rest, never drop it (sends must stop in time; seen under load as no stop at all)
     if (this.now() < this.deadline) return this.armDeadline()
     this.stopped = true
     this.log.warn({ token: this.token }, 'lease lost: stopping sends')
