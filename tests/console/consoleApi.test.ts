@@ -8,9 +8,10 @@ import { ConsoleServer } from '../../src/console/ConsoleServer.js'
 import { CONSOLE_SECTIONS } from '../../src/console/extensions.js'
 import * as S from '../../src/console/schemas.js'
 import { consoleDeps } from '../../src/console/startConsole.js'
-import { createLogger } from '../../src/log/logger.js'
 import { startApp, type App } from '../../src/runtime/App.js'
 import { freePort } from '../helpers/PuppetService.js'
+import { silentLogger } from '../../src/log/logger.js'
+import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
 
@@ -51,8 +52,9 @@ describe('console API', () => {
   let cleanup: () => Promise<void>
   let app: App
   let base: string
-  const logLines: Array<Record<string, unknown>> = []
-  const rawLog: string[] = []
+  const captured = capturedLog()
+  const logLines = captured.lines
+  const rawLog = captured.raw
   const terminal: string[] = []
   const mocker = new mock.Mocker()
   const puppet = new PuppetMock({ mocker })
@@ -97,18 +99,7 @@ describe('console API', () => {
     const port = await freePort()
     await writeFile(join(dir, 'bot.yaml'), config(port))
     CONSOLE_SECTIONS.push(extensionSection)
-    const log = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk, _enc, cb) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) {
-            rawLog.push(line)
-            logLines.push(JSON.parse(line) as Record<string, unknown>)
-          }
-          cb()
-        },
-      }),
-    })
+    const log = captured.log
     const stdout = new Writable({
       write(chunk, _enc, cb) {
         terminal.push(String(chunk))
@@ -479,7 +470,7 @@ describe('console API', () => {
 
   it('without a token: a one-time login link, exchanged once for a session', async () => {
     const announced: string[] = []
-    const server = new ConsoleServer(consoleDeps({ ...app, getConfig: app.config, clock: { now: () => Date.now(), after: () => ({ cancel() {} }), at: () => ({ cancel() {} }) }, log: createLogger({ level: 'silent' }) }), {
+    const server = new ConsoleServer(consoleDeps({ ...app, getConfig: app.config, clock: { now: () => Date.now(), after: () => ({ cancel() {} }), at: () => ({ cancel() {} }) }, log: silentLogger }), {
       host: '127.0.0.1',
       port: 0,
       token: undefined,

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PuppetMock, mock } from 'wechaty-puppet-mock'
 import { OrderChanged, OrderShape } from '../../src/console/sections/orders/schemas.js'
 import { MemberResponse } from '../../src/console/schemas.js'
-import { createLogger } from '../../src/log/logger.js'
 import { startApp, type App } from '../../src/runtime/App.js'
 import { orderBook } from '../../skills/shop/Orders.js'
 import { freePort } from '../helpers/PuppetService.js'
+import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
 
@@ -52,7 +52,8 @@ describe('orders API', () => {
   let cleanup: () => Promise<void>
   let app: App
   let base: string
-  const logLines: Array<Record<string, unknown>> = []
+  const captured = capturedLog()
+  const logLines = captured.lines
   const mocker = new mock.Mocker()
   const puppet = new PuppetMock({ mocker })
   const botUser = mocker.createContact({ name: '小助手', id: 'wxid_bot' })
@@ -88,15 +89,7 @@ describe('orders API', () => {
     let dir: string
     ;({ dir, cleanup } = await tempDir('siyu-orders-'))
     await writeFile(join(dir, 'bot.yaml'), config(await freePort()))
-    const log = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk, _enc, cb) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>)
-          cb()
-        },
-      }),
-    })
+    const log = captured.log
     const stdout = new Writable({ write: (_c, _e, cb) => cb() })
     app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: { SIYU_TEST_ORDERS_TOKEN: TOKEN }, log, puppet, stdout })
     mocker.login(botUser)

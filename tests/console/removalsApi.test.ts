@@ -3,13 +3,13 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PuppetMock, mock } from 'wechaty-puppet-mock'
-import { createLogger } from '../../src/log/logger.js'
 import { startApp, type App } from '../../src/runtime/App.js'
 import { RemovalsResponse, PardonResponse } from '../../skills/guard/console.js'
 import { GuardBook } from '../../skills/guard/GuardBook.js'
 import { guardHistory, guardStanding } from '../../skills/guard/manage.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
+import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
 
@@ -44,7 +44,8 @@ describe('console: guard removals section', () => {
   let cleanup: () => Promise<void>
   let app: App
   let base: string
-  const logLines: Array<Record<string, unknown>> = []
+  const captured = capturedLog()
+  const logLines = captured.lines
   const mocker = new mock.Mocker()
   const puppet = new PuppetMock({ mocker })
   const botUser = mocker.createContact({ name: '小助手', id: 'wxid_bot' })
@@ -66,15 +67,7 @@ describe('console: guard removals section', () => {
   beforeAll(async () => {
     ;({ dir, cleanup } = await tempDir('siyu-removals-'))
     await writeFile(join(dir, 'bot.yaml'), config(await freePort()))
-    const log = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk, _enc, cb) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>)
-          cb()
-        },
-      }),
-    })
+    const log = captured.log
     const stdout = new Writable({ write: (_c, _e, cb) => cb() })
     app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: { SIYU_TEST_CONSOLE_TOKEN: TOKEN }, log, puppet, stdout })
     mocker.login(botUser)
