@@ -13,20 +13,16 @@ import { isPostgresUrl } from '../src/store/postgres/connection.js'
 import { PostgresAdapter } from '../src/store/PostgresAdapter.js'
 import type { StorageAdapter } from '../src/store/StorageAdapter.js'
 import { Store } from '../src/store/Store.js'
+import { measurePool, scaleCheckin, SCALE_POOL } from './poolChecks.js'
 
 const [mode, where, count] = process.argv.slice(2)
-const POOL = 'checkin/pool:scale/'
 const BURST = 10_000
 
-function checkin(book: PointsBook, id: string, day: string, yesterday: string): void {
-  book.checkIn({ memberId: id, name: id, day, yesterday, now: Date.now(), points: 10, bonusForStreak: () => 0, group: 'scale', room: 'r@chatroom' })
-}
 
 function adapterFor(w: string): StorageAdapter {
   return isPostgresUrl(w) ? new PostgresAdapter(w) : new FileAdapter(w, { checkpointMs: 3_600_000, maxJournalBytes: 1 << 30 })
 }
 
-const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const rss = () => process.resourceUsage().maxRSS * 1024
 
 if (mode === 'generate') {
@@ -34,10 +30,10 @@ if (mode === 'generate') {
   const adapter = adapterFor(where!)
   await adapter.open()
   const store = new Store(adapter)
-  const book = new PointsBook(await store.open(POOL))
+  const book = new PointsBook(await store.open(SCALE_POOL))
   // yesterday's check-ins of every member (their rows and one ledger day), committed in slices
   for (let i = 0; i < n; i++) {
-    checkin(book, `wxid_member_${i}`, '2026-11-25', '2026-11-24')
+    scaleCheckin(book, `wxid_member_${i}`, '2026-11-25', '2026-11-24')
     if (i % 50_000 === 49_999) await store.durable()
   }
   await store.close()
@@ -47,31 +43,9 @@ if (mode === 'generate') {
   const adapter = adapterFor(where!)
   await adapter.open()
   const store = new Store(adapter)
-  const book = new PointsBook(await store.open(POOL))
   const startupMs = performance.now() - t0
-  const single: number[] = []
-  for (let i = 0; i < 200; i++) {
-    const t = performance.now()
-    checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
-    await store.durable()
-    single.push(performance.now() - t)
-  }
-  // a burst: 10,000 check-ins arriving together, until every one is stored (acknowledgeable)
-  const t1 = performance.now()
-  for (let i = 200; i < 200 + BURST; i++) checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
-  await store.durable()
-  const burstMs = performance.now() - t1
-  const scans: number[] = []
-  const tops: number[] = []
-  for (let i = 0; i < 5; i++) {
-    let t = performance.now()
-    book.rank(`wxid_member_${i * 7}`)
-    scans.push(performance.now() - t)
-    t = performance.now()
-    book.top(10)
-    tops.push(performance.now() - t)
-  }
-  console.log(JSON.stringify({ startupMs, peakRss: rss(), singleMsP50: mid(single), burstMs, commits: adapter.metrics.commits, rankMs: mid(scans), topMs: mid(tops) }))
+  const { singleMsP50, burstMs, rankMs, topMs } = await measurePool(store, BURST)
+  console.log(JSON.stringify({ startupMs, peakRss: rss(), singleMsP50, burstMs, commits: adapter.metrics.commits, rankMs, topMs }))
   process.exit(0) // no checkpoint on the way out
 } else if (mode === 'takeover') {
   const log = pino({ level: 'silent' })
@@ -81,7 +55,7 @@ if (mode === 'generate') {
   const leaseA = new LeaseKeeper(active.target, active.names, log)
   active.fence(await leaseA.acquire())
   const activeStore = new Store(active)
-  const activeBook = new PointsBook(await activeStore.open(POOL))
+  const activeBook = new PointsBook(await activeStore.open(SCALE_POOL))
   // the standby: loads and follows
   const standby = new PostgresAdapter(where!)
   await standby.open()
@@ -97,7 +71,7 @@ if (mode === 'generate') {
   })
   await isWarm
   // the active keeps working while the standby follows: 1,000 check-ins
-  for (let i = 0; i < 1_000; i++) checkin(activeBook, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
+  for (let i = 0; i < 1_000; i++) scaleCheckin(activeBook, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
   await activeStore.durable()
   // the active dies: no more renewals, no release (as after kill -9 or a lost machine)
   const diedAt = performance.now()
@@ -107,14 +81,14 @@ if (mode === 'generate') {
   standby.fence(token)
   await standby.takeOver()
   const store = new Store(standby)
-  const book = new PointsBook(await store.open(POOL))
+  const book = new PointsBook(await store.open(SCALE_POOL))
   const readyAt = performance.now()
   const caughtUp = book.get('wxid_member_999')?.lastDay === '2026-11-26'
   // cold, for comparison: a process that loads the same store from the database
   const c0 = performance.now()
   const cold = new PostgresAdapter(where!)
   await cold.open()
-  await new Store(cold).open(POOL)
+  await new Store(cold).open(SCALE_POOL)
   const coldMs = performance.now() - c0
   console.log(
     JSON.stringify({ warmMs, deathToLeaseMs: acquiredAt - diedAt, leaseToReadyMs: readyAt - acquiredAt, coldLoadMs: coldMs, caughtUp, peakRss: rss() }),
