@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FileAdapter } from '../../../src/store/FileAdapter.js'
+import { DirLock } from '../../../src/store/DirLock.js'
 import { StoreLockedError } from '../../../src/store/StorageAdapter.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -61,10 +62,24 @@ describe('data-dir lock', () => {
     await a.close()
   })
 
-  it('a lock file naming some other live program does not block', async () => {
+  it('a lock file naming some other live program does not block: we take the lock and name ourselves', async () => {
     await writeFile(join(dir, '.lock'), String(process.ppid))
+    expect(() => process.kill(process.ppid, 0)).not.toThrow() // the pid in the file is alive
     const a = new FileAdapter(dir)
     await a.open()
+    expect(await readFile(join(dir, '.lock'), 'utf8')).toBe(String(process.pid))
+    // and the lock is really ours: a second opener is refused, naming this process
+    const err = await new FileAdapter(dir).open().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreLockedError)
+    expect((err as StoreLockedError).message).toContain(`in use by process ${process.pid}`)
     await a.close()
+  })
+
+  it('a second open of the same folder inside one process is refused; closing the first frees it', async () => {
+    const first = DirLock.acquire(dir)
+    expect(() => DirLock.acquire(dir)).toThrow(StoreLockedError)
+    first.release()
+    const again = DirLock.acquire(dir)
+    again.release()
   })
 })
