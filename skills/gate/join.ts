@@ -136,9 +136,10 @@ export function tellAdmins(ctx: GroupContext<unknown, unknown> | { bot: { admins
 
 function deniedVars(name: string, v: RequirementResult, c: GateConfig, defaultPool: string, points: (pool: string) => number) {
   const pool = c.require?.points?.pool ?? defaultPool
+  // what is lacking, as nouns: templates say the verb (`还差：{missing}`), so it is never said twice
   const missing: string[] = []
-  if (v.points) missing.push(`还差 ${v.points.missing} 积分（需要 ${v.points.need}，现在 ${v.points.have}）`)
-  if (v.tags.length > 0) missing.push(`需要标签「${v.tags.join('、')}」`)
+  if (v.points) missing.push(`${v.points.missing} 积分（需要 ${v.points.need}，现在 ${v.points.have}）`)
+  if (v.tags.length > 0) missing.push(`标签「${v.tags.join('、')}」`)
   return {
     name,
     points: v.points?.have ?? points(pool),

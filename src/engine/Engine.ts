@@ -207,6 +207,14 @@ export class Engine {
         }
       }
     }
+    for (const skill of this.deps.skills) {
+      if (!skill.sweepBrand) continue
+      try {
+        skill.sweepBrand(this.brandContext(skill))
+      } catch (err) {
+        this.deps.log.error({ err, skill: skill.name }, 'skill failed to sweep its old brand-wide records')
+      }
+    }
     this.sweepTimer?.cancel()
     this.sweepTimer = this.deps.clock.after(SWEEP_EVERY_MS, () => this.sweep())
   }

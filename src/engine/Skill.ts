@@ -314,6 +314,11 @@ export interface Skill<C = unknown, M = unknown> {
    * every reload and every hour (Engine.sweep). Must be harmless to call at any time.
    */
   sweep?(ctx: GroupContext<C, M>): void
+  /**
+   * `sweep` for what the skill keeps brand-wide (`<skill>/brand/`: friend requests seen...),
+   * once per skill whether or not a group enables it, at the same times.
+   */
+  sweepBrand?(ctx: BrandContext<M>): void
 }
 
 /** Identity, for type inference of the config and memory types. */

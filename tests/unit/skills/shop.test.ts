@@ -378,4 +378,20 @@ groups:
     expect(h.texts(room.id).at(-1)).toBe('积分池 plain：Bo +7，现有 7 分')
     expect(pointsBook(h.store, 'plain').get('wxid_bo')).toMatchObject({ total: 7, name: 'Bo' })
   })
+
+  it('a member typed twice is one change: `sub wxid_a wxid_a 60` on 100 takes 60, and a sub too big for the sum is refused whole', async () => {
+    const { h, room } = await boot(config(codesFile('p3.txt', ['P1'])))
+    await h.say(room, boss, '#points add wxid_a 100')
+    await h.say(room, boss, '#points sub wxid_a wxid_a 60 重复')
+    expect(h.texts(room.id).at(-1)).toBe('积分池 sisley：wxid_a -60，现有 40 分（重复）')
+    await h.say(room, boss, '#points sub wxid_a wxid_b wxid_a 30')
+    expect(h.texts(room.id).at(-1)).toBe('不能扣 30 分，积分不能为负：wxid_b 只有 0 分（未做任何修改）')
+    const book = pointsBook(h.store, 'sisley')
+    expect(book.get('wxid_a')?.total).toBe(40)
+    expect(book.ledger().map((e) => [e.member, e.delta])).toEqual([
+      ['wxid_a', 100],
+      ['wxid_a', -60],
+    ])
+    ledgerIsTruth(h.store)
+  })
 })
