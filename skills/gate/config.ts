@@ -21,6 +21,9 @@ export const GateConfig = z.strictObject({
     '{name}，暂时还不能进群，还差：{missing}',
   ),
   fullReply: template(['name']).prefault('群暂时满了，已通知工作人员，稍后拉你进群'),
+  barredReply: template(['name'], 'to a contact another skill of the group keeps out (removed by guard, on its blacklist); names no reason').prefault(
+    '{name}，暂时不能邀请你进群',
+  ),
   invitesPerHour: positiveInt('invitesPerHour').default(30).describe('most invites per hour for this group; more wait for their turn (kept)'),
 })
 

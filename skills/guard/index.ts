@@ -101,6 +101,13 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   },
 
   commands: { guard: guardCommand },
+
+  keepsOut(ctx, contactId) {
+    // the blacklist is what keeps a removed member out (without it they may come back)
+    if (!ctx.config.blacklist || isExempt(ctx, contactId)) return undefined
+    const banned = bookOf(ctx).blacklisted(contactId)
+    return banned ? `removed from ${banned.topic} for ${banned.rule}` : undefined
+  },
 })
 
 /** Admins always; then `exempt.ids`, then any of `exempt.tags`. A gate invite exempts nobody. */

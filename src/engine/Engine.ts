@@ -420,6 +420,23 @@ export class Engine {
     if (!offered) this.deps.log.debug({ contact: ev.contact.id }, 'friend request; ignored (no skill takes friend requests)')
   }
 
+  /** The first skill of the group that keeps the contact out (Skill.keepsOut), and why. */
+  keptOut(groupName: string, contactId: string): { skill: string; why: string } | undefined {
+    const group = this.findGroup(groupName)
+    if (!group) return undefined
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.keepsOut) continue
+      try {
+        const why = skill.keepsOut(this.groupContext(skill, group, config), contactId)
+        if (why !== undefined) return { skill: name, why }
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, contact: contactId }, 'skill failed to say whether it keeps a contact out; taken as no')
+      }
+    }
+    return undefined
+  }
+
   /** Points changed (synchronously, inside the handler that changed them): rule tags follow. */
   private pointsChanged(pool: string, memberId: string, row: MemberPoints): void {
     for (const skill of this.deps.skills) {
@@ -531,6 +548,7 @@ export class Engine {
       tags: this.tags,
       actions: this.governed,
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
+      keptOut: (group, contactId) => this.keptOut(group, contactId),
       background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))

@@ -106,6 +106,12 @@ export interface GroupContext<C, M = unknown> {
   readonly ai: AiClient | undefined
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
+  /**
+   * Whether a skill this group enables keeps the contact out of the group (guard's blacklist),
+   * asked through each skill's `keepsOut`: gate does not invite them. Which skill and why
+   * (for the log; never shown to the contact).
+   */
+  keptOut(contactId: string): { skill: string; why: string } | undefined
   /** Say in a room of this group, after everything stored so far is on disk. */
   sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
@@ -292,6 +298,12 @@ export interface Skill<C = unknown, M = unknown> {
   screen?: boolean
   onJoin?(ctx: MembersContext<C, M>): void | Promise<void>
   onLeave?(ctx: MembersContext<C, M>): void | Promise<void>
+  /**
+   * This skill keeps the contact out of this group (guard: removed and blacklisted): why, in a
+   * few words for the log, else undefined. Synchronous and side-effect free; other skills ask
+   * it through `ctx.keptOut` (gate before an invite) without knowing this skill's records.
+   */
+  keepsOut?(ctx: GroupContext<C, M>, contactId: string): string | undefined
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
   commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */

@@ -55,6 +55,8 @@ export interface ContextDeps {
   actions: PuppetActions
   /** Points of a member changed (rule tags follow). */
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
+  /** A skill of the group keeps the contact out (Skill.keepsOut). */
+  keptOut: (group: string, contactId: string) => { skill: string; why: string } | undefined
 }
 
 /**
@@ -136,6 +138,10 @@ export class SkillContext<C, M = unknown>
 
   rooms(): RoomRef[] {
     return this.deps.rooms(this.scope.group)
+  }
+
+  keptOut(contactId: string): { skill: string; why: string } | undefined {
+    return this.deps.keptOut(this.scope.group, contactId)
   }
 
   sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {

@@ -313,6 +313,53 @@ describe('guard: strikes, removals, blacklist', () => {
     expect(off.h.actions.of('remove')).toHaveLength(1)
   })
 
+  it('gate does not invite a blacklisted member back (barredReply, no reason given); pardoned, they are invited; blacklist: false, always', async () => {
+    const GATE = 'gate: { keywords: [进粉丝群], capacity: 100, inviteReply: "{name}，已邀请你加入{topic}" }'
+    const { log, audits } = capture()
+    const { h, room, room2 } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'), GATE, { log })
+    h.actions.members.set(room.id, ['wxid_bot'])
+    h.actions.members.set(room2.id, ['wxid_bot'])
+    const s = h.member('Spam')
+    await h.say(room, s, '加微信')
+    await settle(h)
+    expect(h.actions.of('remove')).toHaveLength(1)
+    // the removed spammer asks to join again: refused, no invite, the reply names no reason
+    await h.dm(s, '进粉丝群')
+    await settle(h)
+    expect(h.texts('wxid_spam')).toEqual(['Spam，暂时不能邀请你进群'])
+    expect(h.actions.of('add')).toEqual([])
+    expect(audits('invite refused').map((l) => [l.contact, l.by])).toEqual([['wxid_spam', 'guard']])
+    // someone else is invited as usual
+    await h.dm(h.member('Fan'), '进粉丝群')
+    await settle(h)
+    expect(h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_fan'])
+    // pardoned: they may come back
+    await h.say(room, h.member('Boss'), '#guard pardon wxid_spam')
+    await h.dm(s, '进粉丝群')
+    await settle(h)
+    expect(h.texts('wxid_spam').at(-1)).toMatch(/^Spam，已邀请你加入粉丝\d群$/)
+    expect(h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_fan', 'wxid_spam'])
+
+    // an invite waiting for its slot is dropped when the contact is removed meanwhile
+    const slow = await setup(BASIC.replace('strikes: 3', 'strikes: 1'), GATE.replace('capacity: 100', 'capacity: 100, invitesPerHour: 1'))
+    slow.h.actions.members.set(slow.room.id, ['wxid_bot'])
+    await slow.h.dm(slow.h.member('Fan'), '进粉丝群')
+    await slow.h.dm(s, '进粉丝群') // Spam's invite waits an hour
+    await slow.h.say(slow.room2, s, '加微信') // removed from the other room meanwhile
+    await slow.h.clock.advance(HOUR)
+    await settle(slow.h)
+    expect(slow.h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_fan'])
+
+    // without a blacklist a removed member may come back, also by gate
+    const off = await setup(BASIC.replace('strikes: 3', 'strikes: 1\nblacklist: false'), GATE)
+    off.h.actions.members.set(off.room.id, ['wxid_bot'])
+    await off.h.say(off.room, s, '加微信')
+    await settle(off.h)
+    await off.h.dm(s, '进粉丝群')
+    await settle(off.h)
+    expect(off.h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_spam'])
+  })
+
   it('removal fails (the bot is no room admin): each admin a private report instead, no retry, no crash', async () => {
     const { log, audits } = capture()
     const { h, room } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'), '', { log })
