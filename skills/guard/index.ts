@@ -70,7 +70,9 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
       return true
     }
     const now = ctx.clock.now()
-    const windowed = ctx.memory.windows.note(ctx.config, who.id, m, now)
+    // a command or another skill's trigger (签到, 兑换 sample, #help) said again is no repeat
+    const request = ctx.config.block.repeat && (m.kind ?? 'text') === 'text' && ctx.takenBy(m.text) !== undefined
+    const windowed = ctx.memory.windows.note(ctx.config, who.id, m, now, { repeat: !request })
     const rule = contentViolation(ctx.config.block, m) ?? windowed?.rule
     if (!rule) return false
     const note =

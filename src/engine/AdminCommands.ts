@@ -85,6 +85,14 @@ export class AdminCommands {
     return true
   }
 
+  /** Is the text a `#command` of the core or of a loaded skill (whoever typed it)? */
+  isCommand(text: string): boolean {
+    const prefix = this.engine.currentConfig.bot.commandPrefix
+    if (!text.startsWith(prefix)) return false
+    const name = (text.slice(prefix.length).trim().split(/\s+/)[0] ?? '').toLowerCase()
+    return Object.hasOwn(this.core, name) || this.findSkillCommand(name) !== undefined
+  }
+
   private findSkillCommand(name: string): [Skill<unknown>, CommandSpec<unknown>] | undefined {
     for (const s of this.engine.deps.skills) {
       const spec = s.commands?.[name]

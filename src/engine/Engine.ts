@@ -437,6 +437,26 @@ export class Engine {
     return undefined
   }
 
+  /**
+   * Which skill of the group other than `asking` takes the text as a command or trigger
+   * (Skill.takes), or `commands` for a `#command` the bot knows (whoever types it).
+   */
+  takenBy(groupName: string, asking: string, text: string): string | undefined {
+    if (this.admin.isCommand(text)) return 'commands'
+    const group = this.findGroup(groupName)
+    if (!group) return undefined
+    for (const [name, config] of group.skills) {
+      if (name === asking) continue
+      const skill = this.skillsByName.get(name)
+      try {
+        if (skill?.takes?.(config, text)) return name
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name }, 'skill failed to say whether it takes a text; taken as no')
+      }
+    }
+    return undefined
+  }
+
   /** Points changed (synchronously, inside the handler that changed them): rule tags follow. */
   private pointsChanged(pool: string, memberId: string, row: MemberPoints): void {
     for (const skill of this.deps.skills) {
@@ -549,6 +569,7 @@ export class Engine {
       actions: this.governed,
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
       keptOut: (group, contactId) => this.keptOut(group, contactId),
+      takenBy: (group, asking, text) => this.takenBy(group, asking, text),
       background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))

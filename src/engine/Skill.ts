@@ -112,6 +112,13 @@ export interface GroupContext<C, M = unknown> {
    * (for the log; never shown to the contact).
    */
   keptOut(contactId: string): { skill: string; why: string } | undefined
+  /**
+   * Who takes this text (a whole room text, trimmed) as a command or a trigger: another skill
+   * of this group that enables it (its `takes`), or `commands` for a `#command` the bot knows.
+   * Undefined for conversation. guard asks it so a member repeating `签到` or `兑换 sample`
+   * is not striking for `repeat`.
+   */
+  takenBy(text: string): string | undefined
   /** Say in a room of this group, after everything stored so far is on disk. */
   sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
@@ -304,6 +311,14 @@ export interface Skill<C = unknown, M = unknown> {
    * it through `ctx.keptOut` (gate before an invite) without knowing this skill's records.
    */
   keepsOut?(ctx: GroupContext<C, M>, contactId: string): string | undefined
+  /**
+   * True when `text` (a whole room text, trimmed) is one of this skill's member triggers: what
+   * its onMessage answers as a request rather than as conversation (`签到`, `兑换 sample`,
+   * `积分商城`). Pure — the config and the text only — and kept in step with onMessage by
+   * sharing its matching. Other skills ask it through `ctx.takenBy`. Keyword answers
+   * (autoreply) are no triggers: an ad may contain a keyword.
+   */
+  takes?(config: C, text: string): boolean
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
   commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */

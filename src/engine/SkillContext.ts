@@ -57,6 +57,8 @@ export interface ContextDeps {
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
   /** A skill of the group keeps the contact out (Skill.keepsOut). */
   keptOut: (group: string, contactId: string) => { skill: string; why: string } | undefined
+  /** Another skill of the group (or the commands) takes the text (Skill.takes). */
+  takenBy: (group: string, asking: string, text: string) => string | undefined
 }
 
 /**
@@ -142,6 +144,10 @@ export class SkillContext<C, M = unknown>
 
   keptOut(contactId: string): { skill: string; why: string } | undefined {
     return this.deps.keptOut(this.scope.group, contactId)
+  }
+
+  takenBy(text: string): string | undefined {
+    return this.deps.takenBy(this.scope.group, this.scope.skill, text)
   }
 
   sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {

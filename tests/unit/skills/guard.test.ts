@@ -170,6 +170,40 @@ describe('guard: what earns a strike', () => {
     expect(h.texts(room.id)).toEqual([])
   })
 
+  it('repeat: a text another enabled skill takes as a command or trigger is no repeat (兑换 sample, 积分商城, 签到, 预约, #help); the same texts where no skill takes them are', async () => {
+    const SKILLS_ON = `
+checkin: { triggers: [签到] }
+tags: {}
+live: { subscribeTriggers: [预约] }
+shop:
+  items:
+    - { id: sample, name: 小样, price: 1000, delivery: admin }`
+    const guard = BASIC.replace('repeat: { times: 3, minutes: 10 }', 'repeat: { times: 3, minutes: 10, minChars: 2 }')
+    const { h, room, room2 } = await setup(guard, SKILLS_ON)
+    const m = h.member('Mei')
+    for (const text of ['签到', '兑换 sample', '兑换 小样', '积分商城', '我的标签', '预约', '#help', '兑换 没有的东西']) {
+      for (let i = 0; i < 3; i++) {
+        await h.say(i === 1 ? room2 : room, m, text)
+        await h.clock.advance(60_000)
+      }
+    }
+    const all = [...h.texts(room.id), ...h.texts(room2.id)]
+    expect(all.filter((t) => t.includes('不允许'))).toEqual([])
+    // each request was answered by its skill: six redemptions asked, each short of points
+    expect(all.filter((t) => t.includes('兑换小样需要'))).toHaveLength(6)
+    expect(guardHistory(h.store, 'fans', 10)).toEqual([])
+    // conversation said three times is still a repeat: "兑换券怎么用" is no shop request
+    for (let i = 0; i < 3; i++) await h.say(room, m, '兑换券怎么用')
+    expect(h.texts(room.id).at(-1)).toBe('Mei 本群不允许重复发同样的消息，再 2 次将被移出（第 1 次）')
+
+    // in a group where no skill takes them, the same texts are repeats
+    const bare = await setup(guard)
+    await bare.h.say(bare.room, m, '兑换 sample')
+    await bare.h.say(bare.room, m, '兑换 sample')
+    await bare.h.say(bare.room, m, '兑换 sample')
+    expect(bare.h.texts(bare.room.id)).toEqual(['Mei 本群不允许重复发同样的消息，再 2 次将被移出（第 1 次）'])
+  })
+
   it('a flood of ads from 60 members: every warning goes out within 2 minutes, merged, never above the room limit', async () => {
     const clock = new FakeClock()
     const { h, room } = await setup(BASIC, '', { clock, limits: { roomPerMinute: 20, totalPerMinute: 60 } })
