@@ -124,10 +124,11 @@ export interface GroupContext<C, M = unknown> {
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
   durable(): Promise<void>
   /**
-   * Withdraw this skill's texts for this group that carry `tag` and still wait in the send
-   * queue (`#live cancel`). Returns how many.
+   * Withdraw this skill's texts for this group (or for `group`, another group's) that carry
+   * `tag` and still wait in the send queue (`#live cancel`; a cancelled order's code, queued
+   * by the order's group). A text already handed to the puppet is not withdrawn. Returns how many.
    */
-  withdraw(tag: string): number
+  withdraw(tag: string, group?: string): number
   /** A private message to a contact (the admins' hand-off), through the same queue. */
   tell(contactId: string, what: Sayable): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]

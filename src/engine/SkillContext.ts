@@ -161,13 +161,13 @@ export class SkillContext<C, M = unknown>
     })
   }
 
-  withdraw(tag: string): number {
-    return this.deps.queue.withdraw(this.scopedTag(tag))
+  withdraw(tag: string, group = this.scope.group): number {
+    return this.deps.queue.withdraw(this.scopedTag(tag, group))
   }
 
   /** Tags are this skill's and this group's: one skill cannot withdraw another's texts. */
-  private scopedTag(tag: string): string {
-    return `${this.scope.skill}/${this.scope.group}/${tag}`
+  private scopedTag(tag: string, group = this.scope.group): string {
+    return `${this.scope.skill}/${group}/${tag}`
   }
 
   say(what: Sayable, options?: SendOptions): Promise<void> {
