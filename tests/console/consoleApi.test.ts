@@ -173,11 +173,18 @@ describe('console API', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ ok: true, connected: true, loggedIn: true, queueDepth: expect.any(Number), storeWritable: true })
     const store = app.store as unknown as { health?: () => unknown }
-    store.health = () => ({ writable: false, lastError: 'ENOSPC: no space left on device', failingSince: Date.now() })
+    store.health = () => ({ writable: false, lastError: "ENOSPC: no space left on device, open '/srv/secret-brand/data/journal/000042'", failingSince: Date.now() })
     try {
       const bad = await fetch(`${base}/healthz`)
       expect(bad.status).toBe(503)
-      expect(await bad.json()).toMatchObject({ ok: false, storeWritable: false, lastError: 'ENOSPC: no space left on device' })
+      const body = await bad.text()
+      // a short cause for anyone who asks; never the path (the whole error is in the log)
+      expect(JSON.parse(body)).toMatchObject({ ok: false, storeWritable: false, lastError: 'disk full (ENOSPC)' })
+      expect(body).not.toContain('secret-brand')
+      store.health = () => ({ writable: false, lastError: 'password authentication failed for user "siyu_prod"', failingSince: Date.now() })
+      const pg = await (await fetch(`${base}/healthz`)).text()
+      expect(JSON.parse(pg)).toMatchObject({ lastError: 'store writes failing (see the log)' })
+      expect(pg).not.toContain('siyu_prod')
     } finally {
       delete store.health
     }
@@ -356,6 +363,13 @@ describe('console API', () => {
     expect((await members()).json.tags).toEqual(['VIP'])
     expect((await call('DELETE', '/api/members/wxid_alice/tags/VIP')).json).toMatchObject({ changed: true, tags: [] })
     expect((await call('DELETE', '/api/members/wxid_alice/tags/VIP')).status).toBe(404)
+    // tags named like Object.prototype's keys are tags like any other
+    for (const tag of ['constructor', 'toString', '__proto__']) {
+      expect((await call('DELETE', `/api/members/wxid_alice/tags/${tag}`)).status, `${tag} never set`).toBe(404)
+      expect((await call('POST', `/api/members/wxid_alice/tags/${tag}`)).json, tag).toMatchObject({ changed: true })
+    }
+    expect((await members()).json).toMatchObject({ tags: ['__proto__', 'constructor', 'toString'], tagMarks: { constructor: { source: 'api' }, ['__proto__']: { source: 'api' } } })
+    for (const tag of ['constructor', 'toString', '__proto__']) expect((await call('DELETE', `/api/members/wxid_alice/tags/${tag}`)).json.changed).toBe(true)
     // a contact known by tags alone is a member too (the brand's CRM tags people before they check in)
     await call('POST', '/api/members/wxid_newcomer/tags/潜客')
     expect((await call('GET', '/api/members/wxid_newcomer')).json).toMatchObject({ id: 'wxid_newcomer', total: 0, tags: ['潜客'] })

@@ -18,7 +18,9 @@ export function systemRoutes(api: ConsoleApi, o: { auth: ConsoleAuth; metrics: M
       loggedIn,
       queueDepth: deps.queue.pending,
       storeWritable: health.writable,
-      lastError: health.lastError ?? null,
+      // anyone may ask /healthz: a short cause, never the error itself (paths, hosts, users); the
+      // whole error is in the store's log line
+      lastError: health.lastError === undefined ? null : storeCause(health.lastError),
       failedCommits: health.failedCommits,
     })
   })
@@ -32,4 +34,35 @@ export function systemRoutes(api: ConsoleApi, o: { auth: ConsoleAuth; metrics: M
     ...(req.session ? { csrf: req.session.csrf } : {}),
     sections: o.sections.filter((s) => s.page).map((s) => ({ id: s.id, title: s.title, module: `/ext/${s.id}.js` })),
   }))
+}
+
+/** What an error code says, in a few words. */
+const CAUSES: Record<string, string> = {
+  ENOSPC: 'disk full',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  EIO: 'disk I/O error',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files',
+  ECONNREFUSED: 'database unreachable',
+  ECONNRESET: 'database unreachable',
+  ETIMEDOUT: 'database unreachable',
+  ENOTFOUND: 'database unreachable',
+  EHOSTUNREACH: 'database unreachable',
+  EAI_AGAIN: 'database unreachable',
+}
+
+/**
+ * A failed commit's cause for an unauthenticated caller: the error code and what it means
+ * when it is a known one (`disk full (ENOSPC)`), else only that writes fail. Nothing of the
+ * message itself: it may name the data dir, a database host or user.
+ */
+export function storeCause(message: string): string {
+  for (const code of message.match(/\bE[A-Z_]+\b/g) ?? []) {
+    if (Object.hasOwn(CAUSES, code)) return `${CAUSES[code]} (${code})`
+  }
+  if (/connection (terminated|refused|reset)|timeout|could not connect/i.test(message)) return 'database unreachable'
+  return 'store writes failing (see the log)'
 }
