@@ -134,4 +134,4 @@ export const TagParams = ContactIdParam.extend({ tag: TagName })
 
 export const TagResponse = z.object({ id: z.string(), tag: z.string(), changed: z.boolean(), tags: z.array(z.string()) })
 
-export const SessionResponse = z.object({ via: z.enum(['console', 'api']), csrf: z.string().optional(), sections: z.array(z.object({ id: z.string(), title: z.string(), module: z.string() })) })
+export const SessionResponse = z.object({ via: z.enum(['console', 'api']), sections: z.array(z.object({ id: z.string(), title: z.string(), module: z.string() })) })

@@ -29,9 +29,9 @@ export function systemRoutes(api: ConsoleApi, o: { auth: ConsoleAuth; metrics: M
 
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger())
 
-  app.get('/api/session', { schema: { summary: 'who is asking, the CSRF token of a console session, the extra sections', response: { 200: SessionResponse } } }, (req) => ({
+  // the session's secret is never handed out here: only the login response carries it
+  app.get('/api/session', { schema: { summary: 'who is asking and the extra sections', response: { 200: SessionResponse } } }, (req) => ({
     via: api.via(req),
-    ...(req.session ? { csrf: req.session.csrf } : {}),
     sections: o.sections.filter((s) => s.page).map((s) => ({ id: s.id, title: s.title, module: `/ext/${s.id}.js` })),
   }))
 }
