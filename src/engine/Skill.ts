@@ -260,12 +260,20 @@ export interface CheckReport {
 }
 
 /**
+ * What other parts of the bot let a skill declare next to its chat behaviour. Each part adds
+ * its field here by declaration merging, from its own folder (as Koishi's services extend
+ * its Context), so the engine imports none of them and never reads these fields:
+ * - `console` — the skill's section of the operator console (src/console/extensions.ts).
+ */
+export interface SkillExtensions {}
+
+/**
  * A skill: one folder in `skills/`, one exported definition. The core routes each event of a
  * room to the skills its group enables, in the registry's order; the first message handler
  * that returns `true` ends the chain. Handlers read and write `ctx.store` synchronously and
  * never await between reading a value and writing it back.
  */
-export interface Skill<C = unknown, M = unknown> {
+export interface Skill<C = unknown, M = unknown> extends SkillExtensions {
   name: string
   /** One line for `npm run check` and the JSON Schema. */
   description: string
