@@ -1,6 +1,7 @@
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import { guardCommand } from './commands.js'
+import { removalsSection } from './console.js'
 import { GuardConfig, RULE_NAMES, type RuleName } from './config.js'
 import { contentViolation, evidenceOf, messageType, Windows } from './detect.js'
 import { bookOf, planRemoval, resumeRemovals, runRemoval, type GuardCtx, type GuardMemory } from './removal.js'
@@ -103,6 +104,8 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   },
 
   commands: { guard: guardCommand },
+  /** 移出记录 Removals in the console: the blacklist, recent strikes and removals, pardon (console.ts). */
+  console: removalsSection,
 
   keepsOut(ctx, contactId) {
     // the blacklist is what keeps a removed member out (without it they may come back)

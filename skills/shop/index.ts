@@ -2,6 +2,7 @@ import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import { orderCommand } from './commands.js'
 import { findItem } from './Catalog.js'
+import { ordersSection } from './console/index.js'
 import { ShopConfig, type ItemConfig } from './config.js'
 import { ShopMemory, shopParts } from './context.js'
 import { deliver, resumeCodes } from './delivery.js'
@@ -71,6 +72,8 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
   },
 
   commands: { order: orderCommand },
+  /** 订单 Orders in the console: the orders, done and cancel (console/). */
+  console: ordersSection,
 })
 
 type MemberRequest = { kind: 'list' } | { kind: 'orders' } | { kind: 'redeem'; item: ItemConfig } | { kind: 'unknown'; query: string }

@@ -1,10 +1,8 @@
-import { Catalog } from '../../../../skills/shop/Catalog.js'
-import { CodeLedger } from '../../../../skills/shop/Codes.js'
-import type { ShopConfig } from '../../../../skills/shop/config.js'
-import { ShopSkill } from '../../../../skills/shop/index.js'
-import { cancelOrder, markDone, orderBook, type CloseResult, type Order, type OrderStatus } from '../../../../skills/shop/Orders.js'
-import { ApiError, iso, type ConsoleDeps } from '../../ConsoleDeps.js'
-import type { Via } from '../../auth.js'
+import { ApiError, iso, type ConsoleDeps, type Via } from '../../../src/console/extensions.js'
+import { Catalog } from '../Catalog.js'
+import { CodeLedger } from '../Codes.js'
+import type { ShopConfig } from '../config.js'
+import { cancelOrder, markDone, orderBook, type CloseResult, type Order, type OrderStatus } from '../Orders.js'
 
 /** The pool a group's shop spends: `shop.pool`, else the group's checkin pool (as skills/shop/context.ts). */
 interface ShopPool {
@@ -62,8 +60,10 @@ export class OrderDesk {
     const now = this.deps.clock.now()
     const book = orderBook(this.deps.store, pool)
     const engine = this.deps.engine
-    // a code still waiting in the send queue is withdrawn through the shop's own context
-    const withdraw = (tag: string, group: string) => engine.brandContext(ShopSkill).withdraw(tag, group)
+    // a code still waiting in the send queue is withdrawn through the shop's own context (the
+    // registered skill, by name: importing the skill here would be an import cycle)
+    const shopSkill = engine.deps.skills.find((s) => s.name === 'shop')
+    const withdraw = (tag: string, group: string) => (shopSkill ? engine.brandContext(shopSkill).withdraw(tag, group) : 0)
     const deps = { points: engine.points(pool), tags: engine.tags, day: engine.time.dayKey(now), withdraw }
     const r = cancelOrder(book, id, via, now, deps, o.note)
     const order = this.settled(r, pool, id)
