@@ -118,7 +118,7 @@ export async function everySkillRush(scenario: Scenario, seconds: number = SCENA
   let infoAsked = 0
   const enqueue = queue.enqueue.bind(queue)
   queue.enqueue = (to, segments, o) => {
-    const kind: SendKind = o?.kind ?? 'owed'
+    const kind = o.kind
     if (kind === 'info') infoAsked++
     return enqueue(to, segments, o).then((r) => {
       if (!r.sent && !r.coalesced) dropped[kind]++

@@ -23,7 +23,10 @@ export function sendCode(ctx: ShopCtx, order: Order): void {
   ctx.memory.delivering.add(order.id)
   const text = ctx.render(ctx.config.codeText, { name: order.memberName, item: order.itemName, code: order.code, order: order.id })
   void ctx.sayIn(order.member, text, {
+    // owed (the order is stored) and a message of its own: onSent marks exactly this one delivered
+    kind: 'owed',
     mergeable: false,
+    because: 'code',
     onSent: () => {
       ctx.memory.delivering.delete(order.id)
       const book = orderBook(ctx.store.store, order.pool)
@@ -52,7 +55,8 @@ function tellAdmins(ctx: ShopCtx, order: Order, topic: string): void {
     topic,
   })
   const how = `\n发货后：${p}order done ${order.id} · 取消并退分：${p}order cancel ${order.id}（在该群发送）`
-  for (const admin of ctx.bot.admins) void ctx.tell(admin, [...notice, how])
+  // owed (the order is stored); an admin's notices merge when several wait
+  for (const admin of ctx.bot.admins) void ctx.tell(admin, [...notice, how], { kind: 'owed' })
   if (ctx.bot.admins.length === 0) ctx.log.warn({ order: order.id }, 'an order to ship and no bot.admins to tell')
 }
 

@@ -1,5 +1,6 @@
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
+import { uses } from '../../src/text/template.js'
 import { orderCommand } from './commands.js'
 import { ShopConfig } from './config.js'
 import { ShopMemory, shopParts } from './context.js'
@@ -54,7 +55,8 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
     const c = ctx.config
     if (c.listTriggers.includes(text)) return showCatalog(ctx)
     if (c.ordersTriggers.includes(text)) {
-      void ctx.say(myOrdersText(ctx, shopParts(ctx).book.ofMember(ctx.talker.id)), { mergeable: false })
+      // a member's list: their repeats while it waits are one reply
+      void ctx.say(myOrdersText(ctx, shopParts(ctx).book.ofMember(ctx.talker.id)), { kind: 'info', mergeable: false, coalesce: { key: `shop:orders:${ctx.talker.id}` } })
       return true
     }
     for (const trigger of c.redeemTriggers) {
@@ -66,7 +68,7 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
       if (item) return redeemItem(ctx, item.id)
       // "兑换 xyz" is a request for something we do not have; "兑换券怎么用" is a question for others
       if (!/^\s/.test(rest)) continue
-      void ctx.say(ctx.render(c.unknownReply, { name: ctx.talker.name, query }))
+      void ctx.say(ctx.render(c.unknownReply, { name: ctx.talker.name, query }), { kind: 'info', coalesce: { key: `shop:unknown:${ctx.talker.id}:${query}` } })
       return true
     }
     return false
@@ -75,8 +77,14 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
   commands: { order: orderCommand },
 })
 
+/**
+ * The catalog is a list: one per room while it waits, @-ing everyone who asked — unless its
+ * title shows the asker's name or points (the default does), then one per member.
+ */
 function showCatalog(ctx: Ctx): true {
-  void ctx.say(catalogText(ctx, shopParts(ctx)), { mergeable: false })
+  const personal = uses(ctx.config.listTitle, 'name') || uses(ctx.config.listTitle, 'total')
+  const key = personal ? `shop:catalog:${ctx.talker.id}` : 'shop:catalog'
+  void ctx.say(catalogText(ctx, shopParts(ctx)), { kind: 'info', mergeable: false, coalesce: { key, asker: ctx.talker } })
   return true
 }
 
@@ -98,7 +106,11 @@ function redeemItem(ctx: Ctx, itemId: string): true {
   } else {
     ctx.log.debug({ item: item.id, member: ctx.talker.id, outcome: r.kind }, 'redemption refused')
   }
-  void ctx.say(replyFor(ctx, item.name, r))
+  // an order (new, or the same message again) is owed its confirmation; a refusal stored nothing
+  void ctx.say(
+    replyFor(ctx, item.name, r),
+    r.kind === 'ok' || r.kind === 'duplicate' ? { kind: 'owed' } : { kind: 'info', coalesce: { key: `shop:refused:${ctx.talker.id}:${item.id}` } },
+  )
   return true
 }
 

@@ -1,7 +1,6 @@
 import type { GroupConfig } from '../config/loadConfig.js'
 import type { Engine, MessageEvent } from './Engine.js'
-import type { SendKind } from '../send/SendQueue.js'
-import type { CommandContext, CommandSpec, Skill } from './Skill.js'
+import type { CommandContext, CommandSpec, SendOptions, Skill } from './Skill.js'
 import type { DayStats } from './Stats.js'
 import type { StoreHealth } from '../store/Store.js'
 
@@ -44,43 +43,44 @@ export class AdminCommands {
     }
     log.info({ audit: true, admin: ev.talker.id, command: text, room: ev.room.id, topic: ev.room.topic, group: group.name }, 'admin command')
 
-    // what confirms a change is owed; a listing or a usage line is informational (one per room
-    // while it waits, @-ing every admin who asked)
-    const say = (reply: string, kind: SendKind = 'owed', key?: string): Promise<void> =>
+    // what confirms a change is owed (merged with other confirmations); a listing, a hint, a
+    // usage line or an error is informational: one per room (or per admin) while it waits,
+    // @-ing every admin who asked
+    const say = (reply: string, options: SendOptions): Promise<void> =>
       this.engine.deps.queue
-        .enqueue(ev.room.id, [reply], {
-          // only what confirms a change waits for the disk: #stats and #help answer also while it fails
-          after: kind === 'owed' ? this.engine.deps.store.durable() : undefined,
-          mergeable: false,
-          kind,
-          ...(key ? { coalesce: { key: `core:${key}`, asker: ev.talker } } : {}),
-        })
+        // only what confirms a change waits for the disk: #stats and #help answer also while it fails
+        .enqueue(ev.room.id, [reply], { ...options, after: options.kind === 'owed' ? this.engine.deps.store.durable() : undefined })
         .then((r) => {
           if (!r.sent && (r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.engine.stats.count(group.name, ev.room.id, 'repliesDropped')
         })
+    const asked = (key: string) => ({ key: `core:${key}`, asker: ev.talker })
 
     const core = this.core[name]
     if (core) {
-      await say(await core.run(group, ev, args), name === 'reload' ? 'owed' : 'info', name === 'reload' ? undefined : name)
+      // #reload's verdict is owed either way: the admin changed the file and waits for it (rare, never a rush)
+      await say(await core.run(group, ev, args), name === 'reload' ? { kind: 'owed' } : { kind: 'info', mergeable: false, coalesce: asked(name) })
       return true
     }
     const [skill, spec] = skillCmd!
     const config = group.skills.get(skill.name)
     if (config === undefined) {
-      await say(`本群没有开启 ${skill.name}（在配置里给这个分组加上 ${skill.name} 后 ${prefix}reload）`)
+      await say(`本群没有开启 ${skill.name}（在配置里给这个分组加上 ${skill.name} 后 ${prefix}reload）`, { kind: 'info', coalesce: asked(`not-enabled:${skill.name}`) })
       return true
     }
     // the message's context (a class instance: extended, not copied) plus the command's words
     const ctx = Object.assign(this.engine.messageContext(skill, group, config, ev), {
       args,
       rest: rest.slice(word.length).trim(),
-      usage: (problem?: string) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`, 'info'),
+      usage: (problem?: string) => {
+        const text = `${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`
+        return say(text, { kind: 'info', coalesce: asked(`usage:${ev.talker.id}:${text}`) })
+      },
     }) satisfies CommandContext<unknown>
     try {
       await spec.run(ctx)
     } catch (err) {
       log.error({ err, command: name }, 'admin command failed')
-      await say(`命令出错：${(err as Error).message}`)
+      await say(`命令出错：${(err as Error).message}`, { kind: 'info', coalesce: asked(`error:${ev.talker.id}:${name}`) })
     }
     return true
   }

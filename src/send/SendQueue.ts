@@ -119,12 +119,12 @@ export class SendQueue {
   }
 
   /** Queue a text; resolves when it was sent (or given up on). Never rejects. */
-  enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions = {}): Promise<SendResult> {
+  enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<SendResult> {
     if (this.closed) return Promise.resolve({ sent: false, reason: 'shutting down', cause: 'shutdown' })
     return new Promise<SendResult>((resolve) => {
       const lane = this.lane(conversationId)
       const now = this.options.clock.now()
-      const kind = options.kind ?? 'owed'
+      const kind = options.kind
       const key = kind === 'info' ? options.coalesce?.key : undefined
       const same = key === undefined ? undefined : lane.byKey.get(key)
       if (same) {
