@@ -13,8 +13,11 @@ import { parseDocument } from 'yaml'
  * autoreply, live, shop); gate is on in the example's VIP and join groups.
  */
 
-/** The example config, made runnable here: the coupon's codes from `codesFile`, no console, the admin given. */
-export function exampleRushConfig(o: { codesFile: string; admin: string; roomPerMinute?: number; totalPerMinute?: number }): string {
+/**
+ * The example config, made runnable here: the coupon's codes from `codesFile`, no console,
+ * the admin given, and (for a bot on the real clock) the fan group's live at `liveStart`.
+ */
+export function exampleRushConfig(o: { codesFile: string; admin: string; liveStart?: string; roomPerMinute?: number; totalPerMinute?: number }): string {
   const doc = parseDocument(readFileSync(join(import.meta.dirname, '../../config/bot.example.yaml'), 'utf8'))
   doc.setIn(['bot', 'admins'], [o.admin])
   if (o.roomPerMinute !== undefined) doc.setIn(['bot', 'rateLimit', 'roomPerMinute'], o.roomPerMinute)
@@ -25,6 +28,7 @@ export function exampleRushConfig(o: { codesFile: string; admin: string; roomPer
   const coupon = items.items.find((i) => i.get('delivery') === 'codes')
   if (!coupon) throw new Error('the example config has no shop item with delivery: codes')
   coupon.set('codes', o.codesFile)
+  if (o.liveStart) doc.setIn(['groups', 0, 'skills', 'live', 'lives', 0, 'start'], o.liveStart)
   return doc.toString()
 }
 
