@@ -2,6 +2,7 @@ import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { ZonedTime } from '../../src/time/ZonedTime.js'
 import { liveCommand } from './commands.js'
 import { liveConfig, type LiveConfig } from './config.js'
+import { livesSection } from './console/index.js'
 import { LiveMemory } from './context.js'
 import { Deliveries } from './Deliveries.js'
 import { LiveCatalog } from './LiveCatalog.js'
@@ -49,6 +50,8 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
     new Deliveries(ctx).resume((ref) => new LiveCatalog(ctx).byRef(ref))
   },
 
+  takes: (c, text) => c.subscribeTriggers.includes(text) || c.listTriggers.includes(text),
+
   onMessage(ctx) {
     const text = ctx.message.text
     if (ctx.config.subscribeTriggers.includes(text)) return subscribe(ctx)
@@ -65,6 +68,8 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
   },
 
   commands: { live: liveCommand },
+  /** 直播 Lives in the console: lives across groups, add to several at once, cancel (console/). */
+  console: livesSection,
 
   onJob(ctx) {
     onSlotDue(ctx)

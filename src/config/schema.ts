@@ -3,6 +3,7 @@ import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
+import { DEFAULT_RECONCILE_MS, DEFAULT_RETAIN_DAYS, MembersSchema, PrivacySchema } from './membersSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
 
@@ -47,6 +48,8 @@ export const BotSchema = z
     tags: TagRulesSchema,
     friends: FriendsSchema,
     takeoverSeconds: TakeoverSchema,
+    privacy: PrivacySchema,
+    members: MembersSchema,
   })
   .default({
     timezone: 'Asia/Shanghai',
@@ -56,6 +59,8 @@ export const BotSchema = z
     name: '小助手',
     tags: [],
     friends: { accept: 'none', keywords: [], perDay: 100 },
+    privacy: { retainDays: DEFAULT_RETAIN_DAYS },
+    members: { reconcileEvery: DEFAULT_RECONCILE_MS },
   })
 
 export type BotSettings = z.output<typeof BotSchema>
@@ -122,8 +127,14 @@ export const ConsoleSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'tokenEnv is the NAME of an environment variable, not the token itself')
       .default('SIYU_CONSOLE_TOKEN')
       .describe('name of the environment variable holding the operator token (API bearer, console login)'),
+    trustProxy: z
+      .boolean({ error: 'console.trustProxy is true or false' })
+      .default(false)
+      .describe(
+        'behind a reverse proxy: take the client from X-Forwarded-For (the failed-login limit is per client) and https from X-Forwarded-Proto (Secure cookies); only when every request comes through the proxy',
+      ),
   })
-  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN' })
+  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN', trustProxy: false })
 
 export type ConsoleSettings = z.output<typeof ConsoleSchema>
 

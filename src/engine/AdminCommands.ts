@@ -1,8 +1,32 @@
-import type { GroupConfig } from '../config/loadConfig.js'
-import type { Engine, MessageEvent } from './Engine.js'
-import type { CommandContext, CommandSpec, SendOptions, Skill } from './Skill.js'
-import type { DayStats } from './Stats.js'
-import type { StoreHealth } from '../store/Store.js'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock/Clock.js'
+import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
+import type { MessageEvent } from './events.js'
+import type { OutgoingQueue } from '../send/SendQueue.js'
+import type { CommandContext, CommandSpec, MessageContext, SendOptions, Skill } from './Skill.js'
+import type { DayStats, Stats } from './Stats.js'
+import type { Store, StoreHealth } from '../store/Store.js'
+import type { ZonedTime } from '../time/ZonedTime.js'
+
+/**
+ * What admin commands use of the engine — the Engine is one (it hands itself over) — so this
+ * file does not import the Engine that imports it.
+ */
+export interface AdminHost {
+  readonly currentConfig: LoadedConfig
+  readonly log: Logger
+  readonly time: ZonedTime
+  readonly stats: Stats
+  readonly deps: {
+    readonly skills: readonly Skill<any>[]
+    readonly queue: OutgoingQueue
+    readonly store: Store
+    readonly clock: Clock
+    readonly reload?: () => Promise<{ ok: boolean; problems: string[] }>
+  }
+  isAdmin(contactId: string): boolean
+  messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M>
+}
 
 interface CoreCommand {
   usage: string
@@ -17,7 +41,7 @@ interface CoreCommand {
 export class AdminCommands {
   private readonly core: Record<string, CoreCommand>
 
-  constructor(private readonly engine: Engine) {
+  constructor(private readonly engine: AdminHost) {
     this.core = {
       reload: { usage: 'reload', run: () => this.reload() },
       stats: { usage: 'stats', run: (group, ev) => Promise.resolve(this.stats(group, ev)) },
@@ -34,7 +58,8 @@ export class AdminCommands {
     const [word = '', ...args] = rest.split(/\s+/)
     const name = word.toLowerCase()
     const skillCmd = this.findSkillCommand(name)
-    if (!this.core[name] && !skillCmd) return false
+    // the word is typed by people: `#constructor` is no command (own keys only)
+    if (!Object.hasOwn(this.core, name) && !skillCmd) return false
 
     const log = this.engine.log
     if (!this.engine.isAdmin(ev.talker.id)) {
@@ -55,7 +80,7 @@ export class AdminCommands {
         })
     const asked = (key: string) => ({ key: `core:${key}`, asker: ev.talker })
 
-    const core = this.core[name]
+    const core = Object.hasOwn(this.core, name) ? this.core[name] : undefined
     if (core) {
       // #reload's verdict is owed either way: the admin changed the file and waits for it (rare, never a rush)
       await say(await core.run(group, ev, args), name === 'reload' ? { kind: 'owed' } : { kind: 'info', mergeable: false, coalesce: asked(name) })
@@ -64,7 +89,8 @@ export class AdminCommands {
     const [skill, spec] = skillCmd!
     const config = group.skills.get(skill.name)
     if (config === undefined) {
-      await say(`本群没有开启 ${skill.name}（在配置里给这个分组加上 ${skill.name} 后 ${prefix}reload）`, { kind: 'info', coalesce: asked(`not-enabled:${skill.name}`) })
+      // a built-in command where its skill is off: say which skill to turn on, in one line
+      await say(`${prefix}${name} 属于 ${skill.name}，本群（分组「${group.name}」）没有开启：在配置里这个分组的 skills 下加上 ${skill.name}（skills.${skill.name}），再 ${prefix}reload`, { kind: 'info', coalesce: asked(`off:${skill.name}`) })
       return true
     }
     // the message's context (a class instance: extended, not copied) plus the command's words
@@ -85,9 +111,17 @@ export class AdminCommands {
     return true
   }
 
+  /** Is the text a `#command` of the core or of a loaded skill (whoever typed it)? */
+  isCommand(text: string): boolean {
+    const prefix = this.engine.currentConfig.bot.commandPrefix
+    if (!text.startsWith(prefix)) return false
+    const name = (text.slice(prefix.length).trim().split(/\s+/)[0] ?? '').toLowerCase()
+    return Object.hasOwn(this.core, name) || this.findSkillCommand(name) !== undefined
+  }
+
   private findSkillCommand(name: string): [Skill<unknown>, CommandSpec<unknown>] | undefined {
     for (const s of this.engine.deps.skills) {
-      const spec = s.commands?.[name]
+      const spec = s.commands && Object.hasOwn(s.commands, name) ? s.commands[name] : undefined
       if (spec) return [s as Skill<unknown>, spec as CommandSpec<unknown>]
     }
     return undefined

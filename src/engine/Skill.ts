@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
+import type { CheckReport, SchemaEnv, SkillConfigSpec } from '../config/skillSpec.js'
 import type { Namespace } from '../store/Store.js'
 import type { EnqueueOptions } from '../send/Item.js'
 import type { Sayable, Segment } from '../text/Outgoing.js'
@@ -12,19 +13,12 @@ import type { Job, JobPlanner } from './jobs.js'
 import type { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
+import type { Member, RoomRef } from '../members/refs.js'
 import type { PuppetActions } from './actions.js'
+import type { MemberDirectory } from '../members/MemberDirectory.js'
 
-/** A member as skills see them: contact id (the key for everything) and display name. */
-export interface Member {
-  id: string
-  /** Group alias if set, else WeChat name. Shown to people, never used as a key. */
-  name: string
-}
-
-export interface RoomRef {
-  id: string
-  topic: string
-}
+// a member (contact id and display name) and a room, as everything refers to them
+export type { Member, RoomRef } from '../members/refs.js'
 
 /**
  * What a skill says with every text (see src/send/Item.ts and docs/send-queue.md). `kind` is
@@ -79,6 +73,13 @@ export interface GroupContext<C, M = unknown> {
   readonly pointsPool: string
   /** Tags per contact id, brand-wide (CONTRACT §4). */
   readonly tags: TagBook
+  /**
+   * The member record, brand-wide (CONTRACT §11, src/members/): joins and leaves per room,
+   * who invited them, names seen, last message, messages per day. Kept by the engine; skills
+   * read it (and gate tells it which keyword an invite came from). `ctx.members` is another
+   * thing: who joined or left, on join and leave contexts.
+   */
+  readonly roster: MemberDirectory
   readonly jobs: JobPlanner
   /**
    * Accept a friend request, invite into a room, remove from one, read a room's members.
@@ -89,15 +90,29 @@ export interface GroupContext<C, M = unknown> {
   readonly ai: AiClient | undefined
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
+  /**
+   * Whether a skill this group enables keeps the contact out of the group (guard's blacklist),
+   * asked through each skill's `keepsOut`: gate does not invite them. Which skill and why
+   * (for the log; never shown to the contact).
+   */
+  keptOut(contactId: string): { skill: string; why: string } | undefined
+  /**
+   * Who takes this text (a whole room text, trimmed) as a command or a trigger: another skill
+   * of this group that enables it (its `takes`), or `commands` for a `#command` the bot knows.
+   * Undefined for conversation. guard asks it so a member repeating `签到` or `兑换 sample`
+   * is not striking for `repeat`.
+   */
+  takenBy(text: string): string | undefined
   /** Say in a room of this group, after everything stored so far is on disk. */
   sayIn(roomId: string, what: Sayable, options: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
   durable(): Promise<void>
   /**
-   * Withdraw this skill's texts for this group that carry `tag` and still wait in the send
-   * queue (`#live cancel`). Returns how many.
+   * Withdraw this skill's texts for this group (or for `group`, another group's) that carry
+   * `tag` and still wait in the send queue (`#live cancel`; a cancelled order's code, queued
+   * by the order's group). A text already handed to the puppet is not withdrawn. Returns how many.
    */
-  withdraw(tag: string): number
+  withdraw(tag: string, group?: string): number
   /** A private message to a contact (the admins' hand-off), through the same queue. */
   tell(contactId: string, what: Sayable, options: SendOptions): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]
@@ -158,6 +173,13 @@ export interface MembersContext<C, M = unknown> extends RoomContext<C, M> {
   readonly members: readonly Member[]
   /** Members in the room after the change. */
   readonly memberCount: number
+  /**
+   * Set when the puppet did not announce the change and the bot found it by comparing the
+   * room's member list (at start, periodically, or when an unknown member spoke): it happened
+   * between `from` (unknown if absent) and now. A welcome for a join found long after it
+   * happened would be odd: see the welcome skill.
+   */
+  readonly found?: { from?: number }
 }
 
 export interface CommandContext<C, M = unknown> extends MessageContext<C, M> {
@@ -230,17 +252,16 @@ export interface CommandSpec<C, M = unknown> {
   run(ctx: CommandContext<C, M>): void | Promise<void>
 }
 
-/** Facts a schema may depend on (live times are read in the bot's time zone). */
-export interface SchemaEnv {
-  timezone: string
-  now: number
-}
+// what the config reads of a skill is the config's (a skill is checked before any engine runs)
+export type { CheckReport, SchemaEnv } from '../config/skillSpec.js'
 
-export interface CheckReport {
-  /** An error at `path` under this skill's config. */
-  error(path: ReadonlyArray<string | number>, message: string): void
-  warn(path: ReadonlyArray<string | number>, message: string): void
-}
+/**
+ * What other parts of the bot let a skill declare next to its chat behaviour. Each part adds
+ * its field here by declaration merging, from its own folder (as Koishi's services extend
+ * its Context), so the engine imports none of them and never reads these fields:
+ * - `console` — the skill's section of the operator console (src/console/extensions.ts).
+ */
+export interface SkillExtensions {}
 
 /**
  * A skill: one folder in `skills/`, one exported definition. The core routes each event of a
@@ -248,7 +269,7 @@ export interface CheckReport {
  * that returns `true` ends the chain. Handlers read and write `ctx.store` synchronously and
  * never await between reading a value and writing it back.
  */
-export interface Skill<C = unknown, M = unknown> {
+export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, SkillExtensions {
   name: string
   /** One line for `npm run check` and the JSON Schema. */
   description: string
@@ -275,6 +296,20 @@ export interface Skill<C = unknown, M = unknown> {
   screen?: boolean
   onJoin?(ctx: MembersContext<C, M>): void | Promise<void>
   onLeave?(ctx: MembersContext<C, M>): void | Promise<void>
+  /**
+   * This skill keeps the contact out of this group (guard: removed and blacklisted): why, in a
+   * few words for the log, else undefined. Synchronous and side-effect free; other skills ask
+   * it through `ctx.keptOut` (gate before an invite) without knowing this skill's records.
+   */
+  keepsOut?(ctx: GroupContext<C, M>, contactId: string): string | undefined
+  /**
+   * True when `text` (a whole room text, trimmed) is one of this skill's member triggers: what
+   * its onMessage answers as a request rather than as conversation (`签到`, `兑换 sample`,
+   * `积分商城`). Pure — the config and the text only — and kept in step with onMessage by
+   * sharing its matching. Other skills ask it through `ctx.takenBy`. Keyword answers
+   * (autoreply) are no triggers: an ad may contain a keyword.
+   */
+  takes?(config: C, text: string): boolean
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
   commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */
@@ -297,6 +332,21 @@ export interface Skill<C = unknown, M = unknown> {
    * every reload and every hour (Engine.sweep). Must be harmless to call at any time.
    */
   sweep?(ctx: GroupContext<C, M>): void
+  /**
+   * `sweep` for what the skill keeps brand-wide (`<skill>/brand/`: friend requests seen...),
+   * once per skill whether or not a group enables it, at the same times.
+   */
+  sweepBrand?(ctx: BrandContext<M>): void
+  /**
+   * Forget a member (CONTRACT §11: `#forget`, `DELETE /api/members/<id>`, 删除我的数据): remove
+   * every record of this contact the skill keeps for this group — or rewrite it under
+   * `anonymousId` where a total others depend on must stay (a pool's points, an order's
+   * stock). Synchronous: it is one store commit with the rest of the forget, never half-done.
+   * Called once per group that enables the skill (pools shared by groups: make it idempotent).
+   */
+  forgetMember?(ctx: GroupContext<C, M>, contactId: string, anonymousId: string): void
+  /** Everything the skill keeps about the contact in this group (JSON), for `GET /api/members/<id>/export`. */
+  exportMember?(ctx: GroupContext<C, M>, contactId: string): unknown
 }
 
 /** Identity, for type inference of the config and memory types. */

@@ -3,6 +3,7 @@ import type { AiClient } from '../ai/AiClient.js'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
+import type { SendKind } from '../send/Item.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
@@ -12,6 +13,7 @@ import { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { PuppetActions } from './actions.js'
+import type { MemberDirectory } from '../members/MemberDirectory.js'
 import type {
   CommandContext,
   IncomingText,
@@ -50,11 +52,19 @@ export interface ContextDeps {
   /** A group's point pool (its checkin pool, or its name). */
   pointsPool: (group: string) => string
   tags: TagBook
+  /** The member record (src/members/MemberBook.ts). */
+  roster: MemberDirectory
   background: (p: Promise<unknown>) => void
   /** The puppet's actions, paced by the governor. */
   actions: PuppetActions
   /** Points of a member changed (rule tags follow). */
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
+  /** A skill of the group keeps the contact out (Skill.keepsOut). */
+  keptOut: (group: string, contactId: string) => { skill: string; why: string } | undefined
+  /** Another skill of the group (or the commands) takes the text (Skill.takes). */
+  takenBy: (group: string, asking: string, text: string) => string | undefined
+  /** A skill's text went out (the member record notes the last bot message per room). */
+  said: (conversationId: string, skill: string, kind: SendKind, segments: readonly Segment[]) => void
 }
 
 /**
@@ -70,6 +80,7 @@ export class SkillContext<C, M = unknown>
   message!: IncomingText
   members!: readonly Member[]
   memberCount!: number
+  found?: { from?: number }
   job!: Job
   /** Private messages and friend requests: who. */
   contact!: Member
@@ -134,13 +145,30 @@ export class SkillContext<C, M = unknown>
     return this.deps.tags
   }
 
+  get roster(): MemberDirectory {
+    return this.deps.roster
+  }
+
   rooms(): RoomRef[] {
     return this.deps.rooms(this.scope.group)
   }
 
+  keptOut(contactId: string): { skill: string; why: string } | undefined {
+    return this.deps.keptOut(this.scope.group, contactId)
+  }
+
+  takenBy(text: string): string | undefined {
+    return this.deps.takenBy(this.scope.group, this.scope.skill, text)
+  }
+
   sayIn(roomId: string, what: Sayable, options: SendOptions): Promise<void> {
     const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
-    return this.deps.queue.enqueue(roomId, toSegments(what), { ...options, after: options.after ?? this.deps.store.durable(), tag }).then((r) => {
+    const segments = toSegments(what)
+    const onSent = (): void => {
+      this.deps.said(roomId, this.scope.skill, options.kind, segments)
+      options.onSent?.()
+    }
+    return this.deps.queue.enqueue(roomId, segments, { ...options, after: options.after ?? this.deps.store.durable(), tag, onSent }).then((r) => {
       if (r.sent) return
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
       // the queue logs those once per room and minute, and shutdown in one summary line
@@ -149,13 +177,13 @@ export class SkillContext<C, M = unknown>
     })
   }
 
-  withdraw(tag: string): number {
-    return this.deps.queue.withdraw(this.scopedTag(tag))
+  withdraw(tag: string, group = this.scope.group): number {
+    return this.deps.queue.withdraw(this.scopedTag(tag, group))
   }
 
   /** Tags are this skill's and this group's: one skill cannot withdraw another's texts. */
-  private scopedTag(tag: string): string {
-    return `${this.scope.skill}/${this.scope.group}/${tag}`
+  private scopedTag(tag: string, group = this.scope.group): string {
+    return `${this.scope.skill}/${group}/${tag}`
   }
 
   say(what: Sayable, options: SendOptions): Promise<void> {
