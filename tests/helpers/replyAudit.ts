@@ -40,7 +40,7 @@ export interface Reply {
   text: string
   options: EnqueueOptions
   talker: Member | undefined
-  /** What the store wrote while the event was handled (without `core/stats/`). */
+  /** What the store wrote while the event was handled (the engine's bookkeeping aside). */
   writes: string[]
 }
 
@@ -52,6 +52,13 @@ export interface Violation {
 }
 
 const KINDS: readonly SendKind[] = ['owed', 'info', 'scheduled']
+/**
+ * What the engine writes on every message, whatever a skill does — the day's counters, the
+ * member directory (last seen), what the bot said — is not what a reply confirms. When the
+ * engine starts writing something new on every message, the canary test in
+ * tests/unit/skills/replyKinds.test.ts fails (an owed list no longer looks unstored): add it here.
+ */
+const BOOKKEEPING = ['core/stats/', 'core/members/']
 const TRIGGER_KEY = /^(triggers|\w+Triggers|keywords|exact)$/
 
 /** Strings under trigger-like keys, and every `id`, anywhere in a skill's (plain) config. */
@@ -114,7 +121,7 @@ export async function auditReplies(h: Harness, config: LoadedConfig, admin: stri
   })
   const set = h.store.set.bind(h.store)
   vi.spyOn(h.store, 'set').mockImplementation((key, value) => {
-    if (!key.startsWith('core/stats/')) writes.push(key)
+    if (!BOOKKEEPING.some((p) => key.startsWith(p))) writes.push(key)
     set(key, value)
   })
   const enqueue = h.queue.enqueue.bind(h.queue)
