@@ -16,6 +16,7 @@ const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
 const { rushRows } = await import('./rush.js')
+const { everySkillRows } = await import('./rushEverySkill.js')
 const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
@@ -138,6 +139,9 @@ if (wanted('timers')) {
 
 // 6. a rush that lasts: the send queue's priorities against the queue before them (bench/rush.ts)
 if (wanted('rush')) rows.push(...(await rushRows(ROUNDS, log)))
+
+// 6b. the same rush, and a 10-minute soak, with every skill of the example config on (bench/rushEverySkill.ts, issue 27)
+if (wanted('rushAll')) rows.push(...(await everySkillRows(ROUNDS, log)))
 
 // 7. shop: a redemption burst against the same burst of check-ins, alternating
 if (wanted('shop')) {

@@ -90,9 +90,9 @@ export async function rush(which: 'new' | 'old', seconds = 240, drainSeconds = 0
   // count what is dropped by the kind the skill declared (the old queue ignores it, the skills still say it)
   const dropped: Record<SendKind, number> = { owed: 0, info: 0, scheduled: 0 }
   const enqueue = queue.enqueue.bind(queue)
-  queue.enqueue = (to, segments, o = {}) =>
+  queue.enqueue = (to, segments, o) =>
     enqueue(to, segments, o).then((r) => {
-      if (!r.sent && !r.coalesced) dropped[o.kind ?? 'owed']++
+      if (!r.sent && !r.coalesced) dropped[o.kind]++
       return r
     })
 

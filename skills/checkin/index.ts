@@ -90,18 +90,18 @@ function checkIn(ctx: Ctx): true {
 function leaderboard(ctx: Ctx): true {
   const top = book(ctx).top(ctx.config.rankTop)
   if (top.length === 0) {
-    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), { mergeable: false, ...rankReply(ctx) })
+    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), rankReply(ctx))
     return true
   }
   const lines: Segment[] = [...ctx.render(ctx.config.rankTitle, { top: ctx.config.rankTop })]
   for (const t of top) lines.push('\n', ...ctx.render(ctx.config.rankLine, { rank: t.rank, name: t.row.name, total: t.row.total }))
-  void ctx.say(lines, { mergeable: false, ...rankReply(ctx) })
+  void ctx.say(lines, rankReply(ctx))
   return true
 }
 
-/** The leaderboard is one reply per room while it waits, @-ing everyone who asked. */
+/** The leaderboard is one reply per room while it waits, @-ing everyone who asked; a list stands alone. */
 function rankReply(ctx: Ctx): SendOptions {
-  return { kind: 'info', coalesce: { key: 'checkin:rank', asker: ctx.talker } }
+  return { kind: 'info', mergeable: false, coalesce: { key: 'checkin:rank', asker: ctx.talker } }
 }
 
 function myPoints(ctx: Ctx): true {
@@ -118,7 +118,7 @@ function myPoints(ctx: Ctx): true {
 function confirm(ctx: Ctx, line: Segment[]): void {
   const seconds = ctx.config.batchSeconds
   if (seconds === 0) {
-    void ctx.say(line)
+    void ctx.say(line, { kind: 'owed' })
     return
   }
   const pending = ctx.memory.get(ctx.room.id)
@@ -132,7 +132,7 @@ function confirm(ctx: Ctx, line: Segment[]): void {
     if (!batch) return
     const merged: Segment[] = []
     batch.lines.forEach((l, i) => merged.push(...(i > 0 ? ['\n'] : []), ...l))
-    void ctx.say(merged)
+    void ctx.say(merged, { kind: 'owed' })
   })
   ctx.memory.set(ctx.room.id, { lines: [line], timer })
 }

@@ -99,7 +99,8 @@ async function accept(ctx: Ctx, key: string, req: WaitingRequest, countKey: stri
   inFlightOf(ctx).delete(key)
   ctx.log.info({ audit: true, action: 'friend accept', contact: req.contactId, name: req.name, friendship: req.friendshipId }, 'friend request accepted')
   const greeting = ctx.bot.friends.greeting
-  if (greeting) await ctx.tell(req.contactId, ctx.render(greeting, { name: req.name }))
+  // owed: it tells the new friend the accept (stored above) went through
+  if (greeting) await ctx.tell(req.contactId, ctx.render(greeting, { name: req.name }), { kind: 'owed' })
 }
 
 /** Requests whose accept is on its way (working memory: after a restart they are simply waiting again). */

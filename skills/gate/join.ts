@@ -1,4 +1,4 @@
-import type { DirectContext, GroupContext, JobContext } from '../../src/engine/Skill.js'
+import type { DirectContext, GroupContext, JobContext, SendOptions } from '../../src/engine/Skill.js'
 import { checkRequirement, type RequirementResult } from '../../src/members/requirement.js'
 import type { Sayable } from '../../src/text/Outgoing.js'
 import type { GateConfig } from './config.js'
@@ -57,7 +57,7 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   const inRoom = rooms.find((_, i) => members[i]?.includes(who.id))
   if (inRoom) {
     book.clear(who.id)
-    void ctx.reply(ctx.render(c.alreadyReply, { name: who.name, topic: inRoom.topic }))
+    void ctx.reply(ctx.render(c.alreadyReply, { name: who.name, topic: inRoom.topic }), { kind: 'info', coalesce: { key: 'gate:already' } })
     return
   }
 
@@ -67,7 +67,7 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   if (barred) {
     book.clear(who.id)
     ctx.log.info({ audit: true, action: 'invite refused', contact: who.id, by: barred.skill, why: barred.why }, 'asked to join, kept out by another skill; not invited')
-    void ctx.reply(ctx.render(c.barredReply, { name: who.name }))
+    void ctx.reply(ctx.render(c.barredReply, { name: who.name }), { kind: 'info', coalesce: { key: 'gate:barred' } })
     return
   }
 
@@ -78,13 +78,17 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   )
   if (!verdict.ok) {
     ctx.log.info({ contact: who.id, missing: verdict }, 'asked to join, requirement not met')
-    void ctx.reply(ctx.render(c.deniedReply, deniedVars(who.name, verdict, c, ctx.pointsPool, (pool) => ctx.points(pool).get(who.id)?.total ?? 0)))
+    void ctx.reply(ctx.render(c.deniedReply, deniedVars(who.name, verdict, c, ctx.pointsPool, (pool) => ctx.points(pool).get(who.id)?.total ?? 0)), {
+      kind: 'info',
+      coalesce: { key: 'gate:denied' },
+    })
     return
   }
 
   const pending = book.pendingOf(who.id, now)
   if (pending) {
-    void ctx.reply(ctx.render(c.inviteReply, { name: who.name, topic: pending.topic }))
+    // invited before: nothing new is stored, the same answer again
+    void ctx.reply(ctx.render(c.inviteReply, { name: who.name, topic: pending.topic }), { kind: 'info', coalesce: { key: 'gate:invited' } })
     return
   }
 
@@ -97,11 +101,15 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   const chosen = chooseRoom(loads, c.capacity, c.order)
   if (!chosen) {
     ctx.log.warn({ contact: who.id, rooms: loads.map((l) => [l.room.topic, l.count]) }, 'asked to join, every room is full')
-    void ctx.reply(ctx.render(c.fullReply, { name: who.name }))
+    void ctx.reply(ctx.render(c.fullReply, { name: who.name }), { kind: 'info', coalesce: { key: 'gate:full' } })
     if (now - (ctx.memory.fullToldAt ?? -Infinity) >= FULL_NOTE_EVERY_MS) {
       ctx.memory.fullToldAt = now
       const shown = loads.map((l) => `${l.room.topic} ${l.count}/${c.capacity}`).join('，') || '还没有群'
-      tellAdmins(ctx, `【门槛】分组「${ctx.group.name}」的群都满了（${shown}）。${who.name}（${who.id}）在等进群，请加新群或调大 capacity。`)
+      // nothing is stored (the member asks again): informational, and said again in 10 minutes while it lasts
+      tellAdmins(ctx, `【门槛】分组「${ctx.group.name}」的群都满了（${shown}）。${who.name}（${who.id}）在等进群，请加新群或调大 capacity。`, {
+        kind: 'info',
+        coalesce: { key: `gate:full:${ctx.group.name}` },
+      })
     }
     return
   }
@@ -113,7 +121,7 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   const job: InviteJob = { contactId: who.id, name: who.name, roomId: chosen.room.id, topic: chosen.room.topic, attempt: 0 }
   ctx.jobs.plan(`invite:${who.id}`, at, job, { maxLateMs: PENDING_MS })
   ctx.log.info({ contact: who.id, room: chosen.room.id, count: chosen.count, at }, 'invite planned')
-  void ctx.reply(ctx.render(c.inviteReply, { name: who.name, topic: chosen.room.topic }))
+  void ctx.reply(ctx.render(c.inviteReply, { name: who.name, topic: chosen.room.topic }), { kind: 'owed' })
 }
 
 /** The invite job: `room.add` through the governor; a failure is retried, then reported. */
@@ -146,12 +154,16 @@ export async function runInvite(ctx: JobContext<GateConfig, GateMemory>): Promis
     book.clear(job.contactId)
     const reason = (err as Error).message
     ctx.log.error({ audit: true, action: 'invite failed', err, contact: job.contactId, room: job.roomId, attempts: next }, 'invite failed every retry; admins told')
-    tellAdmins(ctx, `【门槛】邀请 ${job.name}（${job.contactId}）进「${job.topic}」失败 ${next} 次：${reason}。请手动拉人。`)
+    tellAdmins(ctx, `【门槛】邀请 ${job.name}（${job.contactId}）进「${job.topic}」失败 ${next} 次：${reason}。请手动拉人。`, { kind: 'owed' })
   }
 }
 
-export function tellAdmins(ctx: GroupContext<unknown, unknown> | { bot: { admins: string[] }; tell(id: string, what: Sayable): Promise<void> }, text: string): void {
-  for (const admin of ctx.bot.admins) void ctx.tell(admin, text)
+export function tellAdmins(
+  ctx: GroupContext<unknown, unknown> | { bot: { admins: string[] }; tell(id: string, what: Sayable, options: SendOptions): Promise<void> },
+  text: string,
+  options: SendOptions,
+): void {
+  for (const admin of ctx.bot.admins) void ctx.tell(admin, text, options)
 }
 
 function deniedVars(name: string, v: RequirementResult, c: GateConfig, defaultPool: string, points: (pool: string) => number) {

@@ -21,8 +21,9 @@ export function bookOf(ctx: GuardCtx): GuardBook {
   return (ctx.memory.book ??= new GuardBook(ctx.store))
 }
 
+/** A removal (or a failed one) is recorded before the admins are told: owed, merged when several wait. */
 export function tellAdmins(ctx: GuardCtx, text: string): void {
-  for (const admin of ctx.bot.admins) void ctx.tell(admin, text)
+  for (const admin of ctx.bot.admins) void ctx.tell(admin, text, { kind: 'owed' })
 }
 
 export interface RemovalCause {

@@ -159,7 +159,7 @@ export class Deliveries {
         // a reminder may share a message with other texts of a backlogged room (many lives due in
         // the same minute are then one message, not many); the start message's parts stay
         // apart, or merging would undo the 20-mentions-per-message split
-        mergeable: kind === 'remind',
+        ...(kind === 'remind' ? { mergeable: true } : { mergeable: false, because: 'mentions' }),
         // said once its "queued" is on disk; if the disk fails until 10 minutes after its time
         // (full), it is not said late but skipped, as after a restart
         after: this.storedBy(k, i, due + MAX_LATE_MS),

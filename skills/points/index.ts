@@ -60,7 +60,11 @@ async function run(ctx: Ctx): Promise<void> {
     const short = targets.filter((id) => (book.get(id)?.total ?? 0) < n)
     if (short.length > 0) {
       const lines = short.map((id) => `${label(id)} 只有 ${book.get(id)?.total ?? 0} 分`)
-      await ctx.say(`不能扣 ${n} 分，积分不能为负：${lines.join('，')}（未做任何修改）`, { mergeable: false })
+      // nothing changed: informational (the same refusal asked again while it waits is one reply)
+      await ctx.say(`不能扣 ${n} 分，积分不能为负：${lines.join('，')}（未做任何修改）`, {
+        kind: 'info',
+        coalesce: { key: `points:refused:${ctx.talker.id}:${n}:${short.join(',')}` },
+      })
       return
     }
   }
@@ -73,5 +77,5 @@ async function run(ctx: Ctx): Promise<void> {
     ctx.log.info({ audit: true, member: id, pool, delta: sign * n, total: r.row.total, by: ctx.talker.id, ...(reason ? { reason } : {}) }, 'points adjusted')
     done.push(`${label(id)} ${sign > 0 ? '+' : '-'}${n}，现有 ${r.row.total} 分`)
   }
-  await ctx.say(`积分池 ${pool}：${done.join('；')}${reason ? `（${reason}）` : ''}`, { mergeable: false })
+  await ctx.say(`积分池 ${pool}：${done.join('；')}${reason ? `（${reason}）` : ''}`, { kind: 'owed' })
 }

@@ -24,7 +24,10 @@ export function sendCode(ctx: ShopCtx, order: Order): void {
   const text = ctx.render(ctx.config.codeText, { name: order.memberName, item: order.itemName, code: order.code, order: order.id })
   const book = (): OrderBook => orderBook(ctx.store.store, order.pool)
   void ctx.sayIn(order.member, text, {
+    // owed (the order is stored) and a message of its own: onSent marks exactly this one delivered
+    kind: 'owed',
     mergeable: false,
+    because: 'code',
     // `#order cancel` withdraws it while it waits (see cancelOrder)
     tag: codeTag(order),
     // from here the member may get the code: the order can no longer be cancelled (on disk
@@ -73,7 +76,8 @@ function tellAdmins(ctx: ShopCtx, order: Order, topic: string): void {
     topic,
   })
   const how = `\n发货后：${p}order done ${order.id} · 取消并退分：${p}order cancel ${order.id}（在该群发送）`
-  for (const admin of ctx.bot.admins) void ctx.tell(admin, [...notice, how])
+  // owed (the order is stored); an admin's notices merge when several wait
+  for (const admin of ctx.bot.admins) void ctx.tell(admin, [...notice, how], { kind: 'owed' })
   if (ctx.bot.admins.length === 0) ctx.log.warn({ order: order.id }, 'an order to ship and no bot.admins to tell')
 }
 

@@ -1,5 +1,6 @@
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
+import { uses } from '../../src/text/template.js'
 import { orderCommand } from './commands.js'
 import { findItem } from './Catalog.js'
 import { ordersSection } from './console/index.js'
@@ -61,12 +62,13 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
       case 'list':
         return showCatalog(ctx)
       case 'orders':
-        void ctx.say(myOrdersText(ctx, shopParts(ctx).book.ofMember(ctx.talker.id)), { mergeable: false })
+        // a member's list: their repeats while it waits are one reply
+        void ctx.say(myOrdersText(ctx, shopParts(ctx).book.ofMember(ctx.talker.id)), { kind: 'info', mergeable: false, coalesce: { key: `shop:orders:${ctx.talker.id}` } })
         return true
       case 'redeem':
         return redeemItem(ctx, req.item.id)
       case 'unknown':
-        void ctx.say(ctx.render(ctx.config.unknownReply, { name: ctx.talker.name, query: req.query }))
+        void ctx.say(ctx.render(ctx.config.unknownReply, { name: ctx.talker.name, query: req.query }), { kind: 'info', coalesce: { key: `shop:unknown:${ctx.talker.id}:${req.query}` } })
         return true
     }
   },
@@ -99,8 +101,14 @@ function memberRequest(c: ShopConfig, text: string): MemberRequest | undefined {
   return undefined
 }
 
+/**
+ * The catalog is a list: one per room while it waits, @-ing everyone who asked — unless its
+ * title shows the asker's name or points (the default does), then one per member.
+ */
 function showCatalog(ctx: Ctx): true {
-  void ctx.say(catalogText(ctx, shopParts(ctx)), { mergeable: false })
+  const personal = uses(ctx.config.listTitle, 'name') || uses(ctx.config.listTitle, 'total')
+  const key = personal ? `shop:catalog:${ctx.talker.id}` : 'shop:catalog'
+  void ctx.say(catalogText(ctx, shopParts(ctx)), { kind: 'info', mergeable: false, coalesce: { key, asker: ctx.talker } })
   return true
 }
 
@@ -122,7 +130,11 @@ function redeemItem(ctx: Ctx, itemId: string): true {
   } else {
     ctx.log.debug({ item: item.id, member: ctx.talker.id, outcome: r.kind }, 'redemption refused')
   }
-  void ctx.say(replyFor(ctx, item.name, r))
+  // an order (new, or the same message again) is owed its confirmation; a refusal stored nothing
+  void ctx.say(
+    replyFor(ctx, item.name, r),
+    r.kind === 'ok' || r.kind === 'duplicate' ? { kind: 'owed' } : { kind: 'info', coalesce: { key: `shop:refused:${ctx.talker.id}:${item.id}` } },
+  )
   return true
 }
 

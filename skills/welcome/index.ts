@@ -119,5 +119,6 @@ function sendWelcome(ctx: GroupContext<WelcomeConfig>, batch: PendingBatch, topi
   const segments = ctx.render(ctx.config.text, { names, topic, count: batch.memberCount })
   ctx.log.info({ room: batch.room, newcomers: names.length }, 'welcoming newcomers')
   // a very large batch can outgrow one message: split between mentions, never inside one
-  return Promise.all(splitSegments(segments).map((part) => ctx.sayIn(batch.room, part, { mergeable: false, kind: 'owed' /* never dropped in a rush */ }))).then(() => undefined)
+  // owed (the batch is stored; never dropped in a rush), and each part alone: it @s up to 20 newcomers
+  return Promise.all(splitSegments(segments).map((part) => ctx.sayIn(batch.room, part, { kind: 'owed', mergeable: false, because: 'mentions' }))).then(() => undefined)
 }

@@ -2,8 +2,8 @@ import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
 import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
 import type { MessageEvent } from './events.js'
-import type { OutgoingQueue, SendKind } from '../send/SendQueue.js'
-import type { CommandContext, CommandSpec, MessageContext, Skill } from './Skill.js'
+import type { OutgoingQueue } from '../send/SendQueue.js'
+import type { CommandContext, CommandSpec, MessageContext, SendOptions, Skill } from './Skill.js'
 import type { DayStats, Stats } from './Stats.js'
 import type { Store, StoreHealth } from '../store/Store.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
@@ -68,44 +68,45 @@ export class AdminCommands {
     }
     log.info({ audit: true, admin: ev.talker.id, command: text, room: ev.room.id, topic: ev.room.topic, group: group.name }, 'admin command')
 
-    // what confirms a change is owed; a listing or a usage line is informational (one per room
-    // while it waits, @-ing every admin who asked)
-    const say = (reply: string, kind: SendKind = 'owed', key?: string): Promise<void> =>
+    // what confirms a change is owed (merged with other confirmations); a listing, a hint, a
+    // usage line or an error is informational: one per room (or per admin) while it waits,
+    // @-ing every admin who asked
+    const say = (reply: string, options: SendOptions): Promise<void> =>
       this.engine.deps.queue
-        .enqueue(ev.room.id, [reply], {
-          // only what confirms a change waits for the disk: #stats and #help answer also while it fails
-          after: kind === 'owed' ? this.engine.deps.store.durable() : undefined,
-          mergeable: false,
-          kind,
-          ...(key ? { coalesce: { key: `core:${key}`, asker: ev.talker } } : {}),
-        })
+        // only what confirms a change waits for the disk: #stats and #help answer also while it fails
+        .enqueue(ev.room.id, [reply], { ...options, after: options.kind === 'owed' ? this.engine.deps.store.durable() : undefined })
         .then((r) => {
           if (!r.sent && (r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.engine.stats.count(group.name, ev.room.id, 'repliesDropped')
         })
+    const asked = (key: string) => ({ key: `core:${key}`, asker: ev.talker })
 
     const core = Object.hasOwn(this.core, name) ? this.core[name] : undefined
     if (core) {
-      await say(await core.run(group, ev, args), name === 'reload' ? 'owed' : 'info', name === 'reload' ? undefined : name)
+      // #reload's verdict is owed either way: the admin changed the file and waits for it (rare, never a rush)
+      await say(await core.run(group, ev, args), name === 'reload' ? { kind: 'owed' } : { kind: 'info', mergeable: false, coalesce: asked(name) })
       return true
     }
     const [skill, spec] = skillCmd!
     const config = group.skills.get(skill.name)
     if (config === undefined) {
       // a built-in command where its skill is off: say which skill to turn on, in one line
-      await say(`${prefix}${name} 属于 ${skill.name}，本群（分组「${group.name}」）没有开启：在配置里这个分组的 skills 下加上 ${skill.name}（skills.${skill.name}），再 ${prefix}reload`, 'info', `off:${skill.name}`)
+      await say(`${prefix}${name} 属于 ${skill.name}，本群（分组「${group.name}」）没有开启：在配置里这个分组的 skills 下加上 ${skill.name}（skills.${skill.name}），再 ${prefix}reload`, { kind: 'info', coalesce: asked(`off:${skill.name}`) })
       return true
     }
     // the message's context (a class instance: extended, not copied) plus the command's words
     const ctx = Object.assign(this.engine.messageContext(skill, group, config, ev), {
       args,
       rest: rest.slice(word.length).trim(),
-      usage: (problem?: string) => say(`${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`, 'info'),
+      usage: (problem?: string) => {
+        const text = `${problem ? problem + '\n' : ''}用法：${prefix}${spec.usage}`
+        return say(text, { kind: 'info', coalesce: asked(`usage:${ev.talker.id}:${text}`) })
+      },
     }) satisfies CommandContext<unknown>
     try {
       await spec.run(ctx)
     } catch (err) {
       log.error({ err, command: name }, 'admin command failed')
-      await say(`命令出错：${(err as Error).message}`)
+      await say(`命令出错：${(err as Error).message}`, { kind: 'info', coalesce: asked(`error:${ev.talker.id}:${name}`) })
     }
     return true
   }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { CheckReport, SchemaEnv, SkillConfigSpec } from '../config/skillSpec.js'
 import type { Namespace } from '../store/Store.js'
-import type { Coalesce, SendKind } from '../send/Item.js'
+import type { EnqueueOptions } from '../send/Item.js'
 import type { Sayable, Segment } from '../text/Outgoing.js'
 import type { Template, TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
@@ -20,33 +20,16 @@ import type { MemberDirectory } from '../members/MemberDirectory.js'
 // a member (contact id and display name) and a room, as everything refers to them
 export type { Member, RoomRef } from '../members/refs.js'
 
-export interface SendOptions {
-  /**
-   * What the text is, for a rush (see src/send/Item.ts): `owed` (default) confirms something
-   * stored and is never dropped; `info` is an informational reply that coalesces and is
-   * dropped when it could not go out within 2 minutes; `scheduled` is a reminder.
-   */
-  kind?: SendKind
-  /** `info` only: the same reply (same key) waiting for the room takes this asker instead. */
-  coalesce?: Coalesce
-  /** A label this skill can withdraw the text by while it waits (`ctx.withdraw`). */
-  tag?: string
-  /** Merge with neighbouring queued texts when the room is backlogged (default true). */
-  mergeable?: boolean
-  /** Called just before the text goes to the puppet (awaited): record "sending" durably. */
-  beforeSend?: () => Promise<void>
-  /** Called once the puppet accepted the text. */
-  onSent?: () => void
-  /** Called when the text was given up on (shutdown, expired, withdrawn, failed every retry). */
-  onDropped?: (reason: string) => void
-  /** Never retried after an ambiguous send error (default: `scheduled` and `beforeSend` texts). */
-  atMostOnce?: boolean
-  /**
-   * Wait for this before sending, instead of the store's `durable()` (it must include it): a
-   * text that must not go out late gives up at its deadline when the disk keeps failing.
-   */
-  after?: Promise<unknown>
-}
+/**
+ * What a skill says with every text (see src/send/Item.ts and docs/send-queue.md). `kind` is
+ * required — `owed` (a confirmation of something stored: merges, never dropped), `info`
+ * (anything that can be asked again: give it a `coalesce` key) or `scheduled` (a reminder) —
+ * and an owed text stays mergeable unless a named reason (`because`) keeps it apart.
+ * `tag` is this skill's and group's (`ctx.withdraw`); `after` replaces the store's
+ * `durable()` (it must include it: a text that must not go out late gives up at its deadline
+ * when the disk keeps failing).
+ */
+export type SendOptions = EnqueueOptions
 
 /** Daily counters shown by `#stats`. */
 export type StatCounter =
@@ -121,7 +104,7 @@ export interface GroupContext<C, M = unknown> {
    */
   takenBy(text: string): string | undefined
   /** Say in a room of this group, after everything stored so far is on disk. */
-  sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
+  sayIn(roomId: string, what: Sayable, options: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
   durable(): Promise<void>
   /**
@@ -131,7 +114,7 @@ export interface GroupContext<C, M = unknown> {
    */
   withdraw(tag: string, group?: string): number
   /** A private message to a contact (the admins' hand-off), through the same queue. */
-  tell(contactId: string, what: Sayable): Promise<void>
+  tell(contactId: string, what: Sayable, options: SendOptions): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]
   count(counter: StatCounter, n?: number, roomId?: string): void
   /** Keep work going after the handler returned (a model call); errors are logged. */
@@ -142,7 +125,7 @@ export interface GroupContext<C, M = unknown> {
 export interface RoomContext<C, M = unknown> extends GroupContext<C, M> {
   readonly room: RoomRef
   /** Say in this room. */
-  say(what: Sayable, options?: SendOptions): Promise<void>
+  say(what: Sayable, options: SendOptions): Promise<void>
 }
 
 /**
@@ -223,7 +206,7 @@ export interface DirectContext<C, M = unknown> extends GroupContext<C, M> {
   readonly talker: Member
   readonly message: IncomingText
   /** Say privately to the contact, through the send queue. */
-  reply(what: Sayable): Promise<void>
+  reply(what: Sayable, options: SendOptions): Promise<void>
 }
 
 /**

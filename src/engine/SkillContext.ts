@@ -161,14 +161,14 @@ export class SkillContext<C, M = unknown>
     return this.deps.takenBy(this.scope.group, this.scope.skill, text)
   }
 
-  sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
+  sayIn(roomId: string, what: Sayable, options: SendOptions): Promise<void> {
     const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
     const segments = toSegments(what)
     const onSent = (): void => {
-      this.deps.said(roomId, this.scope.skill, options.kind ?? 'owed', segments)
+      this.deps.said(roomId, this.scope.skill, options.kind, segments)
       options.onSent?.()
     }
-    return this.deps.queue.enqueue(roomId, segments, { after: this.deps.store.durable(), ...options, tag, onSent }).then((r) => {
+    return this.deps.queue.enqueue(roomId, segments, { ...options, after: options.after ?? this.deps.store.durable(), tag, onSent }).then((r) => {
       if (r.sent) return
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
       // the queue logs those once per room and minute, and shutdown in one summary line
@@ -186,17 +186,18 @@ export class SkillContext<C, M = unknown>
     return `${this.scope.skill}/${group}/${tag}`
   }
 
-  say(what: Sayable, options?: SendOptions): Promise<void> {
+  say(what: Sayable, options: SendOptions): Promise<void> {
     return this.sayIn(this.room.id, what, options)
   }
 
-  tell(contactId: string, what: Sayable): Promise<void> {
-    return this.sayIn(contactId, what, { mergeable: false })
+  /** Privately: a conversation of its own, with the same kinds (an admin's notes merge when they wait). */
+  tell(contactId: string, what: Sayable, options: SendOptions): Promise<void> {
+    return this.sayIn(contactId, what, options)
   }
 
   /** A private message's answer: to the contact, privately. */
-  reply(what: Sayable): Promise<void> {
-    return this.tell(this.contact.id, what)
+  reply(what: Sayable, options: SendOptions): Promise<void> {
+    return this.tell(this.contact.id, what, options)
   }
 
   /** Accept the friend request at hand (paced by the governor). */

@@ -158,7 +158,7 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
 
   // ---- OutgoingQueue ---------------------------------------------------------------------
 
-  enqueue(conversationId: string, segments: readonly Segment[], options?: EnqueueOptions): Promise<SendResult> {
+  enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<SendResult> {
     return this.line(this.route(conversationId)).queue.enqueue(conversationId, segments, options)
   }
 

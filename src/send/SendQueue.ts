@@ -58,6 +58,14 @@ export interface SendQueueStats {
 export const INFO_TTL_MS = 120_000
 
 /**
+ * The "per minute" of `bot.rateLimit`, with a second to spare: WeChat counts a message when it
+ * arrives, and the time from here to there varies (the event loop, gRPC) — by tens of ms on a
+ * busy machine, enough for 61 texts to arrive within 60 s when the queue spaced them exactly
+ * 60 s apart (the rush fault test saw 61 within 59.97 s). A second costs under 2 % of the budget.
+ */
+export const LIMIT_WINDOW_MS = 61_000
+
+/**
  * Every outgoing text goes through here. It keeps the bot under `bot.rateLimit` (per room
  * and in total, over any 60 s), spaces messages with a little jitter, retries failed sends
  * (and waits, without counting tries, while the puppet is disconnected), and when texts pile
@@ -108,7 +116,7 @@ export class SendQueue {
     private readonly transport: Transport,
     private readonly options: SendQueueOptions,
   ) {
-    this.total = options.limits ? new SlidingWindow(options.limits.totalPerMinute) : undefined
+    this.total = options.limits ? new SlidingWindow(options.limits.totalPerMinute, LIMIT_WINDOW_MS) : undefined
     this.gapMs = options.limits ? (options.gapMs ?? [400, 1200]) : [0, 0]
     this.random = options.random ?? Math.random
     this.maxAttempts = options.maxAttempts ?? 6
@@ -119,12 +127,12 @@ export class SendQueue {
   }
 
   /** Queue a text; resolves when it was sent (or given up on). Never rejects. */
-  enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions = {}): Promise<SendResult> {
+  enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<SendResult> {
     if (this.closed) return Promise.resolve({ sent: false, reason: 'shutting down', cause: 'shutdown' })
     return new Promise<SendResult>((resolve) => {
       const lane = this.lane(conversationId)
       const now = this.options.clock.now()
-      const kind = options.kind ?? 'owed'
+      const kind = options.kind
       const key = kind === 'info' ? options.coalesce?.key : undefined
       const same = key === undefined ? undefined : lane.byKey.get(key)
       if (same) {
@@ -217,7 +225,7 @@ export class SendQueue {
     this.options.limits = limits
     // keep the recent history: a reload must not open a window for a burst
     const resize = (w: SlidingWindow | undefined, limit: number): SlidingWindow => {
-      if (!w) return new SlidingWindow(limit)
+      if (!w) return new SlidingWindow(limit, LIMIT_WINDOW_MS)
       w.limit = limit
       return w
     }
@@ -280,7 +288,7 @@ export class SendQueue {
   private lane(id: string): Lane {
     let lane = this.lanes.get(id)
     if (!lane) {
-      lane = new Lane(id, this.options.limits ? new SlidingWindow(this.options.limits.roomPerMinute) : undefined)
+      lane = new Lane(id, this.options.limits ? new SlidingWindow(this.options.limits.roomPerMinute, LIMIT_WINDOW_MS) : undefined)
       this.lanes.set(id, lane)
     }
     return lane

@@ -109,7 +109,7 @@ export class OrderDesk {
 
   /** Privately, through the send queue, once the change is on disk. */
   private tell(order: Order, text: string): void {
-    void this.deps.queue.enqueue(order.member, [text], { after: this.deps.store.durable(), mergeable: false }).then((r) => {
+    void this.deps.queue.enqueue(order.member, [text], { kind: 'owed', after: this.deps.store.durable() }).then((r) => {
       if (!r.sent) this.deps.log.warn({ order: order.id, pool: order.pool, member: order.member, reason: r.reason }, 'the member was not told about the order change')
     })
   }

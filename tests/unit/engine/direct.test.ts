@@ -24,7 +24,7 @@ describe('private messages and friend requests through the engine', () => {
         onDirect(ctx) {
           calls.push(`${name}@${ctx.group.name}`)
           if (ctx.group.name !== answerIn) return false
-          void ctx.reply(`${name} in ${ctx.group.name} for ${ctx.contact.name}`)
+          void ctx.reply(`${name} in ${ctx.group.name} for ${ctx.contact.name}`, { kind: 'info' })
           return true
         },
       })

@@ -35,6 +35,9 @@ function maxInWindow(sent: Sent[], to?: string): number {
 }
 
 const limits = { roomPerMinute: 20, totalPerMinute: 60 }
+/** Texts that each go out as a message of their own (what is tested is the queue's pacing, not merging). */
+const ALONE = { kind: 'owed', mergeable: false, because: 'person' } as const
+const OWED = { kind: 'owed' } as const
 
 describe('SendQueue', () => {
   it('never exceeds the per-room and total limits, and sends everything', async () => {
@@ -43,7 +46,7 @@ describe('SendQueue', () => {
     const q = new SendQueue(transport, { clock, limits })
     const rooms = ['a@chatroom', 'b@chatroom', 'c@chatroom', 'd@chatroom', 'e@chatroom']
     const results = []
-    for (let i = 0; i < 300; i++) results.push(q.enqueue(rooms[i % 5]!, [`msg ${i}`], { mergeable: false }))
+    for (let i = 0; i < 300; i++) results.push(q.enqueue(rooms[i % 5]!, [`msg ${i}`], ALONE))
     await clock.advance(10 * 60_000)
     expect((await Promise.all(results)).every((r) => r.sent)).toBe(true)
     expect(sent).toHaveLength(300)
@@ -57,7 +60,7 @@ describe('SendQueue', () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits, gapMs: [500, 1000] })
-    for (let i = 0; i < 10; i++) void q.enqueue(`r${i}@chatroom`, [`m${i}`])
+    for (let i = 0; i < 10; i++) void q.enqueue(`r${i}@chatroom`, [`m${i}`], OWED)
     await clock.advance(60_000)
     expect(sent).toHaveLength(10)
     for (let i = 1; i < sent.length; i++) {
@@ -73,7 +76,7 @@ describe('SendQueue', () => {
     const q = new SendQueue(transport, { clock, limits })
     const all = []
     for (let i = 0; i < 200; i++) {
-      all.push(q.enqueue('room@chatroom', [{ mention: `wxid_${i}`, name: `member${i}` }, ` 签到成功 +10 (${i})`]))
+      all.push(q.enqueue('room@chatroom', [{ mention: `wxid_${i}`, name: `member${i}` }, ` 签到成功 +10 (${i})`], OWED))
     }
     await clock.advance(30_000)
     expect((await Promise.all(all)).every((r) => r.sent)).toBe(true)
@@ -91,8 +94,8 @@ describe('SendQueue', () => {
     const clock = new FakeClock()
     const { sent, transport, calls } = recorder(clock, (n) => n < 2)
     const q = new SendQueue(transport, { clock, limits, retryBaseMs: 1000 })
-    const first = q.enqueue('r@chatroom', ['first'], { mergeable: false })
-    const second = q.enqueue('r@chatroom', ['second'], { mergeable: false })
+    const first = q.enqueue('r@chatroom', ['first'], ALONE)
+    const second = q.enqueue('r@chatroom', ['second'], ALONE)
     await clock.advance(30_000)
     expect(await first).toEqual({ sent: true })
     expect(await second).toEqual({ sent: true })
@@ -106,7 +109,7 @@ describe('SendQueue', () => {
     const { transport, calls } = recorder(clock, () => true)
     const q = new SendQueue(transport, { clock, limits, maxAttempts: 3, retryBaseMs: 100 })
     const dropped: string[] = []
-    const r = q.enqueue('r@chatroom', ['x'], { onDropped: (why) => dropped.push(why) })
+    const r = q.enqueue('r@chatroom', ['x'], { ...OWED, onDropped: (why) => dropped.push(why) })
     await clock.advance(60_000)
     expect(await r).toMatchObject({ sent: false })
     expect(calls()).toBe(3)
@@ -127,7 +130,7 @@ describe('SendQueue', () => {
       },
       { clock, limits, maxAttempts: 2, retryBaseMs: 100 },
     )
-    const r = q.enqueue('r@chatroom', ['owed'])
+    const r = q.enqueue('r@chatroom', ['owed'], OWED)
     await clock.advance(10 * 60_000)
     expect(sent).toEqual([])
     online = true
@@ -141,7 +144,7 @@ describe('SendQueue', () => {
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits })
     q.pause()
-    void q.enqueue('r@chatroom', ['a'])
+    void q.enqueue('r@chatroom', ['a'], OWED)
     await clock.advance(60_000)
     expect(sent).toHaveLength(0)
     q.resume()
@@ -154,8 +157,8 @@ describe('SendQueue', () => {
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits: false })
     let stored!: () => void
-    const ok = q.enqueue('r@chatroom', ['confirmed'], { after: new Promise<void>((r) => (stored = r)) })
-    const bad = q.enqueue('s@chatroom', ['never'], { after: Promise.reject(new Error('disk full')) })
+    const ok = q.enqueue('r@chatroom', ['confirmed'], { ...OWED, after: new Promise<void>((r) => (stored = r)) })
+    const bad = q.enqueue('s@chatroom', ['never'], { ...OWED, after: Promise.reject(new Error('disk full')) })
     await clock.advance(1_000)
     expect(sent).toHaveLength(0)
     stored()
@@ -170,8 +173,8 @@ describe('SendQueue', () => {
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits: false })
     let stored!: () => void
-    void q.enqueue('r@chatroom', ['1'], { after: new Promise<void>((r) => (stored = r)), mergeable: false })
-    void q.enqueue('r@chatroom', ['2'], { mergeable: false })
+    void q.enqueue('r@chatroom', ['1'], { ...ALONE, after: new Promise<void>((r) => (stored = r)) })
+    void q.enqueue('r@chatroom', ['2'], ALONE)
     await clock.advance(1_000)
     expect(sent).toHaveLength(0)
     stored()
