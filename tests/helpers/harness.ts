@@ -41,7 +41,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
   const config = parseConfig('test.yaml', yaml, skills, clock.now())
   const adapter = options.adapter ?? new MemoryAdapter()
   await adapter.open()
-  const store = new Store(adapter, { clock })
+  const store = new Store(adapter, { clock, log: options.log })
   const sent: SentText[] = []
   const queue = new SendQueue(
     { send: async (to, text, mentionIds) => void sent.push({ at: clock.now(), to, text, mentionIds }) },
