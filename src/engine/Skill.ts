@@ -223,7 +223,12 @@ export interface FriendshipContext<M = unknown> extends BrandContext<M> {
   readonly friendshipId: string
   /** The request's hello text (验证消息). */
   readonly hello: string
-  /** Accept it, paced by the ActionGovernor. */
+  /**
+   * The account that received it (several accounts): only that one can accept it. Keep it
+   * with a request that waits (perDay) and pass it to `actions.acceptFriendship`.
+   */
+  readonly account?: string
+  /** Accept it, paced by the ActionGovernor, through the account that received it. */
   accept(): Promise<void>
 }
 

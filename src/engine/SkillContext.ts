@@ -75,6 +75,8 @@ export class SkillContext<C, M = unknown>
   contact!: Member
   friendshipId!: string
   hello!: string
+  /** A friend request: the account that received it. */
+  account?: string
   change!: PointsChange
 
   constructor(
@@ -177,7 +179,7 @@ export class SkillContext<C, M = unknown>
 
   /** Accept the friend request at hand (paced by the governor). */
   accept(): Promise<void> {
-    return this.deps.actions.acceptFriendship(this.friendshipId)
+    return this.deps.actions.acceptFriendship(this.friendshipId, { account: this.account, contactId: this.contact.id })
   }
 
   durable(): Promise<void> {

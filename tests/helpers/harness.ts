@@ -69,10 +69,10 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
     },
     config,
   )
-  // as the runtime does after loading the rooms at login
-  if (options.roomsReady !== false) engine.markRoomsReady()
   const actions = new FakeActions(clock)
   engine.setActions(actions)
+  // as the runtime does after loading the rooms at login
+  if (options.roomsReady !== false) engine.markRoomsReady()
   let roomSeq = 0
   const msgSeq = { n: 0 }
   let friendSeq = 0
