@@ -2,7 +2,9 @@ import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { LeaseKeeper, StandbyStopped } from '../../../src/ha/LeaseKeeper.js'
 import { PostgresAdapter, FencedError } from '../../../src/store/PostgresAdapter.js'
+import { parsePgUrl } from '../../../src/store/postgres/connection.js'
 import { postgresAvailable, usePostgres } from '../../helpers/postgres.js'
+import { TcpProxy } from '../../helpers/TcpProxy.js'
 
 const TIMING = { ttlMs: 2_000, renewEveryMs: 300, marginMs: 500, pollMs: 100 }
 
@@ -30,6 +32,8 @@ describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
     const renew = (active as unknown as { renew: () => Promise<void> }).renew
     ;(active as unknown as { renew: () => Promise<void> }).renew = async () => {}
     const standby = keeper()
+    let lostAt = 0
+    void active.lost.then(() => (lostAt = performance.now()))
     let stoppedSendingAt = 0
     const watch = setInterval(() => {
       if (!stoppedSendingAt && !active.sending) stoppedSendingAt = performance.now()
@@ -43,10 +47,13 @@ describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
     expect(lines).toContain('lease lost: stopping sends')
     expect(lines).toContain('standby: waiting for the lease')
 
+    // not one renewal within the lease's duration: it knew it lost before the standby held it
+    await expect(active.lost).resolves.toMatch(/could not be renewed within its 2 s/)
+    expect(lostAt).toBeGreaterThan(0)
+    expect(lostAt).toBeLessThanOrEqual(acquiredAt)
     // the old active wakes up: its commit is refused, its next renewal finds another token
     await expect(a.commit([{ key: 'k/v', value: 2 }])).rejects.toBeInstanceOf(FencedError)
     await renew.call(active)
-    await expect(active.lost).resolves.toBe('another process took the lease')
     expect(active.sending).toBe(false)
 
     const b = new PostgresAdapter(a.url)
@@ -56,6 +63,41 @@ describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
     await standby.release()
     await active.close()
     await a.close()
+  })
+
+  it('cut off the database (every renewal a connection error): stops sending at the deadline, lost for good at the lease’s duration', async () => {
+    const { a, lines } = await setup()
+    const proxy = await TcpProxy.start(pgc.cluster.port)
+    try {
+      const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s).msg as string) })
+      const active = new LeaseKeeper(parsePgUrl(proxy.via(a.url)), a.names, log, TIMING)
+      await active.acquire()
+      await new Promise((r) => setTimeout(r, 3 * TIMING.renewEveryMs))
+      expect(active.sending).toBe(true)
+      const cutAt = performance.now()
+      proxy.cut()
+      let stoppedAt = 0
+      const watch = setInterval(() => {
+        if (!stoppedAt && !active.sending) stoppedAt = performance.now()
+      }, 5)
+      const reason = await active.lost
+      const lostAt = performance.now()
+      clearInterval(watch)
+      expect(reason).toMatch(/could not be renewed within its 2 s/)
+      // sends stopped first (the margin before the lease could expire), then it was given up
+      expect(stoppedAt).toBeGreaterThan(0)
+      expect(stoppedAt - cutAt).toBeLessThanOrEqual(TIMING.ttlMs - TIMING.marginMs + 50)
+      expect(lostAt - stoppedAt).toBeGreaterThanOrEqual(TIMING.marginMs - 50)
+      expect(lostAt - cutAt).toBeLessThanOrEqual(TIMING.ttlMs + 50)
+      // the standby, which reaches the database, can take it over now
+      const standby = new LeaseKeeper(a.target, a.names, log, TIMING)
+      await standby.acquire()
+      await standby.release()
+      await active.close()
+    } finally {
+      await proxy.close()
+      await a.close()
+    }
   })
 
   it('a clean release lets the standby in at its next look; an aborted wait ends with StandbyStopped', async () => {
