@@ -248,8 +248,14 @@ export class Store {
       },
       (err: Error) => {
         failed = true
-        // keep the changes for the next attempt unless newer values replaced them (or they were refused)
-        for (const c of changes) if (!this.pending.has(c.key) && !refused.includes(c)) this.pending.set(c.key, c.value)
+        // keep the changes for the next attempt unless newer values replaced them (or they were
+        // refused); ahead of what was written meanwhile, so the next durable() caller's writes
+        // stay its own (the earlier callers answer for these: they wait on this batch)
+        const kept = changes.filter((c) => !this.pending.has(c.key) && !refused.includes(c))
+        if (kept.length > 0) {
+          this.pending = new Map([...kept.map((c): [string, Json | undefined] => [c.key, c.value]), ...this.pending])
+          this.pendingMark += kept.length
+        }
         this.failed(err)
         if (this.failureOf(err) === 'transient' && !this.closing) {
           // its waiters wait for the retry, which carries these changes

@@ -7,7 +7,8 @@ import { defineSkill, type Skill } from '../../../src/engine/Skill.js'
 import { PointsBook } from '../../../src/members/PointsBook.js'
 import { FileAdapter } from '../../../src/store/FileAdapter.js'
 import { PostgresAdapter } from '../../../src/store/PostgresAdapter.js'
-import { NotStoredError, type Json, type StorageAdapter } from '../../../src/store/StorageAdapter.js'
+import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
+import { DataRefusedError, NotStoredError, type Change, type Json, type StorageAdapter } from '../../../src/store/StorageAdapter.js'
 import { Store } from '../../../src/store/Store.js'
 import { capturedLog } from '../../helpers/capturedLog.js'
 import { harness } from '../../helpers/harness.js'
@@ -159,5 +160,44 @@ describe('Store: who hears of a refused change', () => {
     } finally {
       await cleanup()
     }
+  })
+
+  it('a batch that first fails on the disk, then is refused in part: the refusal is still its own writer’s, not the next one’s', async () => {
+    // an adapter whose disk is full once, and which refuses any key holding "bad"
+    class FlakyAdapter extends MemoryAdapter {
+      full = 1
+      override commit(changes: readonly Change[]): Promise<void> {
+        if (this.full > 0) {
+          this.full--
+          return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))
+        }
+        const bad = changes.find((c) => c.key.includes('bad'))
+        return bad ? Promise.reject(new DataRefusedError(`refused ${bad.key}`)) : super.commit(changes)
+      }
+    }
+    const clock = new FakeClock()
+    const adapter = new FlakyAdapter()
+    const store = new Store(adapter, { clock })
+    const ns = await store.open('t/')
+    ns.set('good1', 1)
+    const a = store.durable()
+    ns.set('bad', 2)
+    const b = store.durable()
+    // the first attempt fails on the disk: both wait for the retry
+    await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setImmediate(r))
+    expect(store.health().writable).toBe(false)
+    ns.set('good2', 3)
+    const c = store.durable()
+    await clock.advance(1000)
+    await expect(a).resolves.toBeUndefined()
+    await expect(b).rejects.toBeInstanceOf(NotStoredError)
+    await expect(c).resolves.toBeUndefined()
+    expect(await adapter.entries('t/')).toEqual([
+      ['t/good1', 1],
+      ['t/good2', 3],
+    ])
+    expect(store.health()).toMatchObject({ writable: true, refusedChanges: 1 })
+    await store.close()
   })
 })
