@@ -1,3 +1,7 @@
+import { NotConnectedError } from '../send/notConnected.js'
+
+export { isNotConnected, NotConnectedError } from '../send/notConnected.js'
+
 /**
  * What the bot does to WeChat besides texting: accept a friend request, invite a contact into
  * a room, remove one, and read a room's members. The runtime implements it over the puppet;
@@ -33,25 +37,6 @@ export interface AcceptVia {
 
 /** An action, as `canAct` is asked about it. */
 export type ActionTarget = { kind: 'accept'; friendshipId: string; account?: string } | { kind: 'invite' | 'remove'; roomId: string }
-
-/**
- * The action was not done because the account that must do it cannot act now: logged out,
- * disconnected, away during a takeover's grace period, this process not holding the lease,
- * or the bot shutting down. Not a refusal by WeChat: the skill keeps what it owes (durably)
- * and tries again when the account is back — as texts wait while the puppet is away.
- */
-export class NotConnectedError extends Error {
-  readonly notConnected = true
-  constructor(reason: string) {
-    super(reason)
-    this.name = 'NotConnectedError'
-  }
-}
-
-/** Was an action not done for want of a serving account (NotConnectedError), rather than refused? */
-export function isNotConnected(err: unknown): boolean {
-  return (err as { notConnected?: unknown } | undefined)?.notConnected === true
-}
 
 /**
  * How long an action that found its account away waits before it is tried again, at the

@@ -9,7 +9,7 @@ import type { Engine } from '../engine/Engine.js'
 import { SendQueue, type RateLimits } from '../send/SendQueue.js'
 import type { Store } from '../store/Store.js'
 import { NotConnectedError } from '../engine/actions.js'
-import { fenceActions } from '../ha/fenceActions.js'
+import { fenceActions } from './fenceActions.js'
 import { AccountRouter } from './AccountRouter.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { WechatyRuntime } from './WechatyRuntime.js'
@@ -109,7 +109,7 @@ export class Accounts {
         id: a.id,
         queue: queues.get(a.id)!,
         // the runtime exists once start() ran; actions before that wait like a missing connection;
-        // and, like texts, they are fenced by the lease (src/ha/fenceActions.ts)
+        // and, like texts, they are fenced by the lease (src/runtime/fenceActions.ts)
         actions: fenceActions(
           {
             acceptFriendship: async (id) => need(runtimes, a.id).acceptFriendship(id),

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
-import { isNotConnected, NotConnectedError } from '../engine/actions.js'
+import { isNotConnected, NotConnectedError } from './notConnected.js'
 import type { RateLimits } from './SendQueue.js'
 import { SlidingWindow } from './SlidingWindow.js'
 
