@@ -100,7 +100,10 @@ export interface GroupContext<C, M = unknown> {
   readonly jobs: JobPlanner
   /**
    * Accept a friend request, invite into a room, remove from one, read a room's members.
-   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait.
+   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait. It
+   * rejects with NotConnectedError (`isNotConnected(err)`, src/engine/actions.ts) when the
+   * account that must do it is away (logged out, cut off, a takeover's grace, no lease): no
+   * refusal — keep it owed in a durable job planned with `wakeWhenOnline` (AWAY_RETRY_MS).
    */
   readonly actions: PuppetActions
   /** The model behind autoreply, when `ai` is configured. */
