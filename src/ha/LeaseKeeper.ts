@@ -57,6 +57,7 @@ export class LeaseKeeper {
   /** When the lease could have expired (last renewal sent + ttl): lost for good then. */
   private expiry = 0
   private expiryTimer: NodeJS.Timeout | undefined
+  private connecting: Promise<pg.Client> | undefined
   private closed = false
   private readonly t: LeaseTiming
 
@@ -132,12 +133,21 @@ export class LeaseKeeper {
     this.expiryTimer.unref()
   }
 
-  /** No renewal for the lease's whole duration: a standby may hold it now. */
+  /**
+   * No renewal for the lease's whole duration: a standby may hold it now. One last renewal,
+   * given the margin to get through: if it finds the token still ours, nobody took the lease
+   * (a slow database, a stalled event loop) and the token fences anyone who would — keep it;
+   * unreachable (a network cut, the database down) or another token: lost for good.
+   */
   private onExpiry(): void {
     if (this.isLost || this.closed) return
     // as for the deadline: a timer may fire a little early by `now()`
     if (this.now() < this.expiry) return this.armExpiry()
-    this.lose(`the lease could not be renewed within its ${Math.round(this.t.ttlMs / 1000)} s (database unreachable?); another process may hold it now`)
+    const expired = this.expiry
+    void Promise.race([this.renew(), sleep(this.t.marginMs)]).then(() => {
+      if (this.isLost || this.closed || this.expiry > expired) return
+      this.lose(`the lease could not be renewed within its ${Math.round(this.t.ttlMs / 1000)} s (database unreachable?); another process may hold it now`)
+    })
   }
 
   private armDeadline(): void {
@@ -218,8 +228,14 @@ export class LeaseKeeper {
     if (c) await c.end().catch(() => {})
   }
 
-  private async connect(): Promise<pg.Client> {
-    if (this.client) return this.client
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client)
+    // one connection however many renewals ask at once (the last look at expiry and a scheduled one)
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined))
+    return this.connecting
+  }
+
+  private async open(): Promise<pg.Client> {
     // short bounds: a renewal that cannot finish quickly counts as missed, never as a hang
     const client = await connectClient(this.target, { queryTimeoutMs: 3_000, statementTimeoutMs: 3_000, lockTimeoutMs: 2_000, applicationName: 'siyu lease' }, () => {
       if (this.client === client) this.drop()
