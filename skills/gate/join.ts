@@ -1,3 +1,4 @@
+import { AWAY_RETRY_MS, isNotConnected } from '../../src/engine/actions.js'
 import type { DirectContext, GroupContext, JobContext, SendOptions } from '../../src/engine/Skill.js'
 import { checkRequirement, type RequirementResult } from '../../src/members/requirement.js'
 import type { Sayable } from '../../src/text/Outgoing.js'
@@ -144,6 +145,12 @@ export async function runInvite(ctx: JobContext<GateConfig, GateMemory>): Promis
     await ctx.actions.addToRoom(job.roomId, job.contactId)
     ctx.log.info({ audit: true, action: 'invite', contact: job.contactId, room: job.roomId, topic: job.topic, attempt: job.attempt + 1 }, 'invited into a room')
   } catch (err) {
+    if (isNotConnected(err)) {
+      // the room's account is logged out, cut off or being taken over: no refusal, no try spent
+      ctx.jobs.plan(`invite:${job.contactId}`, ctx.clock.now() + AWAY_RETRY_MS, job, { maxLateMs: PENDING_MS, wakeWhenOnline: true })
+      ctx.log.info({ contact: job.contactId, room: job.roomId, reason: (err as Error).message }, 'invite waits for the room’s account to be back')
+      return
+    }
     const next = job.attempt + 1
     const wait = ADD_RETRY_MS[job.attempt]
     if (wait !== undefined) {

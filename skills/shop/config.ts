@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { duration, nonNegativeInt, positiveInt, stringList } from '../../src/config/common.js'
 import { Requirement } from '../../src/members/requirement.js'
+import { TextFileError } from '../../src/text/decodeText.js'
 import { template } from '../../src/text/template.js'
 import { readCodesFile, type CodeList } from './Codes.js'
 
@@ -35,6 +36,11 @@ const codesFile = () =>
       try {
         return readCodesFile(file)
       } catch (err) {
+        // a file that is not text says where: `codes file config/codes/coupon.txt:3: a NUL character…`
+        if (err instanceof TextFileError) {
+          ctx.addIssue({ code: 'custom', message: `codes file ${err.message}` })
+          return z.NEVER
+        }
         const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message
         ctx.addIssue({ code: 'custom', message: `codes file ${file}: ${why} (paths are relative to the working directory, ${process.cwd()})` })
         return z.NEVER

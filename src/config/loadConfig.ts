@@ -6,6 +6,7 @@ import { deepMerge, isPlainObject } from './merge.js'
 import { ConfigError, withSlips, type Problem } from './problems.js'
 import { AccountSchema, type AccountSettings } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings, type ConsoleSettings } from './schema.js'
+import { decodeText, TextFileError } from '../text/decodeText.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
 
@@ -54,9 +55,11 @@ export async function loadConfig(file: string, skills: readonly SkillConfigSpec<
     if (info.size > MAX_CONFIG_BYTES) {
       throw new ConfigError([problem(file, `config is ${info.size} bytes; the limit is ${MAX_CONFIG_BYTES} (is this the right file?)`)])
     }
-    text = await readFile(file, 'utf8')
+    // a config saved as UTF-16 or GB18030 by a Windows editor is read as it was typed, or refused at its line
+    text = decodeText(await readFile(file), file).text
   } catch (err) {
     if (err instanceof ConfigError) throw err
+    if (err instanceof TextFileError) throw new ConfigError([{ ...problem(file, err.detail), line: err.line ?? 1 }])
     throw new ConfigError([problem(file, `cannot read the config: ${(err as Error).message}`)])
   }
   return parseConfig(file, text, skills, now)

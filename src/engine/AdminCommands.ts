@@ -160,11 +160,13 @@ export class AdminCommands {
 
 /** The store's health for `#stats`: nothing while every write worked since the start. */
 export function formatStoreHealth(h: StoreHealth, now: number): string[] {
-  if (h.writable && h.failedCommits === 0) return []
+  // a change the store refused for good (its member was told): the rest was stored
+  const refused = h.refusedChanges > 0 ? [`⚠️ 启动以来有 ${h.refusedChanges} 条数据被存储拒绝、未保存（详见日志）`] : []
+  if (h.writable && h.failedCommits === 0) return refused
   const since = h.failingSince === undefined ? '' : `已 ${Math.max(1, Math.round((now - h.failingSince) / 60_000))} 分钟，`
   return h.writable
-    ? [`数据写入：正常（启动以来失败 ${h.failedCommits} 次，已恢复）`]
-    : [`⚠️ 数据写入失败：${since}失败 ${h.failedCommits} 次，最近：${h.lastError ?? '?'}；新的签到等暂不确认，恢复后补发`]
+    ? [`数据写入：正常（启动以来失败 ${h.failedCommits} 次，已恢复）`, ...refused]
+    : [`⚠️ 数据写入失败：${since}失败 ${h.failedCommits} 次，最近：${h.lastError ?? '?'}；新的签到等暂不确认，恢复后补发`, ...refused]
 }
 
 export function formatStats(s: DayStats): string[] {

@@ -32,7 +32,7 @@ import type { MemberPoints, PointsBook } from '../members/PointsBook.js'
 import { ActionGovernor } from '../send/ActionGovernor.js'
 import type { SendKind } from '../send/Item.js'
 import type { Segment } from '../text/Outgoing.js'
-import { NO_ACTIONS, type PuppetActions } from './actions.js'
+import { NO_ACTIONS, NotConnectedError, type ActionTarget, type PuppetActions } from './actions.js'
 import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContext, type FriendshipContext, type PointsChangedContext } from './Skill.js'
 
 export interface EngineDeps {
@@ -109,16 +109,37 @@ export class Engine {
     this.ownGovernor = !deps.governor
     this.governor = deps.governor ?? new ActionGovernor({ clock: deps.clock, limits: false, log: deps.log.child({ part: 'actions' }) })
     this.governed = {
-      acceptFriendship: (id) => this.governor.run('accept', () => this.puppetActions.acceptFriendship(id)),
-      addToRoom: (roomId, contactId) => this.governor.run('invite', () => this.puppetActions.addToRoom(roomId, contactId)),
-      removeFromRoom: (roomId, contactId) => this.governor.run('remove', () => this.puppetActions.removeFromRoom(roomId, contactId)),
+      acceptFriendship: (id, via) => this.act({ kind: 'accept', friendshipId: id, account: via?.account }, () => this.puppetActions.acceptFriendship(id, via)),
+      addToRoom: (roomId, contactId) => this.act({ kind: 'invite', roomId }, () => this.puppetActions.addToRoom(roomId, contactId)),
+      removeFromRoom: (roomId, contactId) => this.act({ kind: 'remove', roomId }, () => this.puppetActions.removeFromRoom(roomId, contactId)),
       roomMemberIds: (roomId) => this.puppetActions.roomMemberIds(roomId),
+      canAct: (target) => this.puppetActions.canAct?.(target) ?? true,
     }
   }
 
   /** The runtime's puppet actions (wired once it exists). */
   setActions(actions: PuppetActions): void {
     this.puppetActions = actions
+  }
+
+  /**
+   * An action through the governor — unless the account that must do it is away (logged out,
+   * disconnected, this process not holding the lease): then it fails at once with
+   * NotConnectedError, taking no turn, and the skill tries again when the account is back.
+   * Asked again when its turn comes, as the account may have gone meanwhile.
+   */
+  private act(target: ActionTarget, run: () => Promise<void>): Promise<void> {
+    const away = (): boolean => this.puppetActions.canAct?.(target) === false
+    if (away()) return Promise.reject(new NotConnectedError(`the account that would ${target.kind} cannot act now`))
+    return this.governor.run(target.kind, () => (away() ? Promise.reject(new NotConnectedError(`the account that would ${target.kind} went away`)) : run()))
+  }
+
+  /**
+   * An account came back (a login) or a room changed hands: actions that waited for their
+   * account (jobs planned with `wakeWhenOnline`) are tried now rather than at their next look.
+   */
+  actionsMayResume(): void {
+    this.jobs.wakeWaiting()
   }
 
   /** Open the store slices of the core and of every skill, then apply the config. */
@@ -217,6 +238,8 @@ export class Engine {
    */
   markRoomsReady(): void {
     this.jobs.release()
+    // called at every login: what waited for the account goes now
+    this.jobs.wakeWaiting()
   }
 
   findGroup(name: string): GroupConfig | undefined {
@@ -411,7 +434,7 @@ export class Engine {
       if (!skill.onFriendship) continue
       offered = true
       try {
-        const ctx = this.brandContext(skill, { contact: ev.contact, talker: ev.contact, friendshipId: ev.friendshipId, hello: ev.hello }) as FriendshipContext
+        const ctx = this.brandContext(skill, { contact: ev.contact, talker: ev.contact, friendshipId: ev.friendshipId, hello: ev.hello, account: ev.account }) as FriendshipContext
         if ((await skill.onFriendship(ctx)) === true) return
       } catch (err) {
         this.deps.log.error({ err, skill: skill.name, contact: ev.contact.id }, 'skill failed on a friend request; skipped')

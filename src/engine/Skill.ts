@@ -83,7 +83,10 @@ export interface GroupContext<C, M = unknown> {
   readonly jobs: JobPlanner
   /**
    * Accept a friend request, invite into a room, remove from one, read a room's members.
-   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait.
+   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait. It
+   * rejects with NotConnectedError (`isNotConnected(err)`, src/engine/actions.ts) when the
+   * account that must do it is away (logged out, cut off, a takeover's grace, no lease): no
+   * refusal — keep it owed in a durable job planned with `wakeWhenOnline` (AWAY_RETRY_MS).
    */
   readonly actions: PuppetActions
   /** The model behind autoreply, when `ai` is configured. */
@@ -228,7 +231,12 @@ export interface FriendshipContext<M = unknown> extends BrandContext<M> {
   readonly friendshipId: string
   /** The request's hello text (验证消息). */
   readonly hello: string
-  /** Accept it, paced by the ActionGovernor. */
+  /**
+   * The account that received it (several accounts): only that one can accept it. Keep it
+   * with a request that waits (perDay) and pass it to `actions.acceptFriendship`.
+   */
+  readonly account?: string
+  /** Accept it, paced by the ActionGovernor, through the account that received it. */
   accept(): Promise<void>
 }
 

@@ -5,7 +5,7 @@ import type { BotSettings } from '../config/schema.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
 import type { SendKind } from '../send/Item.js'
 import { Namespace, type Store } from '../store/Store.js'
-import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
+import { toSegments, type Mention, type Sayable, type Segment } from '../text/Outgoing.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { Job, JobPlanner } from './jobs.js'
@@ -86,6 +86,8 @@ export class SkillContext<C, M = unknown>
   contact!: Member
   friendshipId!: string
   hello!: string
+  /** A friend request: the account that received it. */
+  account?: string
   change!: PointsChange
 
   constructor(
@@ -173,7 +175,11 @@ export class SkillContext<C, M = unknown>
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
       // the queue logs those once per room and minute, and shutdown in one summary line
       if ((r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.deps.count(this.scope.group, roomId, 'repliesDropped', 1)
-      if (r.cause === 'not-stored') this.scope.log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
+      if (r.cause === 'not-stored') {
+        this.scope.log.warn({ room: roomId, reason: r.reason }, 'a confirmation was not sent: what it confirms was not stored')
+        // the member waited for a confirmation: they hear that it did not take, not nothing
+        if ((options.kind ?? 'owed') === 'owed') void this.deps.queue.enqueue(roomId, notStoredNotice(what), { kind: 'owed' })
+      }
     })
   }
 
@@ -202,7 +208,7 @@ export class SkillContext<C, M = unknown>
 
   /** Accept the friend request at hand (paced by the governor). */
   accept(): Promise<void> {
-    return this.deps.actions.acceptFriendship(this.friendshipId)
+    return this.deps.actions.acceptFriendship(this.friendshipId, { account: this.account, contactId: this.contact.id })
   }
 
   durable(): Promise<void> {
@@ -220,6 +226,16 @@ export class SkillContext<C, M = unknown>
   background(what: string, work: Promise<unknown>): void {
     this.deps.background(work.catch((err: unknown) => this.scope.log.error({ err, what }, 'background work failed')))
   }
+}
+
+/** What a member is told instead of a confirmation whose change the store refused. */
+export const NOT_STORED_TEXT = '⚠️ 抱歉，刚才的操作没能保存，没有生效，请稍后再试或联系管理员。'
+
+/** The notice, @-ing whoever the withheld confirmation @-ed. */
+function notStoredNotice(what: Sayable): Segment[] {
+  const mentions = new Map<string, Mention>()
+  for (const s of toSegments(what)) if (typeof s !== 'string') mentions.set(s.mention, s)
+  return mentions.size === 0 ? [NOT_STORED_TEXT] : [...[...mentions.values()].flatMap((m) => [m, ' ']), NOT_STORED_TEXT]
 }
 
 /** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */

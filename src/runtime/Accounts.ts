@@ -8,6 +8,8 @@ import { assigneesInStore } from '../engine/Assignees.js'
 import type { Engine } from '../engine/Engine.js'
 import { SendQueue, type RateLimits } from '../send/SendQueue.js'
 import type { Store } from '../store/Store.js'
+import { NotConnectedError } from '../engine/actions.js'
+import { fenceActions } from './fenceActions.js'
 import { AccountRouter } from './AccountRouter.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { WechatyRuntime } from './WechatyRuntime.js'
@@ -106,13 +108,18 @@ export class Accounts {
       accounts: config.accounts.map((a) => ({
         id: a.id,
         queue: queues.get(a.id)!,
-        // the runtime exists once start() ran; actions before that fail like a missing connection
-        actions: {
-          acceptFriendship: async (id) => need(runtimes, a.id).acceptFriendship(id),
-          addToRoom: async (r, c) => need(runtimes, a.id).addToRoom(r, c),
-          removeFromRoom: async (r, c) => need(runtimes, a.id).removeFromRoom(r, c),
-          roomMemberIds: async (r) => need(runtimes, a.id).roomMemberIds(r),
-        },
+        // the runtime exists once start() ran; actions before that wait like a missing connection;
+        // and, like texts, they are fenced by the lease (src/runtime/fenceActions.ts)
+        actions: fenceActions(
+          {
+            acceptFriendship: async (id) => need(runtimes, a.id).acceptFriendship(id),
+            addToRoom: async (r, c) => need(runtimes, a.id).addToRoom(r, c),
+            removeFromRoom: async (r, c) => need(runtimes, a.id).removeFromRoom(r, c),
+            roomMemberIds: async (r) => need(runtimes, a.id).roomMemberIds(r),
+            canAct: () => runtimes.get(a.id)?.canAct() ?? false,
+          },
+          () => o.maySend?.() !== false,
+        ),
       })),
       clock,
       log: log.child({ part: 'accounts' }),
@@ -168,6 +175,6 @@ export class Accounts {
 
 function need(runtimes: Map<string, WechatyRuntime>, id: string): WechatyRuntime {
   const r = runtimes.get(id)
-  if (!r) throw new Error('no WeChat connection')
+  if (!r) throw new NotConnectedError('no WeChat connection yet')
   return r
 }

@@ -11,6 +11,7 @@ import { Engine } from '../engine/Engine.js'
 import type { Skill } from '../engine/Skill.js'
 import { Sandbox } from '../sandbox/Sandbox.js'
 import { SendQueue } from '../send/SendQueue.js'
+import { fenceActions } from './fenceActions.js'
 import { openStorage } from '../ha/openStorage.js'
 import type { LeaseKeeper } from '../ha/LeaseKeeper.js'
 import { Store } from '../store/Store.js'
@@ -133,7 +134,8 @@ export async function startApp(o: AppOptions): Promise<App> {
       ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
       : buildWechaty(choice, config, o.stdout ?? process.stdout))
     runtime = new WechatyRuntime({ wechaty, engine, queue, log })
-    engine.setActions(runtime)
+    // accepts, invites and removals are fenced by the lease like texts (src/runtime/fenceActions.ts)
+    engine.setActions(lease ? fenceActions(runtime, () => lease.sending) : runtime)
     await runtime.start()
   }
   reloader.watch()

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import qrcodeTerminal from 'qrcode-terminal'
 import { types, type Contact as ContactInterface, type Friendship as FriendshipInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
-import type { PuppetActions } from '../engine/actions.js'
+import { NotConnectedError, type PuppetActions } from '../engine/actions.js'
 import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
 import type { RoomDirectory } from '../engine/RoomDirectory.js'
 import type { CardDetails, Member, MessageKind, RoomRef } from '../engine/Skill.js'
@@ -65,19 +65,36 @@ export class WechatyRuntime implements PuppetActions {
     await this.o.wechaty.puppet.messageSendText(conversationId, text, mentionIds)
   }
 
-  async acceptFriendship(friendshipId: string): Promise<void> {
-    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
-    await this.o.wechaty.puppet.friendshipAccept(friendshipId)
+  acceptFriendship(friendshipId: string): Promise<void> {
+    return this.act((puppet) => puppet.friendshipAccept(friendshipId))
   }
 
-  async addToRoom(roomId: string, contactId: string): Promise<void> {
-    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
-    await this.o.wechaty.puppet.roomAdd(roomId, contactId)
+  addToRoom(roomId: string, contactId: string): Promise<void> {
+    return this.act((puppet) => puppet.roomAdd(roomId, contactId))
   }
 
-  async removeFromRoom(roomId: string, contactId: string): Promise<void> {
-    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
-    await this.o.wechaty.puppet.roomDel(roomId, contactId)
+  removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    return this.act((puppet) => puppet.roomDel(roomId, contactId))
+  }
+
+  /** Logged in and connected: an accept, invite or removal can go out now. */
+  canAct(): boolean {
+    return this.o.wechaty.isLoggedIn && this.connected
+  }
+
+  /**
+   * An action on the puppet. Not logged in, or a failure that comes with the connection going
+   * (gRPC UNAVAILABLE, a reset, a logout meanwhile) is NotConnectedError — the action waits for
+   * the account to be back; anything else is WeChat refusing it (not the room's owner, 操作太频繁).
+   */
+  private async act(call: (puppet: WechatyInterface['puppet']) => Promise<void>): Promise<void> {
+    if (!this.canAct()) throw new NotConnectedError('not logged in')
+    try {
+      await call(this.o.wechaty.puppet)
+    } catch (err) {
+      if (!this.canAct() || ConnectionSupervisor.isConnectionError(err)) throw new NotConnectedError(`connection lost: ${String((err as Error)?.message ?? err)}`)
+      throw err
+    }
   }
 
   async roomMemberIds(roomId: string): Promise<string[]> {

@@ -7,6 +7,7 @@ import { FileNames } from './fileNames.js'
 import { Journal, serializeRecord, type JournalRecord } from './Journal.js'
 import {
   assertKey,
+  DataRefusedError,
   splitKey,
   StoreCorruptError,
   type Change,
@@ -146,7 +147,13 @@ export class FileAdapter implements StorageAdapter {
       return Promise.reject(err as Error)
     }
     // serialize now: the caller may change its objects as soon as we return
-    const line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
+    let line: string
+    try {
+      line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
+    } catch (err) {
+      // a value JSON cannot hold (a BigInt, a cycle): it never will, whatever the disk does
+      return Promise.reject(new DataRefusedError(`a value cannot be written as JSON: ${(err as Error).message}`, { cause: err }))
+    }
     const run = async (): Promise<void> => {
       await this.journal.append(line)
       // applied once durable, in journal order: a checkpoint (a step of this chain) sees

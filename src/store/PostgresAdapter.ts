@@ -1,9 +1,9 @@
 import type pg from 'pg'
-import { parsePgUrl, redactUrl, type PgTarget } from './postgres/connection.js'
+import { isConnectionError, parsePgUrl, redactUrl, type PgTarget } from './postgres/connection.js'
 import { PgSession } from './postgres/PgSession.js'
 import { migrate, pgNames, type PgNames } from './postgres/schema.js'
 import { WarmMirror } from './postgres/WarmMirror.js'
-import { assertKey, type Change, type Json, type StorageAdapter, type StoreMetrics } from './StorageAdapter.js'
+import { assertKey, type Change, type CommitFailure, type Json, type StorageAdapter, type StoreMetrics } from './StorageAdapter.js'
 
 export interface PostgresAdapterOptions {
   onWarning?: (message: string) => void
@@ -210,6 +210,24 @@ export class PostgresAdapter implements StorageAdapter {
       await c.query('ROLLBACK').catch(() => {})
       throw err
     }
+  }
+
+  /**
+   * A failed commit by its SQLSTATE: class 22 (data exception: a NUL character in a key,
+   * "invalid byte sequence for encoding UTF8: 0x00") and 54 (program limit: a key too long for
+   * the index) are about the data and will fail again; a lost connection, 40 (serialization,
+   * deadlock), 53 (disk full, out of memory or connections), 58 (I/O error), a statement
+   * timeout or a lock not available are worth retrying. The fence is neither (the lease is lost).
+   */
+  failureOf(err: Error): CommitFailure | undefined {
+    if (err instanceof FencedError) return undefined
+    if (isConnectionError(err)) return 'transient'
+    const code = (err as { code?: unknown }).code
+    if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined
+    const cls = code.slice(0, 2)
+    if (cls === '22' || cls === '54') return 'refused'
+    if (cls === '40' || cls === '53' || cls === '58' || code === '57014' || code === '55P03') return 'transient'
+    return undefined
   }
 
   private fenced(token: number | undefined): never {

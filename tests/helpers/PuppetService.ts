@@ -16,6 +16,23 @@ class ServicePuppet extends RehearsalPuppet {
   account: mock.ContactMock | undefined
   /** The mentions of texts being sent, by text (the mock drops them): read by the recorder. */
   readonly mentionsOf = new Map<string, string[][]>()
+  /** Every accept, invite and removal that reached the service, with when (wall clock). */
+  readonly actions: PuppetAction[] = []
+
+  override async friendshipAccept(friendshipId: string): Promise<void> {
+    this.actions.push({ kind: 'accept', id: friendshipId, at: Date.now() })
+    return super.friendshipAccept(friendshipId)
+  }
+
+  override async roomAdd(roomId: string, contactId: string): Promise<void> {
+    this.actions.push({ kind: 'invite', id: roomId, contactId, at: Date.now() })
+    return super.roomAdd(roomId, contactId)
+  }
+
+  override async roomDel(roomId: string, contactId: string): Promise<void> {
+    this.actions.push({ kind: 'remove', id: roomId, contactId, at: Date.now() })
+    return super.roomDel(roomId, contactId)
+  }
 
   override async messageSendText(conversationId: string, text: string, mentionIdList?: string[]): Promise<void> {
     const list = this.mentionsOf.get(text) ?? []
@@ -29,6 +46,15 @@ class ServicePuppet extends RehearsalPuppet {
     const account = this.account
     if (account) setTimeout(() => !this.isLoggedIn && this.mocker.login(account), 50)
   }
+}
+
+/** An action the bot asked the service for (recorded before the mock carries it out). */
+export interface PuppetAction {
+  kind: 'accept' | 'invite' | 'remove'
+  /** The friendship id, or the room id. */
+  id: string
+  contactId?: string
+  at: number
 }
 
 export interface SaidText {

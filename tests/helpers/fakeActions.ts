@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/clock/Clock.js'
-import type { PuppetActions } from '../../src/engine/actions.js'
+import { NotConnectedError, type PuppetActions } from '../../src/engine/actions.js'
 
 export interface ActionCall {
   at: number
@@ -19,10 +19,21 @@ export class FakeActions implements PuppetActions {
   failAccepts = 0
   /** Fail the next this many removals (a bot that is not the room's owner or admin). */
   failRemoves = 0
+  /** False: logged out / cut off — every action fails with NotConnectedError, as WechatyRuntime's do. */
+  online = true
 
   constructor(private readonly clock: Clock) {}
 
+  canAct(): boolean {
+    return this.online
+  }
+
+  private away(): void {
+    if (!this.online) throw new NotConnectedError('not logged in')
+  }
+
   async acceptFriendship(friendshipId: string): Promise<void> {
+    this.away()
     if (this.failAccepts > 0) {
       this.failAccepts--
       throw new Error('accept refused')
@@ -31,6 +42,7 @@ export class FakeActions implements PuppetActions {
   }
 
   async addToRoom(roomId: string, contactId: string): Promise<void> {
+    this.away()
     if (this.failAdds > 0) {
       this.failAdds--
       throw new Error('操作太频繁')
@@ -39,6 +51,7 @@ export class FakeActions implements PuppetActions {
   }
 
   async removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    this.away()
     if (this.failRemoves > 0) {
       this.failRemoves--
       throw new Error('roomDel refused: the bot is not the room owner or an admin')

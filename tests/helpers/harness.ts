@@ -43,7 +43,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
   const config = parseConfig('test.yaml', yaml, skills, clock.now())
   const adapter = options.adapter ?? new MemoryAdapter()
   await adapter.open()
-  const store = new Store(adapter, { clock })
+  const store = new Store(adapter, { clock, log: options.log })
   const sent: SentText[] = []
   const queue = new SendQueue(
     {
@@ -76,10 +76,10 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
     },
     config,
   )
-  // as the runtime does after loading the rooms at login
-  if (options.roomsReady !== false) engine.markRoomsReady()
   const actions = new FakeActions(clock)
   engine.setActions(actions)
+  // as the runtime does after loading the rooms at login
+  if (options.roomsReady !== false) engine.markRoomsReady()
   let roomSeq = 0
   const msgSeq = { n: 0 }
   let friendSeq = 0
