@@ -523,6 +523,7 @@ export class Engine {
       tags: this.tags,
       actions: this.governed,
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
+      mediaKind: (name) => this.config.media.get(name)?.kind,
       background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))

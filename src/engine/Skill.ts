@@ -13,6 +13,7 @@ import type { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { PuppetActions } from './actions.js'
+import type { MediaKind } from '../media/schema.js'
 
 /** A member as skills see them: contact id (the key for everything) and display name. */
 export interface Member {
@@ -67,6 +68,21 @@ export type StatCounter =
   | 'answeredAndHandedOff'
   /** Informational replies dropped in a rush (not sent within 2 minutes, or over the room's bound). */
   | 'repliesDropped'
+  /** Media items sent as their fallback text (the account could not send the kind, the day's budget was spent, a fetch failed). */
+  | 'mediaFallbacks'
+  /** Media items not sent at all (as above, and no fallback text). */
+  | 'mediaSkipped'
+
+/** The config's `media:` as skills see it (CONTRACT §10). */
+export interface MediaDesk {
+  /** The kind of an item (undefined: the config has no such item now). */
+  kindOf(name: string): MediaKind | undefined
+  /**
+   * How many more of a kind may go out today through the account serving this room (its
+   * `bot.rateLimit.perDay` budget, less those already waiting); Infinity without limits.
+   */
+  left(roomId: string, kind: MediaKind): number
+}
 
 /** What every handler gets: its group, its config, its storage, the clock, a logger. */
 export interface GroupContext<C, M = unknown> {
@@ -104,6 +120,8 @@ export interface GroupContext<C, M = unknown> {
   readonly actions: PuppetActions
   /** The model behind autoreply, when `ai` is configured. */
   readonly ai: AiClient | undefined
+  /** The config's media items and today's budgets (replies send them by `{ media }` in a template). */
+  readonly media: MediaDesk
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
   /** Say in a room of this group, after everything stored so far is on disk. */

@@ -4,7 +4,9 @@ import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
-import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
+import { isMultipart, toMessages, toSegments, type OutgoingMessage, type Sayable, type Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../media/schema.js'
+import type { EnqueueOptions } from '../send/SendQueue.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { Job, JobPlanner } from './jobs.js'
@@ -20,6 +22,7 @@ import type {
   MembersContext,
   MessageContext,
   PointsChange,
+  MediaDesk,
   RoomRef,
   SendOptions,
   StatCounter,
@@ -55,6 +58,8 @@ export interface ContextDeps {
   actions: PuppetActions
   /** Points of a member changed (rule tags follow). */
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
+  /** The kind of an item of `media:` (undefined: no such item in the config now). */
+  mediaKind: (name: string) => MediaKind | undefined
 }
 
 /**
@@ -140,13 +145,45 @@ export class SkillContext<C, M = unknown>
 
   sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
     const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
-    return this.deps.queue.enqueue(roomId, toSegments(what), { after: this.deps.store.durable(), ...options, tag }).then((r) => {
+    const segments = toSegments(what)
+    const base: EnqueueOptions = { after: this.deps.store.durable(), ...options, tag }
+    if (!isMultipart(segments)) return this.enqueue(roomId, segments, base)
+    // a reply given as a list (texts and media items): its messages in order, each its own
+    // item in the same queue — a media item never merged into a text
+    const messages = toMessages(segments)
+    return Promise.all(messages.map((m, i) => this.enqueuePart(roomId, m, i, base))).then(() => undefined)
+  }
+
+  private enqueuePart(roomId: string, m: OutgoingMessage, i: number, base: EnqueueOptions): Promise<void> {
+    // the same reply waiting for the room is the same message list: each part coalesces with its own
+    const coalesce = base.coalesce && i > 0 ? { ...base.coalesce, key: `${base.coalesce.key}#${i}` } : base.coalesce
+    if ('text' in m) return this.enqueue(roomId, m.text, { ...base, coalesce })
+    const kind = this.deps.mediaKind(m.media)
+    if (!kind) {
+      // the config was reloaded without it: nothing to send (never a crash, never a broken card)
+      this.scope.log.warn({ room: roomId, media: m.media }, 'a reply names a media item the config no longer has; skipped')
+      this.deps.count(this.scope.group, roomId, 'mediaSkipped', 1)
+      return Promise.resolve()
+    }
+    return this.enqueue(roomId, [], { ...base, coalesce, mergeable: false, media: { name: m.media, kind } })
+  }
+
+  private enqueue(roomId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<void> {
+    return this.deps.queue.enqueue(roomId, segments, options).then((r) => {
+      if (options.media && !r.coalesced && (r.fallback || r.cause === 'media')) this.deps.count(this.scope.group, roomId, r.fallback ? 'mediaFallbacks' : 'mediaSkipped', 1)
       if (r.sent) return
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
       // the queue logs those once per room and minute, and shutdown in one summary line
       if ((r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.deps.count(this.scope.group, roomId, 'repliesDropped', 1)
       if (r.cause === 'not-stored') this.scope.log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
     })
+  }
+
+  get media(): MediaDesk {
+    return {
+      kindOf: (name) => this.deps.mediaKind(name),
+      left: (roomId, kind) => this.deps.queue.mediaLeft(roomId, kind),
+    }
   }
 
   withdraw(tag: string): number {

@@ -1,11 +1,25 @@
+import { FileBox, type FileBoxInterface } from 'file-box'
 import { types } from 'wechaty'
 import { PuppetMock, type mock } from 'wechaty-puppet-mock'
+import { describeMedia, type MediaShown } from '../media/describe.js'
+import type { MediaKind } from '../media/schema.js'
 
 /** A card a member posts (what the sandbox's /link, /mini, /card and the tests send). */
 export type Card =
   | { kind: 'url'; url: string; title: string; description?: string }
   | { kind: 'miniProgram'; title: string; appid?: string; description?: string; pagePath?: string }
   | { kind: 'contact'; contactId: string }
+
+/** A media message the bot sent (what the sandbox shows and the tests look at). */
+export type SentMedia = MediaShown & {
+  conversationId: string
+  /** The message the room got (its type is the media's: Image, Attachment, Url, MiniProgram). */
+  messageId: string
+  /** Link and mini-program cards: what the puppet was handed. */
+  payload?: Record<string, unknown>
+  /** Files and pictures: the bytes' type as sent. */
+  mediaType?: string
+}
 
 interface FriendRequest {
   id: string
@@ -29,6 +43,10 @@ export class RehearsalPuppet extends PuppetMock {
   readonly accepted: string[] = []
   failAdds = 0
   failRemoves = 0
+  /** Media kinds this account "cannot send" (the puppet refuses them, as some protocols do). */
+  readonly refuseMedia = new Set<MediaKind>()
+  /** Every media message the bot sent, in order. */
+  readonly sentMedia: SentMedia[] = []
   /** How long an invitee takes to accept the invitation. */
   joinDelayMs = 30
   private requestSeq = 0
@@ -45,6 +63,52 @@ export class RehearsalPuppet extends PuppetMock {
     const id = `card-${++this.cardSeq}-${Date.now()}`
     this.cards.set(id, card)
     this.mocker.MessageMock.create({ id, talkerId: talker.id, roomId: room.id, mentionIdList: [], timestamp: Date.now(), type } as never)
+    this.emit('message', { messageId: id })
+    return id
+  }
+
+  /** How a bot's media message reads in the terminal (`[图片 群规.png 120 KB]`), by message id. */
+  shown(messageId: string): string | undefined {
+    const m = this.sentMedia.find((x) => x.messageId === messageId)
+    return m && describeMedia(m)
+  }
+
+  override async messageSendFile(conversationId: string, file: FileBoxInterface): Promise<void> {
+    const buffer = await file.toBuffer()
+    const image = /^image\//.test(file.mediaType ?? '') || /\.(jpe?g|png|gif)$/i.test(file.name)
+    this.refuse(image ? 'image' : 'file')
+    // puppet-mock keeps a message's file as JSON, which only a base64 (or URL, UUID) box has
+    const box = FileBox.fromBase64(buffer.toString('base64'), file.name)
+    const before = new Set(this.mocker.cacheMessagePayload.keys())
+    await super.messageSendFile(conversationId, box)
+    const messageId = [...this.mocker.cacheMessagePayload.keys()].find((id) => !before.has(id)) ?? ''
+    this.sentMedia.push({ kind: image ? 'image' : 'file', name: file.name, bytes: buffer.length, conversationId, messageId, mediaType: box.mediaType })
+  }
+
+  override async messageSendUrl(conversationId: string, payload: { url: string; title: string; description?: string; thumbnailUrl?: string }): Promise<void> {
+    this.refuse('link')
+    const messageId = this.botCard(conversationId, { kind: 'url', url: payload.url, title: payload.title, description: payload.description }, types.Message.Url)
+    this.sentMedia.push({ kind: 'link', title: payload.title, url: payload.url, conversationId, messageId, payload: { ...payload } })
+  }
+
+  override async messageSendMiniProgram(conversationId: string, payload: { title?: string; pagePath?: string; appid?: string; description?: string }): Promise<void> {
+    this.refuse('miniProgram')
+    const card: Card = { kind: 'miniProgram', title: payload.title ?? '', appid: payload.appid, description: payload.description, pagePath: payload.pagePath }
+    const messageId = this.botCard(conversationId, card, types.Message.MiniProgram)
+    this.sentMedia.push({ kind: 'miniProgram', title: payload.title ?? '', pagePath: payload.pagePath, conversationId, messageId, payload: { ...payload } })
+  }
+
+  private refuse(kind: MediaKind): void {
+    if (this.refuseMedia.has(kind)) throw new Error(`sending ${kind} is not supported by this account's protocol`)
+  }
+
+  /** The bot's card arrives in the conversation as a message of its type (puppet-mock sends none). */
+  private botCard(conversationId: string, card: Card, type: types.Message): string {
+    if (!this.isLoggedIn) throw new Error('not logged in')
+    const id = `bot-card-${++this.cardSeq}-${Date.now()}`
+    this.cards.set(id, card)
+    const where = /@/.test(conversationId) ? { roomId: conversationId, mentionIdList: [] } : { listenerId: conversationId }
+    this.mocker.MessageMock.create({ id, talkerId: this.currentUserId, timestamp: Date.now(), type, ...where } as never)
     this.emit('message', { messageId: id })
     return id
   }

@@ -1,4 +1,5 @@
 import { textLength, type Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../media/schema.js'
 
 /**
  * What a text is, as the skill declares it when it says something. The send queue orders,
@@ -28,8 +29,8 @@ export interface Coalesce {
   asker?: Asker
 }
 
-/** Why a text was not sent. */
-export type DropCause = 'expired' | 'full' | 'shutdown' | 'failed' | 'ambiguous' | 'not-stored' | 'withdrawn'
+/** Why a text was not sent. `media`: a media item the account could not send and that has no fallback text. */
+export type DropCause = 'expired' | 'full' | 'shutdown' | 'failed' | 'ambiguous' | 'not-stored' | 'withdrawn' | 'media'
 
 export interface SendResult {
   sent: boolean
@@ -37,6 +38,14 @@ export interface SendResult {
   cause?: DropCause
   /** This caller's text was coalesced into another caller's (it is counted there). */
   coalesced?: boolean
+  /** A media item that went out as its fallback text (why in `reason`). */
+  fallback?: boolean
+}
+
+/** A media item of `media:` (CONTRACT §10): its own message, never merged into a text. */
+export interface MediaItem {
+  name: string
+  kind: MediaKind
 }
 
 export interface EnqueueOptions {
@@ -57,6 +66,8 @@ export interface EnqueueOptions {
   beforeSend?: () => Promise<void>
   onSent?: () => void
   onDropped?: (reason: string) => void
+  /** Send this media item instead of a text (the segments are empty): one message, never merged. */
+  media?: MediaItem
 }
 
 /** One caller waiting on an item (the first, and every asker coalesced into it). */
@@ -90,7 +101,7 @@ export class Item {
     readonly deadline: number,
   ) {
     this.kind = options.kind ?? 'owed'
-    this.mergeable = options.mergeable !== false
+    this.mergeable = options.mergeable !== false && !options.media
     this.atMostOnce = options.atMostOnce ?? (this.kind === 'scheduled' || options.beforeSend !== undefined)
     this.key = this.kind === 'info' ? options.coalesce?.key : undefined
     if (options.coalesce?.asker) this.askers.push(options.coalesce.asker)
