@@ -52,7 +52,9 @@ export const WelcomeSkill = defineSkill<WelcomeConfig>({
   onJoin(ctx) {
     if (ctx.config.batchSeconds === 0) {
       const batch: PendingBatch = { room: ctx.room.id, topic: ctx.room.topic, members: [...ctx.members], memberCount: ctx.memberCount, due: ctx.clock.now() }
-      return sendWelcome(ctx, batch, ctx.room.topic)
+      // not awaited: the room's next events need not wait for the rate limits (a welcome with media is several messages)
+      void sendWelcome(ctx, batch, ctx.room.topic)
+      return
     }
     const key = pendingKey(ctx.room.id)
     let batch = ctx.store.get<PendingBatch>(key)

@@ -165,8 +165,9 @@ export function parseConfig(file: string, text: string, skills: readonly Skill<a
   for (const [where, value] of [['bot'], ['defaults'], ['groups']].map((p) => [p, rawObj[p[0]!]] as const)) {
     for (const ref of mediaRefsIn(value, where)) {
       if (mediaNames.includes(ref.name)) continue
-      const known = mediaNames.length > 0 ? `; media: defines ${mediaNames.join(', ')}` : '; there is no top-level media: section'
-      at({ path: [...ref.path], message: `unknown media "${ref.name}"${suggest(ref.name, mediaNames)}${known}` }, [[...ref.path]])
+      const near = suggest(ref.name, mediaNames)
+      const known = near.startsWith(' (') ? near : mediaNames.length > 0 ? `; media: defines ${mediaNames.join(', ')}` : '; there is no top-level media: section'
+      at({ path: [...ref.path], message: `unknown media "${ref.name}"${known}` }, [[...ref.path]])
     }
   }
   const cfg = {

@@ -23,6 +23,13 @@ export function summarize(config: LoadedConfig, skills: readonly Skill<any>[], n
     lines.push(`  rule tag ${r.tag}: ${when}${r.when.pool ? ` in pool ${r.when.pool}` : ' in any pool'}`)
   }
   if (config.accounts.length > 0) lines.push(`  accounts: ${config.accounts.map((a) => `${a.id} (token from $${a.tokenEnv})`).join(', ')}; takeover after ${config.bot.takeoverSeconds ?? 45} s`)
+  if (config.media.size > 0) {
+    const kinds = { image: '图片', file: '文件', link: '链接卡片', miniProgram: '小程序' } as const
+    const items = [...config.media].map(([name, m]) => `${name} (${kinds[m.kind]}${m.fallback ? ', fallback' : ''})`)
+    const r = config.bot.rateLimit
+    const perDay = r ? `; per account per day at most ${Object.entries(r.perDay).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''
+    lines.push(`  media: ${items.join(', ')}${perDay}`)
+  }
   if (config.ai) lines.push(`  ai: ${config.ai.model}${config.ai.baseURL ? ` at ${config.ai.baseURL}` : ''} (key from $${config.ai.apiKeyEnv})`)
   return lines
 }

@@ -22,13 +22,16 @@ export type MediaFetch = (url: string, maxBytes: number) => Promise<Buffer>
 
 export class MediaTooBig extends Error {
   constructor(readonly bytes: number | undefined) {
-    super(`it is ${bytes === undefined ? 'more than 4 MB' : formatBytes(bytes)}; images and files are at most ${formatBytes(MAX_MEDIA_BYTES)} (what the puppet service carries)`)
+    super(`it is ${bytes === undefined ? 'more than 4 MB' : `${bytes} bytes`}; images and files are at most ${formatBytes(MAX_MEDIA_BYTES)} (what the puppet service carries)`)
   }
 }
 
 /** fetch() with a timeout, refusing bodies over `maxBytes` without reading them whole. */
 export const fetchMedia: MediaFetch = async (url, maxBytes) => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(15_000), redirect: 'follow' })
+  const res = await fetch(url, { signal: AbortSignal.timeout(15_000), redirect: 'follow' }).catch((err: Error & { cause?: { code?: string; message?: string } }) => {
+    // undici says "fetch failed"; the cause says why (ECONNREFUSED, a certificate, a timeout)
+    throw new Error(err.cause?.code ?? err.cause?.message ?? err.message)
+  })
   if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`.trim())
   const declared = Number(res.headers.get('content-length') ?? NaN)
   if (declared > maxBytes) {
