@@ -75,27 +75,32 @@ export class RehearsalPuppet extends PuppetMock {
 
   override async messageSendFile(conversationId: string, file: FileBoxInterface): Promise<void> {
     const buffer = await file.toBuffer()
-    const image = /^image\//.test(file.mediaType ?? '') || /\.(jpe?g|png|gif)$/i.test(file.name)
+    const image = /^image\/(jpeg|png|gif)$/.test(file.mediaType ?? '') || /\.(jpe?g|png|gif)$/i.test(file.name)
     this.refuse(image ? 'image' : 'file')
-    // puppet-mock keeps a message's file as JSON, which only a base64 (or URL, UUID) box has
+    if (!this.isLoggedIn) throw new Error('not logged in')
+    // puppet-mock keeps a message's file as JSON, which only a base64 (or URL, UUID) box has;
+    // and it would call a PDF "Unknown": the room gets a picture or an attachment, as on WeChat
     const box = FileBox.fromBase64(buffer.toString('base64'), file.name)
-    const before = new Set(this.mocker.cacheMessagePayload.keys())
-    await super.messageSendFile(conversationId, box)
-    const messageId = [...this.mocker.cacheMessagePayload.keys()].find((id) => !before.has(id)) ?? ''
+    const messageId = `bot-file-${++this.cardSeq}-${Date.now()}`
+    this.mocker.cacheFileBoxPayload.set(messageId, box.toJSON())
+    // recorded first: the room (and the sandbox's terminal) sees the message as it is created
     this.sentMedia.push({ kind: image ? 'image' : 'file', name: file.name, bytes: buffer.length, conversationId, messageId, mediaType: box.mediaType })
+    this.botMessage(messageId, conversationId, image ? types.Message.Image : types.Message.Attachment)
   }
 
   override async messageSendUrl(conversationId: string, payload: { url: string; title: string; description?: string; thumbnailUrl?: string }): Promise<void> {
     this.refuse('link')
-    const messageId = this.botCard(conversationId, { kind: 'url', url: payload.url, title: payload.title, description: payload.description }, types.Message.Url)
+    const messageId = this.nextCardId()
     this.sentMedia.push({ kind: 'link', title: payload.title, url: payload.url, conversationId, messageId, payload: { ...payload } })
+    this.botCard(messageId, conversationId, { kind: 'url', url: payload.url, title: payload.title, description: payload.description }, types.Message.Url)
   }
 
   override async messageSendMiniProgram(conversationId: string, payload: { title?: string; pagePath?: string; appid?: string; description?: string }): Promise<void> {
     this.refuse('miniProgram')
     const card: Card = { kind: 'miniProgram', title: payload.title ?? '', appid: payload.appid, description: payload.description, pagePath: payload.pagePath }
-    const messageId = this.botCard(conversationId, card, types.Message.MiniProgram)
+    const messageId = this.nextCardId()
     this.sentMedia.push({ kind: 'miniProgram', title: payload.title ?? '', pagePath: payload.pagePath, conversationId, messageId, payload: { ...payload } })
+    this.botCard(messageId, conversationId, card, types.Message.MiniProgram)
   }
 
   private refuse(kind: MediaKind): void {
@@ -103,14 +108,20 @@ export class RehearsalPuppet extends PuppetMock {
   }
 
   /** The bot's card arrives in the conversation as a message of its type (puppet-mock sends none). */
-  private botCard(conversationId: string, card: Card, type: types.Message): string {
-    if (!this.isLoggedIn) throw new Error('not logged in')
-    const id = `bot-card-${++this.cardSeq}-${Date.now()}`
+  private botCard(id: string, conversationId: string, card: Card, type: types.Message): void {
     this.cards.set(id, card)
+    this.botMessage(id, conversationId, type)
+  }
+
+  private nextCardId(): string {
+    if (!this.isLoggedIn) throw new Error('not logged in')
+    return `bot-card-${++this.cardSeq}-${Date.now()}`
+  }
+
+  private botMessage(id: string, conversationId: string, type: types.Message): void {
     const where = /@/.test(conversationId) ? { roomId: conversationId, mentionIdList: [] } : { listenerId: conversationId }
     this.mocker.MessageMock.create({ id, talkerId: this.currentUserId, timestamp: Date.now(), type, ...where } as never)
     this.emit('message', { messageId: id })
-    return id
   }
 
   override async messageUrl(messageId: string): Promise<any> {
