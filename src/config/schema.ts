@@ -4,6 +4,7 @@ import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
 import { PerDaySchema } from '../media/schema.js'
+import { DEFAULT_RECONCILE_MS, DEFAULT_RETAIN_DAYS, MembersSchema, PrivacySchema } from './membersSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
 
@@ -49,6 +50,8 @@ export const BotSchema = z
     tags: TagRulesSchema,
     friends: FriendsSchema,
     takeoverSeconds: TakeoverSchema,
+    privacy: PrivacySchema,
+    members: MembersSchema,
   })
   .default({
     timezone: 'Asia/Shanghai',
@@ -58,6 +61,8 @@ export const BotSchema = z
     name: '小助手',
     tags: [],
     friends: { accept: 'none', keywords: [], perDay: 100 },
+    privacy: { retainDays: DEFAULT_RETAIN_DAYS },
+    members: { reconcileEvery: DEFAULT_RECONCILE_MS },
   })
 
 export type BotSettings = z.output<typeof BotSchema>

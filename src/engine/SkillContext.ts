@@ -3,6 +3,7 @@ import type { AiClient } from '../ai/AiClient.js'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
+import type { SendKind } from '../send/Item.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { isMultipart, toMessages, toSegments, type OutgoingMessage, type Sayable, type Segment } from '../text/Outgoing.js'
 import type { MediaKind } from '../media/schema.js'
@@ -14,6 +15,7 @@ import { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { PuppetActions } from './actions.js'
+import type { MemberDirectory } from '../members/MemberDirectory.js'
 import type {
   CommandContext,
   IncomingText,
@@ -53,6 +55,8 @@ export interface ContextDeps {
   /** A group's point pool (its checkin pool, or its name). */
   pointsPool: (group: string) => string
   tags: TagBook
+  /** The member record (src/members/MemberBook.ts). */
+  roster: MemberDirectory
   background: (p: Promise<unknown>) => void
   /** The puppet's actions, paced by the governor. */
   actions: PuppetActions
@@ -60,6 +64,8 @@ export interface ContextDeps {
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
   /** The kind of an item of `media:` (undefined: no such item in the config now). */
   mediaKind: (name: string) => MediaKind | undefined
+  /** A skill's text went out (the member record notes the last bot message per room). */
+  said: (conversationId: string, skill: string, kind: SendKind, segments: readonly Segment[]) => void
 }
 
 /**
@@ -75,6 +81,7 @@ export class SkillContext<C, M = unknown>
   message!: IncomingText
   members!: readonly Member[]
   memberCount!: number
+  found?: { from?: number }
   job!: Job
   /** Private messages and friend requests: who. */
   contact!: Member
@@ -139,6 +146,10 @@ export class SkillContext<C, M = unknown>
     return this.deps.tags
   }
 
+  get roster(): MemberDirectory {
+    return this.deps.roster
+  }
+
   rooms(): RoomRef[] {
     return this.deps.rooms(this.scope.group)
   }
@@ -169,7 +180,12 @@ export class SkillContext<C, M = unknown>
   }
 
   private enqueue(roomId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<void> {
-    return this.deps.queue.enqueue(roomId, segments, options).then((r) => {
+    // the member record notes the last bot message per room (a media item is one too)
+    const onSent = (): void => {
+      this.deps.said(roomId, this.scope.skill, options.kind ?? 'owed', options.media ? [{ media: options.media.name }] : segments)
+      options.onSent?.()
+    }
+    return this.deps.queue.enqueue(roomId, segments, { ...options, onSent }).then((r) => {
       if (options.media && !r.coalesced && (r.fallback || r.cause === 'media')) this.deps.count(this.scope.group, roomId, r.fallback ? 'mediaFallbacks' : 'mediaSkipped', 1)
       if (r.sent) return
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
