@@ -61,3 +61,23 @@ export function replyTemplate(r: string | { media: string } | ReadonlyArray<stri
   }
   return { source: items.map((x) => (typeof x === 'string' ? x : `[${x.media}]`)).join(' | '), parts }
 }
+
+/** A reply's items as written (texts with their `{var}`s, and `{ media }`): the API shows them back. */
+export function replyItems(t: Template): Array<string | { media: string }> {
+  const out: Array<string | { media: string }> = []
+  let text: string | undefined
+  const flush = (): void => {
+    if (text !== undefined) out.push(text)
+    text = undefined
+  }
+  for (const p of t.parts) {
+    if (typeof p === 'string') text = (text ?? '') + p
+    else if ('v' in p) text = `${text ?? ''}{${p.v}}`
+    else if ('media' in p) {
+      flush()
+      out.push({ media: p.media })
+    } else flush()
+  }
+  flush()
+  return out
+}

@@ -290,6 +290,20 @@ export interface SchemaEnv {
   now: number
 }
 
+/** One thing on a group's calendar: `npm run check`'s next 7 days, the console's 内容日历. */
+export interface CalendarEntry {
+  at: number
+  kind: 'post' | 'live'
+  /** The post's or live's id in the group (what admins type). */
+  id: string
+  /** What it is, short: a live's title, a post's first words. */
+  title: string
+  /** config, console, command… */
+  source?: string
+  /** This occurrence will not go out (a skip date, `#post skip`): shown struck through. */
+  skipped?: boolean
+}
+
 export interface CheckReport {
   /** An error at `path` under this skill's config. */
   error(path: ReadonlyArray<string | number>, message: string): void
@@ -314,6 +328,12 @@ export interface Skill<C = unknown, M = unknown> {
   check?(config: C, report: CheckReport, env: SchemaEnv): void
   /** Lines for `npm run check`'s summary (upcoming lives...). */
   summary?(config: C, env: SchemaEnv): string[]
+  /**
+   * What the skill has on the group's calendar in [from, to) (posts, lives): from the config
+   * alone (`npm run check`'s next 7 days), or with the group's state when `ctx` is given (the
+   * console's content calendar: lives added in chat, posts added in the console).
+   */
+  calendar?(config: C, env: SchemaEnv, from: number, to: number, ctx?: GroupContext<C, M>): CalendarEntry[]
   /** At start and after every config reload, once per group that enables the skill. */
   onStart?(ctx: GroupContext<C, M>): void | Promise<void>
   onMessage?(ctx: MessageContext<C, M>): boolean | void | Promise<boolean | void>
