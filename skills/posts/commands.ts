@@ -1,5 +1,4 @@
 import type { CommandContext, CommandSpec } from '../../src/engine/Skill.js'
-import { renderText } from '../../src/text/template.js'
 import type { PostDef, PostsSettings } from './config.js'
 import { PostCatalog, type PostsMemory } from './PostCatalog.js'
 import { nextOccurrence, planPost, plannedJob, sendNow, type PostJob } from './PostSchedule.js'
@@ -37,8 +36,10 @@ export function scheduleText(p: PostDef): string {
 
 /** A post's first words, for lists and logs. */
 export function preview(p: PostDef, max = 24): string {
-  const text = renderText(p.send, { names: '{names}', count: '{count}', points: '{points}' }).replace(/\s+/g, ' ').trim()
-  return [...text].length > max ? `${[...text].slice(0, max - 1).join('')}…` : text
+  const texts = p.sendItems.filter((x): x is string => typeof x === 'string').join(' / ').replace(/\s+/g, ' ').trim()
+  const clipped = [...texts].length > max ? `${[...texts].slice(0, max - 1).join('')}…` : texts
+  const media = p.sendItems.flatMap((x) => (typeof x === 'string' ? [] : [x.media]))
+  return `${clipped}${media.length > 0 ? ` +${media.join(' +')}` : ''}`
 }
 
 async function list(ctx: Ctx): Promise<void> {
