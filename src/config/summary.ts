@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon'
-import type { CalendarEntry, SchemaEnv, Skill } from '../engine/Skill.js'
+import type { CalendarEntry, SchemaEnv, SkillConfigSpec } from './skillSpec.js'
 import type { GroupConfig, LoadedConfig } from './loadConfig.js'
 
 /** How far ahead the summary lists a group's posts and lives. */
@@ -8,7 +8,7 @@ export const CALENDAR_DAYS = 7
 const WEEKDAYS = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日']
 
 /** A group's posts and lives of the next 7 days, from every skill that has a calendar. */
-function nextDays(g: GroupConfig, byName: ReadonlyMap<string, Skill<any>>, env: SchemaEnv): string[] {
+function nextDays(g: GroupConfig, byName: ReadonlyMap<string, SkillConfigSpec<any>>, env: SchemaEnv): string[] {
   const entries: CalendarEntry[] = []
   let offered = false
   for (const [name, cfg] of g.skills) {
@@ -30,7 +30,7 @@ function nextDays(g: GroupConfig, byName: ReadonlyMap<string, Skill<any>>, env: 
 }
 
 /** The `npm run check` summary: groups, their skills, and what each skill has to say. */
-export function summarize(config: LoadedConfig, skills: readonly Skill<any>[], now = Date.now()): string[] {
+export function summarize(config: LoadedConfig, skills: readonly SkillConfigSpec<any>[], now = Date.now()): string[] {
   const env = { timezone: config.bot.timezone, now }
   const byName = new Map(skills.map((s) => [s.name, s]))
   const lines = [
