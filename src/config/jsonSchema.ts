@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { SkillConfigSpec } from './skillSpec.js'
 import { AccountsSchema, GroupAccountsSchema } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, MatchSchema } from './schema.js'
-import { MediaSectionSchema } from '../media/schema.js'
+import { MediaSectionSchema } from './mediaSchema.js'
 
 /**
  * The config's JSON Schema, built from the same zod schemas that validate it, so an

@@ -9,9 +9,9 @@ import { AccountSchema, type AccountSettings } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings, type ConsoleSettings } from './schema.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
-import { MediaSectionSchema, type MediaSection } from '../media/schema.js'
-import { mediaRefsIn } from '../media/mediaRefs.js'
-import { checkMediaFiles, type MediaFetch } from '../media/checkMedia.js'
+import { MediaSectionSchema, type MediaSection } from './mediaSchema.js'
+import { mediaRefsIn } from './mediaRefs.js'
+import { checkMediaFiles, type MediaFetch } from './checkMedia.js'
 
 export interface GroupConfig {
   name: string

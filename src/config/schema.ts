@@ -3,7 +3,7 @@ import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
-import { PerDaySchema } from '../media/schema.js'
+import { PerDaySchema } from './mediaSchema.js'
 import { DEFAULT_RECONCILE_MS, DEFAULT_RETAIN_DAYS, MembersSchema, PrivacySchema } from './membersSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */

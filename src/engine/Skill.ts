@@ -15,7 +15,7 @@ import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { Member, RoomRef } from '../members/refs.js'
 import type { PuppetActions } from './actions.js'
-import type { MediaKind } from '../media/schema.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 import type { MemberDirectory } from '../members/MemberDirectory.js'
 
 // a member (contact id and display name) and a room, as everything refers to them

@@ -1,5 +1,5 @@
 import { segment, type Namespace } from '../store/Store.js'
-import type { MediaKind, PerDay } from './schema.js'
+import type { MediaKind, PerDay } from '../config/mediaSchema.js'
 
 type DayCounts = Partial<Record<MediaKind, number>>
 

@@ -3,9 +3,9 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FileBox, type FileBoxInterface } from 'file-box'
 import type { Logger } from 'pino'
-import { contentProblem, fetchMedia, fileNameOf, localPath, MAX_MEDIA_BYTES, readLocal, typeOf, type MediaFetch } from './content.js'
+import { contentProblem, fetchMedia, fileNameOf, localPath, MAX_MEDIA_BYTES, readLocal, typeOf, type MediaFetch } from '../config/mediaContent.js'
 import { describeMedia } from './describe.js'
-import type { MediaSection, MediaSource, MediaSpec } from './schema.js'
+import type { MediaSection, MediaSource, MediaSpec } from '../config/mediaSchema.js'
 import { makeThumbnail } from './thumbnail.js'
 
 /** What the puppet is handed for one media item. */

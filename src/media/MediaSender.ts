@@ -3,7 +3,7 @@ import type { MediaItem } from '../send/Item.js'
 import type { MediaOutcome } from '../send/SendQueue.js'
 import type { MediaBudget } from './MediaBudget.js'
 import { MediaUnavailable, type MediaLibrary, type PuppetMedia } from './MediaLibrary.js'
-import type { MediaKind } from './schema.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 
 /** What one account's puppet does for media (WechatyRuntime). */
 export interface MediaPuppet {

@@ -1,4 +1,4 @@
-import { formatBytes } from './content.js'
+import { formatBytes } from '../config/mediaContent.js'
 
 /**
  * How a media message reads where it cannot be shown (the sandbox's terminal, logs):

@@ -6,7 +6,7 @@ import type { DirectEvent, Engine, FriendshipEvent, MembersEvent, MessageEvent }
 import type { RoomRef } from '../engine/Skill.js'
 import type { EnqueueOptions, OutgoingQueue, SendQueue, SendResult } from '../send/SendQueue.js'
 import type { Segment } from '../text/Outgoing.js'
-import type { MediaKind } from '../media/schema.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 import { CrossAccountEcho } from './CrossAccountEcho.js'
 import type { RuntimeEngine } from './WechatyRuntime.js'
 

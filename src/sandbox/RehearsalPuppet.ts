@@ -2,7 +2,7 @@ import { FileBox, type FileBoxInterface } from 'file-box'
 import { types } from 'wechaty'
 import { PuppetMock, type mock } from 'wechaty-puppet-mock'
 import { describeMedia, type MediaShown } from '../media/describe.js'
-import type { MediaKind } from '../media/schema.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 
 /** A card a member posts (what the sandbox's /link, /mini, /card and the tests send). */
 export type Card =

@@ -1,5 +1,5 @@
 import { textLength, type Segment } from '../text/Outgoing.js'
-import type { MediaKind } from '../media/schema.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 
 /**
  * What a text is, as the skill declares it when it says something. The send queue orders,

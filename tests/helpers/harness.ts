@@ -12,7 +12,7 @@ import { Store } from '../../src/store/Store.js'
 import { SKILLS } from '../../skills/index.js'
 import { ActionGovernor } from '../../src/send/ActionGovernor.js'
 import { FakeActions } from './fakeActions.js'
-import type { MediaKind } from '../../src/media/schema.js'
+import type { MediaKind } from '../../src/config/mediaSchema.js'
 
 export interface SentText {
   at: number

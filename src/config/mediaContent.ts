@@ -2,7 +2,7 @@ import { open, stat } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import { fileTypeFromBuffer, supportedExtensions } from 'file-type'
 import sharp from 'sharp'
-import type { MediaSource } from './schema.js'
+import type { MediaSource } from './mediaSchema.js'
 
 /**
  * Reading media and judging what they are: by content (file-type's magic numbers, sharp's

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { nonNegativeInt } from '../config/common.js'
+import { nonNegativeInt } from './common.js'
 
 /**
  * The top-level `media:` section (CONTRACT §10): named pieces of content any reply may carry as

@@ -1,9 +1,9 @@
-import type { Problem } from '../config/problems.js'
-import type { Path } from '../config/YamlSource.js'
-import { contentProblem, fetchMedia, fileNameOf, localPath, MAX_MEDIA_BYTES, MediaTooBig, readLocal, type MediaFetch } from './content.js'
-import type { MediaSection, MediaSource } from './schema.js'
+import type { Problem } from './problems.js'
+import type { Path } from './YamlSource.js'
+import { contentProblem, fetchMedia, fileNameOf, localPath, MAX_MEDIA_BYTES, MediaTooBig, readLocal, type MediaFetch } from './mediaContent.js'
+import type { MediaSection, MediaSource } from './mediaSchema.js'
 
-export type { MediaFetch } from './content.js'
+export type { MediaFetch } from './mediaContent.js'
 
 type At = (path: Path, message: string, severity?: Problem['severity']) => Problem
 

@@ -1,5 +1,5 @@
-import { isPlainObject } from '../config/merge.js'
-import type { Path } from '../config/YamlSource.js'
+import { isPlainObject } from './merge.js'
+import type { Path } from './YamlSource.js'
 
 /**
  * Every `{ media: <name> }` in a raw config value, with its path: the reply items that name an
