@@ -101,9 +101,11 @@ export const PostEntrySchema = z
     skip: SkipSchema.describe('dates (YYYY-MM-DD) it is not sent on'),
   })
   .superRefine((p, ctx) => {
-    if (p.when === undefined && p.after === undefined) ctx.addIssue({ code: 'custom', message: 'a post needs when (a schedule) or after: { joined: 3d, at: "20:00" }' })
+    if (p.when === undefined && p.after === undefined && p.send !== undefined) ctx.addIssue({ code: 'custom', message: 'a post needs when (a schedule) or after: { joined: 3d, at: "20:00" }' })
     if (p.when !== undefined && p.after !== undefined) ctx.addIssue({ code: 'custom', path: ['after'], message: 'a post has when or after, not both (make it two posts)' })
-    const v = p.when ? AFTER_VARS.find((x) => uses(p.send, x)) : undefined
+    // (send may have failed its own check: it is reported there)
+    const parsed = typeof p.send === 'object' && p.send !== null && 'parts' in p.send
+    const v = p.when && parsed ? AFTER_VARS.find((x) => uses(p.send, x)) : undefined
     if (v) ctx.addIssue({ code: 'custom', path: ['send'], message: `{${v}} is only known in after: joined posts (who joined); a when post is the same for everyone`, params: { find: `{${v}}` } })
   })
   .transform(

@@ -3,6 +3,7 @@ import { JOB_RETAIN_MS } from '../../src/engine/jobs.js'
 import { DateTime } from 'luxon'
 import { mediaOf } from '../../src/text/template.js'
 import { postCommand, preview } from './commands.js'
+import { postsSection } from './console/index.js'
 import { PostsConfig, type PostDef, type PostsSettings } from './config.js'
 import { PostCatalog, PostsMemory } from './PostCatalog.js'
 import { postDeliveries } from './PostDeliveries.js'
@@ -68,6 +69,8 @@ export const PostsSkill = defineSkill<PostsSettings, PostsMemory>({
   },
 
   commands: { post: postCommand },
+
+  console: postsSection,
 
   forgetMember(ctx, contactId) {
     // a post that @-ed them keeps its line in the delivery log, without them

@@ -150,6 +150,10 @@ describe('posts: after joined', () => {
       SKILLS,
     )
     expect(errors).toEqual([expect.stringMatching(/^bot\.yaml:13:18: \{names\} is only known in after: joined posts/)])
+    // an unknown variable is the reply's own error (and no crash of the post's check)
+    expect(configErrors(config(`        - id: morning\n          when: "每天 09:00"\n          send: "{nope} 早上好"`), SKILLS)).toEqual([
+      expect.stringMatching(/^bot\.yaml:13:18: unknown template variable \{nope\}; this template knows \{names\}, \{count\}, \{points\}/),
+    ])
   })
 
   it('a post needs when or after, not both; a bad when names the forms', () => {
