@@ -21,7 +21,7 @@ import { MemoryAdapter } from '../src/store/MemoryAdapter.js'
 import { Store } from '../src/store/Store.js'
 import { SKILLS } from '../skills/index.js'
 import { fmt, median } from './lib.js'
-import { benchConfig, siyuRound } from './pipeline.js'
+import { benchConfig, MEMBERS, RULES, siyuRound } from './pipeline.js'
 
 const GROUPS = 30
 const ROOMS_PER_GROUP = 3
@@ -97,6 +97,42 @@ export function configWithPosts(n = 200): string {
   return benchConfig(`      posts:\n${posts}\n`)
 }
 
+/**
+ * µs per message through the engine with every skill of the bench config, 200 posts scheduled
+ * or none (FakeClock, store in memory, no limits): what posts add to the path of a message,
+ * without the runtime's noise.
+ */
+export async function costEngine(withPosts: boolean): Promise<number> {
+  const clock = new FakeClock(sh('2026-11-26 10:00'))
+  const adapter = new MemoryAdapter()
+  await adapter.open()
+  const store = new Store(adapter)
+  const queue = new SendQueue({ send: async () => {} }, { clock, limits: false })
+  const yaml = withPosts ? configWithPosts() : benchConfig()
+  const engine = await Engine.create({ skills: SKILLS, store, queue, clock, log: silentLogger }, parseConfig('bench.yaml', yaml, SKILLS, clock.now()))
+  engine.markRoomsReady()
+  if (withPosts && engine.jobs.planner('posts', 'bench').list().filter((j) => j.state === 'planned').length !== 200) throw new Error('the 200 posts are not planned')
+  const rooms = Array.from({ length: 50 }, (_, r) => ({ id: `bench${r}@chatroom`, topic: `bench-${r}` }))
+  for (const room of rooms) engine.rooms.upsert(room)
+  const texts: string[] = []
+  for (let i = 0; i < MEMBERS; i++) for (let r = 0; r < 50; r++) texts.push('签到')
+  for (let i = 0; i < MEMBERS; i++) for (let r = 0; r < 50; r++) texts.push(`请问 KW${(i * 7 + r * 13) % RULES}Z 什么时候有货？`)
+  const t0 = performance.now()
+  for (let k = 0; k < texts.length; k++) {
+    const r = k % 50
+    const i = Math.floor(k / 50) % MEMBERS
+    await engine.handleMessage({
+      room: rooms[r]!,
+      talker: { id: `wxid_r${r}m${i}`, name: `会员${i}` },
+      message: { id: `m${k}`, text: texts[k]!, textWithoutMentions: texts[k]!, mentionsBot: false, mentionIds: [], date: clock.now() },
+    })
+    if (k % 1000 === 999) await clock.advance(1000)
+  }
+  const us = ((performance.now() - t0) * 1000) / texts.length
+  engine.stop()
+  return us
+}
+
 export async function postsRows(rounds: number, log: (s: string) => void): Promise<string[][]> {
   const fan: FanOutResult[] = []
   for (let i = 0; i < rounds; i++) {
@@ -116,7 +152,22 @@ export async function postsRows(rounds: number, log: (s: string) => void): Promi
       without.push((await siyuRound()).perSecond)
     }
   }
+  // the engine alone, ABBA per round: none, posts, posts, none
+  const engineWith: number[] = []
+  const engineWithout: number[] = []
+  await costEngine(false) // warm-up
+  for (let i = 0; i < rounds; i++) {
+    log(`posts cost (engine): round ${i + 1}/${rounds}`)
+    const a1 = await costEngine(false)
+    const b1 = await costEngine(true)
+    const b2 = await costEngine(true)
+    const a2 = await costEngine(false)
+    engineWithout.push((a1 + a2) / 2)
+    engineWith.push((b1 + b2) / 2)
+  }
   const m = (f: (r: FanOutResult) => number) => median(fan.map(f))
+  const ew = median(engineWith)
+  const en = median(engineWithout)
   const w = median(withPosts)
   const n = median(without)
   return [
@@ -126,6 +177,7 @@ export async function postsRows(rounds: number, log: (s: string) => void): Promi
     ['  most messages in any minute: one room / all', `${fmt(m((r) => r.maxRoomPerMinute), 0)} / ${fmt(m((r) => r.maxTotalPerMinute), 0)}`, '20 / 60', ''],
     ['Posts cost: the pipeline (20,000 messages, every skill) with 200 posts scheduled', 'with 200 posts', 'no posts', ''],
     ['  messages/s', fmt(w, 0), fmt(n, 0), `${fmt(((w - n) / n) * 100, 1)}%`],
+    ['  engine alone, every skill, µs per message (ABBA)', fmt(ew, 2), fmt(en, 2), `${fmt(((ew - en) / en) * 100, 1)}%`],
   ]
 }
 
