@@ -21,6 +21,7 @@ const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js'
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
 const { guardRows } = await import('./guard.js')
+const { postsRows } = await import('./posts.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -188,6 +189,9 @@ if (wanted('postgres')) {
 
 // 11. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
 if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
+
+// 12. posts: one post to 30 groups × 3 rooms under the default limits; the pipeline with 200 posts scheduled (bench/posts.ts)
+if (wanted('posts')) rows.push(...(await postsRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

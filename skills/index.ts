@@ -5,6 +5,7 @@ import { GateSkill } from './gate/index.js'
 import { GuardSkill } from './guard/index.js'
 import { LiveSkill } from './live/index.js'
 import { PingSkill } from './ping/index.js'
+import { PostsSkill } from './posts/index.js'
 import { TagsSkill } from './tags/index.js'
 import { PointsSkill } from './points/index.js'
 import { ShopSkill } from './shop/index.js'
@@ -27,6 +28,7 @@ export const SKILLS: readonly Skill<any>[] = [
   PointsSkill,
   GateSkill,
   LiveSkill,
+  PostsSkill,
   PingSkill,
   AutoreplySkill,
 ]

@@ -44,6 +44,11 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
     return upcoming.map((l) => `upcoming ${l.id}: ${time.formatLocal(l.start)} ${l.title} (${reminders})`)
   },
 
+  calendar(config, _env, from, to, ctx) {
+    const lives = ctx ? new LiveCatalog(ctx).active() : config.lives.map((l) => ({ id: l.id, title: l.title, start: l.start, source: 'config' as const }))
+    return lives.filter((l) => l.start >= from && l.start < to).map((l) => ({ at: l.start, kind: 'live' as const, id: l.id, title: l.title, source: l.source }))
+  },
+
   onStart(ctx) {
     syncSchedule(ctx)
     // after a restart: texts the last process queued but never handed over (a no-op on reload)

@@ -3,6 +3,7 @@ import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
+import { PerDaySchema } from './mediaSchema.js'
 import { DEFAULT_RECONCILE_MS, DEFAULT_RETAIN_DAYS, MembersSchema, PrivacySchema } from './membersSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
@@ -14,11 +15,12 @@ export const RateLimitSchema = z
       z.strictObject({
         roomPerMinute: positiveInt('roomPerMinute').default(20).describe('most bot messages per room per minute'),
         totalPerMinute: positiveInt('totalPerMinute').default(60).describe('most bot messages overall per minute'),
+        perDay: PerDaySchema,
       }),
     ],
-    { error: 'rateLimit is {roomPerMinute, totalPerMinute}, or false to turn limits off' },
+    { error: 'rateLimit is {roomPerMinute, totalPerMinute, perDay}, or false to turn limits off' },
   )
-  .default({ roomPerMinute: 20, totalPerMinute: 60 })
+  .default({ roomPerMinute: 20, totalPerMinute: 60, perDay: { image: 300, file: 100, link: 300, miniProgram: 200 } })
 
 export const BotSchema = z
   .strictObject({
@@ -55,7 +57,7 @@ export const BotSchema = z
     timezone: 'Asia/Shanghai',
     admins: [],
     commandPrefix: '#',
-    rateLimit: { roomPerMinute: 20, totalPerMinute: 60 },
+    rateLimit: { roomPerMinute: 20, totalPerMinute: 60, perDay: { image: 300, file: 100, link: 300, miniProgram: 200 } },
     name: '小助手',
     tags: [],
     friends: { accept: 'none', keywords: [], perDay: 100 },
@@ -147,4 +149,5 @@ export const TopLevelKeys = z.strictObject({
   defaults: z.unknown().optional(),
   groups: z.unknown().optional(),
   accounts: z.unknown().optional(),
+  media: z.unknown().optional(),
 })

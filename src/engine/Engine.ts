@@ -605,6 +605,7 @@ export class Engine {
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
       keptOut: (group, contactId) => this.keptOut(group, contactId),
       takenBy: (group, asking, text) => this.takenBy(group, asking, text),
+      mediaKind: (name) => this.config.media.get(name)?.kind,
       said: (conversationId, skill, kind, segments) => this.said(conversationId, skill, kind, segments),
       background: (p) => {
         this.background.add(p)

@@ -15,6 +15,7 @@ import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { Member, RoomRef } from '../members/refs.js'
 import type { PuppetActions } from './actions.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 import type { MemberDirectory } from '../members/MemberDirectory.js'
 
 // a member (contact id and display name) and a room, as everything refers to them
@@ -44,6 +45,21 @@ export type StatCounter =
   | 'answeredAndHandedOff'
   /** Informational replies dropped in a rush (not sent within 2 minutes, or over the room's bound). */
   | 'repliesDropped'
+  /** Media items sent as their fallback text (the account could not send the kind, the day's budget was spent, a fetch failed). */
+  | 'mediaFallbacks'
+  /** Media items not sent at all (as above, and no fallback text). */
+  | 'mediaSkipped'
+
+/** The config's `media:` as skills see it (CONTRACT §10). */
+export interface MediaDesk {
+  /** The kind of an item (undefined: the config has no such item now). */
+  kindOf(name: string): MediaKind | undefined
+  /**
+   * How many more of a kind may go out today through the account serving this room (its
+   * `bot.rateLimit.perDay` budget, less those already waiting); Infinity without limits.
+   */
+  left(roomId: string, kind: MediaKind): number
+}
 
 /** What every handler gets: its group, its config, its storage, the clock, a logger. */
 export interface GroupContext<C, M = unknown> {
@@ -91,6 +107,8 @@ export interface GroupContext<C, M = unknown> {
   readonly actions: PuppetActions
   /** The model behind autoreply, when `ai` is configured. */
   readonly ai: AiClient | undefined
+  /** The config's media items and today's budgets (replies send them by `{ media }` in a template). */
+  readonly media: MediaDesk
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
   /**
@@ -261,7 +279,8 @@ export interface CommandSpec<C, M = unknown> {
 }
 
 // what the config reads of a skill is the config's (a skill is checked before any engine runs)
-export type { CheckReport, SchemaEnv } from '../config/skillSpec.js'
+export type { CalendarEntry, CheckReport, SchemaEnv } from '../config/skillSpec.js'
+import type { CalendarEntry } from '../config/skillSpec.js'
 
 /**
  * What other parts of the bot let a skill declare next to its chat behaviour. Each part adds
@@ -289,6 +308,12 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
   check?(config: C, report: CheckReport, env: SchemaEnv): void
   /** Lines for `npm run check`'s summary (upcoming lives...). */
   summary?(config: C, env: SchemaEnv): string[]
+  /**
+   * What the skill has on the group's calendar in [from, to) (posts, lives): from the config
+   * alone (`npm run check`'s next 7 days), or with the group's state when `ctx` is given (the
+   * console's content calendar: lives added in chat, posts added in the console).
+   */
+  calendar?(config: C, env: SchemaEnv, from: number, to: number, ctx?: GroupContext<C, M>): CalendarEntry[]
   /** At start and after every config reload, once per group that enables the skill. */
   onStart?(ctx: GroupContext<C, M>): void | Promise<void>
   onMessage?(ctx: MessageContext<C, M>): boolean | void | Promise<boolean | void>

@@ -6,6 +6,7 @@ import type { DirectEvent, Engine, FriendshipEvent, MembersEvent, MessageEvent }
 import type { RoomRef } from '../engine/Skill.js'
 import type { EnqueueOptions, OutgoingQueue, SendQueue, SendResult } from '../send/SendQueue.js'
 import type { Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 import { CrossAccountEcho } from './CrossAccountEcho.js'
 import type { RuntimeEngine } from './WechatyRuntime.js'
 
@@ -160,6 +161,11 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
 
   enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<SendResult> {
     return this.line(this.route(conversationId)).queue.enqueue(conversationId, segments, options)
+  }
+
+  /** Media budget left today for the account that serves the conversation now. */
+  mediaLeft(conversationId: string, kind: MediaKind): number {
+    return this.line(this.route(conversationId)).queue.mediaLeft(conversationId, kind)
   }
 
   withdraw(tag: string): number {

@@ -6,7 +6,7 @@ import type { AccountConfig, LoadedConfig } from '../config/loadConfig.js'
 import { ConfigError } from '../config/problems.js'
 import { assigneesInStore } from '../engine/Assignees.js'
 import type { Engine } from '../engine/Engine.js'
-import { SendQueue, type RateLimits } from '../send/SendQueue.js'
+import { SendQueue, type RateLimits, type Transport } from '../send/SendQueue.js'
 import type { Store } from '../store/Store.js'
 import { NotConnectedError } from '../engine/actions.js'
 import { fenceActions } from './fenceActions.js'
@@ -32,6 +32,8 @@ export interface AccountsOptions {
   puppets?: ReadonlyMap<string, object>
   /** False while this process may not send (PostgreSQL: its lease could have expired). */
   maySend?: () => boolean
+  /** The media half of an account's transport (src/media/accountMedia.ts), given its runtime. */
+  media?: (account: string, runtime: () => WechatyRuntime | undefined) => Pick<Transport, 'sendMedia' | 'mediaBudgetLeft'>
 }
 
 /**
@@ -98,6 +100,7 @@ export class Accounts {
             send: (to, text, mentionIds) =>
               o.maySend?.() === false ? Promise.reject(new Error('not sending: lease not held')) : runtimes.get(a.id)!.send(to, text, mentionIds),
             connected: () => (runtimes.get(a.id)?.connected ?? false) && o.maySend?.() !== false,
+            ...o.media?.(a.id, () => runtimes.get(a.id)),
           },
           { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send', account: a.id }) },
         ),

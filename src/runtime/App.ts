@@ -19,6 +19,8 @@ import { ConfigReloader } from './ConfigReloader.js'
 import { choosePuppet, type PuppetChoice } from './puppetChoice.js'
 import { WechatyRuntime } from './WechatyRuntime.js'
 import { Accounts, accountsSandboxed } from './Accounts.js'
+import { MediaLibrary } from '../media/MediaLibrary.js'
+import { accountMedia } from '../media/accountMedia.js'
 
 export interface AppOptions {
   configPath: string
@@ -78,10 +80,31 @@ export async function startApp(o: AppOptions): Promise<App> {
   const storage = await openStorage({ store: o.store, dataDir, log, env: o.env, signal: o.signal })
   const lease = storage.lease
   const store = new Store(storage.adapter, { clock, log: log.child({ part: 'store', dataDir: o.store ? undefined : dataDir }) })
+  // media of the config: https items fetched and card thumbnails made once, kept in the data dir
+  const media = new MediaLibrary({ cacheDir: join(dataDir, 'media-cache'), log: log.child({ part: 'media' }) })
+  await media.use(config)
+  const budgets = (await store.open('core/')).child('media-budget')
+  const mediaOf = (account: string, puppet: () => WechatyRuntime | undefined) =>
+    accountMedia({
+      library: media,
+      budgets,
+      account,
+      bot: () => config.bot,
+      clock,
+      log: log.child({ part: 'media', account }),
+      puppet: () => {
+        const p = puppet()
+        if (!p) throw new Error('no WeChat connection yet')
+        return p
+      },
+      maySend: () => lease?.sending ?? true,
+    })
 
   // many accounts (src/runtime/Accounts.ts): a queue per account behind the router
   const multiSandbox = multi && choice.kind === 'sandbox' ? new Sandbox(config, o.stdout ?? process.stdout, config.accounts.map((a) => a.id)) : undefined
-  const accounts = multi ? await Accounts.create({ config, env: o.env, clock, log, store, puppets: o.puppets ?? multiSandbox?.puppets, maySend: () => lease?.sending ?? true }) : undefined
+  const accounts = multi
+    ? await Accounts.create({ config, env: o.env, clock, log, store, puppets: o.puppets ?? multiSandbox?.puppets, maySend: () => lease?.sending ?? true, media: mediaOf })
+    : undefined
 
   let runtime: WechatyRuntime | undefined
   const queue = accounts?.handles[0]!.queue ?? new SendQueue(
@@ -89,6 +112,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       // a process whose lease could have expired sends nothing (held, no tries spent)
       send: (to, text, mentionIds) => (lease && !lease.sending ? Promise.reject(new Error('not sending: lease not held')) : runtime!.send(to, text, mentionIds)),
       connected: () => (runtime?.connected ?? false) && (lease?.sending ?? true),
+      ...mediaOf('main', () => runtime),
     },
     { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send' }) },
   )
@@ -114,6 +138,7 @@ export async function startApp(o: AppOptions): Promise<App> {
       if (JSON.stringify(next.accounts.map(({ where: _, ...a }) => a)) !== JSON.stringify(config.accounts.map(({ where: _, ...a }) => a))) {
         log.warn('accounts: changed; the list of accounts applies after a restart (the groups’ order of accounts applies now)')
       }
+      await media.use(next)
       config = next
       if (accounts) accounts.setLimits(next.bot.rateLimit)
       else queue.setLimits(next.bot.rateLimit)

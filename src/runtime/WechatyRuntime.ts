@@ -6,6 +6,7 @@ import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
 import type { RoomDirectory } from '../engine/RoomDirectory.js'
 import type { CardDetails, Member, MessageKind, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
+import type { PuppetMedia } from '../media/MediaLibrary.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { guardPuppetLookups, InFlight } from './lookupGuard.js'
 import { RoomSerializer } from './RoomSerializer.js'
@@ -63,6 +64,15 @@ export class WechatyRuntime implements PuppetActions {
   async send(conversationId: string, text: string, mentionIds: string[]): Promise<void> {
     if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
     await this.o.wechaty.puppet.messageSendText(conversationId, text, mentionIds)
+  }
+
+  /** A media item (src/media/MediaSender.ts decides what and whether). */
+  async sendMedia(conversationId: string, media: PuppetMedia): Promise<void> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    const puppet = this.o.wechaty.puppet
+    if ('file' in media) await puppet.messageSendFile(conversationId, media.file)
+    else if ('url' in media) await puppet.messageSendUrl(conversationId, media.url)
+    else await puppet.messageSendMiniProgram(conversationId, media.miniProgram)
   }
 
   acceptFriendship(friendshipId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { textLength, type Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 
 /**
  * What a text is, as the skill declares it when it says something. The send queue orders,
@@ -53,8 +54,8 @@ export interface Coalesce {
   asker?: Asker
 }
 
-/** Why a text was not sent. */
-export type DropCause = 'expired' | 'full' | 'shutdown' | 'failed' | 'ambiguous' | 'not-stored' | 'withdrawn'
+/** Why a text was not sent. `media`: a media item the account could not send and that has no fallback text. */
+export type DropCause = 'expired' | 'full' | 'shutdown' | 'failed' | 'ambiguous' | 'not-stored' | 'withdrawn' | 'media'
 
 export interface SendResult {
   sent: boolean
@@ -62,6 +63,14 @@ export interface SendResult {
   cause?: DropCause
   /** This caller's text was coalesced into another caller's (it is counted there). */
   coalesced?: boolean
+  /** A media item that went out as its fallback text (why in `reason`). */
+  fallback?: boolean
+}
+
+/** A media item of `media:` (CONTRACT §10): its own message, never merged into a text. */
+export interface MediaItem {
+  name: string
+  kind: MediaKind
 }
 
 /** What every kind may carry. */
@@ -81,6 +90,8 @@ interface CommonOptions {
   onSent?: () => void
   /** Called when the text was given up on (shutdown, expired, withdrawn, failed every retry). */
   onDropped?: (reason: string) => void
+  /** Send this media item instead of a text (the segments are empty): one message, never merged. */
+  media?: MediaItem
 }
 
 /** An owed or scheduled text merges with its neighbours, unless a named reason keeps it apart. */
@@ -131,7 +142,7 @@ export class Item {
     readonly deadline: number,
   ) {
     this.kind = options.kind
-    this.mergeable = options.mergeable !== false
+    this.mergeable = options.mergeable !== false && !options.media
     this.atMostOnce = options.atMostOnce ?? (this.kind === 'scheduled' || options.beforeSend !== undefined)
     this.key = this.kind === 'info' ? options.coalesce?.key : undefined
     if (options.coalesce?.asker) this.askers.push(options.coalesce.asker)

@@ -45,10 +45,12 @@ export interface FileAdapterOptions {
 }
 
 /** Folders at the top of the data dir that hold no documents. */
-const NOT_DOCUMENTS = new Set([
+export const NOT_DOCUMENTS: ReadonlySet<string> = new Set([
   'journal',
   // the sandbox kept its data here before it moved to a sibling folder (`data-sandbox/`)
   'sandbox',
+  // fetched https media and card thumbnails (src/media/MediaLibrary.ts): a cache, not state
+  'media-cache',
 ])
 
 /**

@@ -58,7 +58,10 @@ export interface PuppetAction {
 }
 
 export interface SaidText {
+  /** Empty for a picture, file or card (see `type`, and `svc.puppet.sentMedia` for what it was). */
   text: string
+  /** The message's type as the room got it (PUPPET.types.Message: Text 7, Image 6, Attachment 1, Url 14, MiniProgram 9). */
+  type: number
   /** Contact ids the bot @-ed in it. */
   mentionIds: string[]
   roomId?: string
@@ -94,7 +97,7 @@ export class PuppetService {
       const mentions = this.puppet.mentionsOf.get(text)
       const mentionIds = mentions?.shift() ?? []
       if (mentions?.length === 0) this.puppet.mentionsOf.delete(text)
-      this.said.push({ text, mentionIds, roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
+      this.said.push({ text, type: m.type(), mentionIds, roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
     })
   }
 

@@ -12,12 +12,16 @@ import { Store } from '../../src/store/Store.js'
 import { SKILLS } from '../../skills/index.js'
 import { ActionGovernor } from '../../src/send/ActionGovernor.js'
 import { FakeActions } from './fakeActions.js'
+import type { MediaKind } from '../../src/config/mediaSchema.js'
 
 export interface SentText {
   at: number
   to: string
+  /** A media item's text is `[media <name>]`. */
   text: string
   mentionIds: string[]
+  /** The media item's name, for a media message. */
+  media?: string
 }
 
 export interface HarnessOptions {
@@ -31,6 +35,8 @@ export interface HarnessOptions {
   roomsReady?: boolean
   /** Awaited when a text reaches the transport, before it counts as sent (a slow WeChat). */
   beforeTransport?: (to: string, text: string) => Promise<void> | void
+  /** Media the fake account may still send today, per kind (default: no budget). */
+  mediaLeft?: Partial<Record<MediaKind, number>>
 }
 
 /**
@@ -45,12 +51,22 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
   await adapter.open()
   const store = new Store(adapter, { clock, log: options.log })
   const sent: SentText[] = []
+  const mediaLeft = { ...options.mediaLeft }
   const queue = new SendQueue(
     {
       send: async (to, text, mentionIds) => {
         await options.beforeTransport?.(to, text)
         sent.push({ at: clock.now(), to, text, mentionIds })
       },
+      // media as a recorder: each item one message; a spent budget is spent (the real sender's fallback is tested in tests/unit/media)
+      sendMedia: async (to, item) => {
+        const left = mediaLeft[item.kind]
+        if (left !== undefined && left <= 0) return { as: 'skipped', reason: 'budget spent' }
+        if (left !== undefined) mediaLeft[item.kind] = left - 1
+        sent.push({ at: clock.now(), to, text: `[media ${item.name}]`, mentionIds: [], media: item.name })
+        return { as: 'media' }
+      },
+      mediaBudgetLeft: (kind) => mediaLeft[kind] ?? Infinity,
     },
     { clock, limits: options.limits ?? false },
   )
@@ -153,6 +169,10 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
     },
     setReloadYaml(y: string): void {
       reloadYaml = y
+    },
+    /** Set how many media of a kind the fake account may still send today. */
+    setMediaLeft(kind: MediaKind, n: number): void {
+      mediaLeft[kind] = n
     },
   }
   return h

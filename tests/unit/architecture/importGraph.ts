@@ -20,7 +20,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['clock', 'log', 'text', 'time'],
   ['store', 'config'],
   ['ai', 'members', 'inbox', 'send', 'ha'],
-  ['engine'],
+  // media: what one account sends (src/media: library, budget, sender); the config's media are config's
+  ['engine', 'media'],
   ['console', 'sandbox'],
   ['runtime'],
   ['cli'],
