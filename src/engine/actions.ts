@@ -13,6 +13,20 @@ export interface PuppetActions {
   removeFromRoom(roomId: string, contactId: string): Promise<void>
   /** Contact ids in the room as WeChat counts them (the bot too). */
   roomMemberIds(roomId: string): Promise<string[]>
+  /** One member of a room as the puppet knows them: names, and who invited them when it says. */
+  roomMember(roomId: string, contactId: string): Promise<RoomMemberInfo>
+  /** The bot's own contact ids (every account logged in): never members of the record. */
+  ownIds(): string[]
+}
+
+export interface RoomMemberInfo {
+  id: string
+  /** Room alias first, else the WeChat name, else the id. */
+  name: string
+  nick?: string
+  alias?: string
+  /** Who added them, when the puppet knows (pad puppets do for QR-code joins). */
+  inviterId?: string
 }
 
 /** Until the runtime is wired (or in a harness without one): every action fails clearly. */
@@ -21,4 +35,6 @@ export const NO_ACTIONS: PuppetActions = {
   addToRoom: () => Promise.reject(new Error('no WeChat connection')),
   removeFromRoom: () => Promise.reject(new Error('no WeChat connection')),
   roomMemberIds: () => Promise.reject(new Error('no WeChat connection')),
+  roomMember: () => Promise.reject(new Error('no WeChat connection')),
+  ownIds: () => [],
 }

@@ -54,6 +54,8 @@ export class MemberBook implements MemberDirectory {
   private readonly said: Namespace
   readonly listed: Namespace
   private index: RoomIndex | undefined
+  /** Per room: bumped whenever someone's standing in it changes (a member-list read compares it). */
+  private readonly versions = new Map<string, number>()
 
   constructor(
     readonly ns: Namespace,
@@ -125,6 +127,28 @@ export class MemberBook implements MemberDirectory {
   isOut(roomId: string, contactId: string): boolean {
     const s = this.rows.get(contactId)?.rooms.find((r) => r.room === roomId)
     return s !== undefined && !s.in
+  }
+
+  /** Changes of who is in the room so far (in memory): unchanged across an await means no event came in between. */
+  roomVersion(roomId: string): number {
+    return this.versions.get(roomId) ?? 0
+  }
+
+  /** When the room's member list was last compared with the record (undefined: never). */
+  listedAt(roomId: string): number | undefined {
+    return this.listed.get<{ at: number }>(segment(roomId))?.at
+  }
+
+  noteListed(roomId: string, at: number, members: number): void {
+    this.listed.set(segment(roomId), { at, members })
+  }
+
+  /** Names the puppet gives for a member (a member list read): added to the names seen. */
+  noteNames(member: Member, now: number): void {
+    const prev = this.rows.get(member.id)
+    if (!prev) return
+    const next = this.withNames(prev, member, now)
+    if (next !== prev) this.put(member.id, next, prev)
   }
 
   /** The last bot message in a room (for leaves that follow it). */
@@ -224,7 +248,7 @@ export class MemberBook implements MemberDirectory {
   /** A member left a room (an event, or found by reconciling). */
   noteLeave(group: string, room: RoomRef, member: Member, c: MemberChange): void {
     const prev = this.rows.get(member.id)
-    const row = prev ?? this.fresh(member, c.now)
+    const row = this.withNames(prev ?? this.fresh(member, c.now), member, c.now)
     const old = row.rooms.find((s) => s.room === room.id)
     const standing: RoomStanding = compact({
       ...(old ?? { room: room.id, joins: 0 }),
@@ -247,7 +271,7 @@ export class MemberBook implements MemberDirectory {
   notePresent(group: string, room: RoomRef, members: readonly Member[], now: number): void {
     for (const m of members) {
       const prev = this.rows.get(m.id)
-      const row = prev ?? this.fresh(m, now)
+      const row = this.withNames(prev ?? this.fresh(m, now), m, now)
       const old = row.rooms.find((s) => s.room === room.id)
       if (old?.in) continue
       const standing: RoomStanding = compact({ ...(old ?? { room: room.id, joins: 0 }), group, in: true, joinedAt: undefined, found: undefined })
@@ -295,7 +319,9 @@ export class MemberBook implements MemberDirectory {
   put(id: string, next: MemberRow | undefined, prev: Readonly<MemberRow> | undefined): void {
     if (next === undefined) this.rows.delete(id)
     else this.rows.set(id, next)
-    if (this.index && (prev?.rooms !== next?.rooms)) this.index.apply(id, prev?.rooms, next?.rooms)
+    if (prev?.rooms === next?.rooms) return
+    if (this.index) this.index.apply(id, prev?.rooms, next?.rooms)
+    for (const s of [...(prev?.rooms ?? []), ...(next?.rooms ?? [])]) this.versions.set(s.room, (this.versions.get(s.room) ?? 0) + 1)
   }
 }
 

@@ -29,6 +29,8 @@ export interface HarnessOptions {
   log?: Logger
   /** False: hold jobs as after a start before the login; call engine.markRoomsReady() later. */
   roomsReady?: boolean
+  /** Compare rooms' member lists periodically, as the bot does (default off: call engine.reconcileRoom). */
+  reconcile?: boolean
 }
 
 /**
@@ -58,6 +60,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
       ai: options.ai,
       // paced like the queue: no limits unless the test asks for them
       governor: new ActionGovernor({ clock, limits: options.limits ?? false }),
+      reconcile: options.reconcile ?? false,
       reload: async () => {
         try {
           await engine.setConfig(parseConfig('test.yaml', reloadYaml ?? yaml, skills, clock.now()))
