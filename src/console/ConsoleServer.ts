@@ -14,6 +14,7 @@ import { GroupDesk } from './GroupDesk.js'
 import { HandoffDesk } from './HandoffDesk.js'
 import { LiveDesk } from './LiveDesk.js'
 import { MemberDesk } from './MemberDesk.js'
+import { MemberListDesk } from './MemberListDesk.js'
 import { Metrics } from './Metrics.js'
 import { groupRoutes } from './routes/groups.js'
 import { handoffRoutes } from './routes/handoffs.js'
@@ -136,7 +137,7 @@ export class ConsoleServer {
     groupRoutes(api, desks.groups)
     liveRoutes(api, desks.lives)
     handoffRoutes(api, desks.handoffs)
-    memberRoutes(api, desks.members)
+    memberRoutes(api, desks.members, new MemberListDesk(this.deps))
     for (const s of sections) {
       s.routes?.(api)
       const page = s.page

@@ -253,6 +253,21 @@ export class Engine {
     this.sweepTimer = this.deps.clock.after(SWEEP_EVERY_MS, () => this.sweep())
   }
 
+  /**
+   * Every (skill, group) where the group enables a skill that defines `hook`, with the skill's
+   * context for that group: what the member record's forget, export and timeline ask of skills.
+   */
+  enabledWith<K extends 'forgetMember' | 'exportMember' | 'memberTimeline'>(hook: K): Array<{ skill: Skill<any>; group: string; ctx: GroupContext<unknown> }> {
+    const out: Array<{ skill: Skill<any>; group: string; ctx: GroupContext<unknown> }> = []
+    for (const group of this.config.groups) {
+      for (const [name, config] of group.skills) {
+        const skill = this.skillsByName.get(name)
+        if (skill?.[hook]) out.push({ skill, group: group.name, ctx: this.groupContext(skill, group, config) })
+      }
+    }
+    return out
+  }
+
   /** Joins remembered to recognise repeats (tests: they are forgotten after the window). */
   get recentJoinCount(): number {
     return this.recentJoins.size

@@ -1,0 +1,197 @@
+import type { MemberBook } from './MemberBook.js'
+import { membershipOf } from './MemberBook.js'
+import type { MemberRow } from './MemberRecord.js'
+import type { PointsBook } from './PointsBook.js'
+import type { TagBook } from './TagBook.js'
+
+const DAY = 86_400_000
+
+/** The member list's filters (CONTRACT §11), already checked and in epoch ms. */
+export interface MemberFilter {
+  /** Only members ever in a room of this group; `status`, `joined`, `via` and silence are then about this group. */
+  group?: string
+  /** A substring of any name seen, or of the contact id (case-insensitive). */
+  q?: string
+  tags?: readonly string[]
+  tagMode?: 'any' | 'all' | 'none'
+  pointsMin?: number
+  pointsMax?: number
+  /** The pool `points` are counted in (default: the group's pool; no group: every pool summed). */
+  pool?: string
+  /** Silent for at least this many days (no message since; never spoke: joined or first seen before). */
+  silentDays?: number
+  /** The latest join in [joinedFrom, joinedTo). */
+  joinedFrom?: number
+  joinedTo?: number
+  /** A gate keyword, or the contact id of the member who invited them. */
+  via?: string
+  status?: 'in' | 'left'
+  sort?: 'points' | 'lastActive' | 'joined' | 'name'
+  order?: 'asc' | 'desc'
+}
+
+export interface MemberListDeps {
+  book: MemberBook
+  tags: TagBook
+  /** A pool's points, read-only. */
+  points: (pool: string) => PointsBook
+  /** Every pool the config's groups earn into. */
+  pools: () => string[]
+  /** The pool a group earns into. */
+  poolOf: (group: string) => string
+  now: number
+}
+
+/** One line of the list (times in epoch ms; the API turns them into ISO 8601). */
+export interface MemberListItem {
+  id: string
+  name: string
+  names: string[]
+  /** Groups the member is in now. */
+  groups: string[]
+  /** Groups the member has left (and is not in again). */
+  leftGroups: string[]
+  status: 'in' | 'left' | 'unknown'
+  points: number
+  lastActive?: number
+  joined?: number
+  via?: string
+  inviterId?: string
+  tags: string[]
+}
+
+interface Match {
+  id: string
+  row: MemberRow
+  key: number | string
+}
+
+/**
+ * The members matching `f`, sorted, as ids with their rows: a scan of the rows (or, for the
+ * members in a group now, of that group's in-memory index) with the cheap tests first and
+ * the points and tags looked up only when a filter or the sort needs them.
+ */
+export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: string; row: MemberRow }> {
+  const out: Match[] = []
+  const q = f.q?.trim().toLowerCase() || undefined
+  const wantTags = f.tags && f.tags.length > 0 ? f.tags : undefined
+  const tagMode = f.tagMode ?? 'any'
+  const pointsOf = pointsReader(d, f)
+  const needPoints = f.pointsMin !== undefined || f.pointsMax !== undefined || f.sort === 'points'
+  const silentBefore = f.silentDays !== undefined ? d.now - f.silentDays * DAY : undefined
+  const sort = f.sort ?? 'lastActive'
+
+  const visit = (id: string, row: MemberRow): void => {
+    let joined: number | undefined
+    let last: number | undefined
+    if (f.group !== undefined) {
+      const m = membershipOf(row, f.group)
+      if (!m) return
+      if (f.status === 'in' && !m.in) return
+      if (f.status === 'left' && m.in) return
+      if (f.via !== undefined && m.via !== f.via && m.inviterId !== f.via) return
+      joined = m.joinedAt
+      last = row.activity.find((a) => a.group === f.group)?.last
+    } else {
+      if (f.status !== undefined) {
+        const isIn = row.rooms.some((s) => s.in)
+        if (f.status === 'in' ? !isIn : isIn || row.rooms.length === 0) return
+      }
+      if (f.via !== undefined && !row.rooms.some((s) => s.via === f.via || s.inviterId === f.via)) return
+      joined = latestJoin(row)
+      last = row.lastActive
+    }
+    if (q !== undefined && !id.toLowerCase().includes(q) && !row.name.toLowerCase().includes(q) && !row.names.some((n) => n.toLowerCase().includes(q))) return
+    if (f.joinedFrom !== undefined && (joined === undefined || joined < f.joinedFrom)) return
+    if (f.joinedTo !== undefined && (joined === undefined || joined >= f.joinedTo)) return
+    if (silentBefore !== undefined && (last ?? joined ?? row.seen) > silentBefore) return
+    if (wantTags) {
+      const mine = d.tags.of(id)
+      const has = (t: string): boolean => mine[t] !== undefined
+      if (tagMode === 'any' && !wantTags.some(has)) return
+      if (tagMode === 'all' && !wantTags.every(has)) return
+      if (tagMode === 'none' && wantTags.some(has)) return
+    }
+    let points = 0
+    if (needPoints) {
+      points = pointsOf(id)
+      if (f.pointsMin !== undefined && points < f.pointsMin) return
+      if (f.pointsMax !== undefined && points > f.pointsMax) return
+    }
+    const key = sort === 'points' ? points : sort === 'joined' ? (joined ?? -Infinity) : sort === 'name' ? row.name : (last ?? -Infinity)
+    out.push({ id, row, key })
+  }
+
+  if (f.group !== undefined && f.status === 'in') {
+    for (const id of d.book.rooms().inGroup(f.group)) {
+      const row = d.book.rows.get(id)
+      if (row) visit(id, row)
+    }
+  } else d.book.rows.forEach(visit)
+
+  const dir = (f.order ?? 'desc') === 'desc' ? -1 : 1
+  // names in the order Chinese readers expect (pinyin), numbers as numbers; ties by id
+  const byName = sort === 'name' ? new Intl.Collator('zh', { numeric: true }).compare : undefined
+  out.sort((a, b) => {
+    if (a.key !== b.key) return (byName ? byName(a.key as string, b.key as string) || (a.key < b.key ? -1 : 1) : a.key < b.key ? -1 : 1) * dir
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+  })
+  return out
+}
+
+/** The list's line for a member (points as `f` counts them). */
+export function describeMember(d: MemberListDeps, f: MemberFilter, id: string, row: MemberRow): MemberListItem {
+  const groupsIn = new Set<string>()
+  const groupsSeen = new Set<string>()
+  for (const s of row.rooms) {
+    groupsSeen.add(s.group)
+    if (s.in) groupsIn.add(s.group)
+  }
+  const m = f.group !== undefined ? membershipOf(row, f.group) : undefined
+  const standing = m ?? latestStanding(row)
+  const isIn = f.group !== undefined ? m?.in === true : groupsIn.size > 0
+  return compactItem({
+    id,
+    name: row.name,
+    names: row.names,
+    groups: [...groupsIn].sort(),
+    leftGroups: [...groupsSeen].filter((g) => !groupsIn.has(g)).sort(),
+    status: isIn ? 'in' : row.rooms.length > 0 && (f.group === undefined || m) ? 'left' : 'unknown',
+    points: pointsReader(d, f)(id),
+    lastActive: f.group !== undefined ? row.activity.find((a) => a.group === f.group)?.last : row.lastActive,
+    joined: f.group !== undefined ? m?.joinedAt : latestJoin(row),
+    via: standing?.via,
+    inviterId: standing?.inviterId,
+    tags: Object.keys(d.tags.of(id)).sort(),
+  })
+}
+
+function pointsReader(d: MemberListDeps, f: MemberFilter): (id: string) => number {
+  const pool = f.pool ?? (f.group !== undefined ? d.poolOf(f.group) : undefined)
+  if (pool !== undefined) {
+    const book = d.points(pool)
+    return (id) => book.get(id)?.total ?? 0
+  }
+  const books = d.pools().map((p) => d.points(p))
+  return (id) => books.reduce((n, b) => n + (b.get(id)?.total ?? 0), 0)
+}
+
+function latestJoin(row: MemberRow): number | undefined {
+  let at: number | undefined
+  for (const s of row.rooms) if (s.joinedAt !== undefined && (at === undefined || s.joinedAt > at)) at = s.joinedAt
+  return at
+}
+
+function latestStanding(row: MemberRow): { via?: string; inviterId?: string } | undefined {
+  let best: MemberRow['rooms'][number] | undefined
+  for (const s of row.rooms) if (!best || (s.joinedAt ?? 0) > (best.joinedAt ?? 0)) best = s
+  return best
+}
+
+function compactItem(i: MemberListItem): MemberListItem {
+  if (i.lastActive === undefined) delete i.lastActive
+  if (i.joined === undefined) delete i.joined
+  if (i.via === undefined) delete i.via
+  if (i.inviterId === undefined) delete i.inviterId
+  return i
+}
