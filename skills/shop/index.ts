@@ -4,6 +4,7 @@ import { orderCommand } from './commands.js'
 import { ShopConfig } from './config.js'
 import { ShopMemory, shopParts } from './context.js'
 import { deliver, resumeCodes } from './delivery.js'
+import { exportShopMember, forgetShopMember, shopMoments } from './memberData.js'
 import { redeem, type RedeemOutcome } from './redeem.js'
 import { catalogText, missingText, myOrdersText, periodText } from './texts.js'
 
@@ -73,6 +74,11 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
   },
 
   commands: { order: orderCommand },
+
+  // the member's data rights (CONTRACT §11): see memberData.ts
+  forgetMember: forgetShopMember,
+  exportMember: exportShopMember,
+  memberTimeline: shopMoments,
 })
 
 function showCatalog(ctx: Ctx): true {

@@ -6,6 +6,7 @@ import { churnOf } from '../members/churn.js'
 import { describeMember, selectMembers, type MemberFilter, type MemberListDeps, type MemberListItem } from '../members/memberList.js'
 import type { MemberRow } from '../members/MemberRecord.js'
 import { composeTimeline } from '../members/timeline.js'
+import { exportMember } from '../members/exportMember.js'
 import { ApiError, iso, type ConsoleDeps } from './ConsoleDeps.js'
 import type { MemberListQuery } from './memberSchemas.js'
 
@@ -97,6 +98,12 @@ export class MemberListDesk {
       ...c,
       afterBot: c.afterBot.map((a) => ({ ...a, at: iso(this.deps, a.at), topic: this.deps.engine.rooms.get(a.roomId)?.topic ?? a.roomId })),
     }
+  }
+
+  /** Everything kept about one member (a 404 when nothing is). */
+  export(id: string) {
+    this.requireKnown(id)
+    return exportMember(this.deps.engine, this.deps.store, id, (ms) => iso(this.deps, ms))
   }
 
   /** Known at all: a record, points in a pool, or a tag. */

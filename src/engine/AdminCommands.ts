@@ -7,7 +7,8 @@ import type { StoreHealth } from '../store/Store.js'
 
 interface CoreCommand {
   usage: string
-  run(group: GroupConfig, ev: MessageEvent, args: string[]): Promise<string>
+  /** The reply: a text (owed for #reload, informational otherwise), or a text with its kind. */
+  run(group: GroupConfig, ev: MessageEvent, args: string[]): Promise<string | { text: string; kind: SendKind }>
 }
 
 /**
@@ -23,6 +24,7 @@ export class AdminCommands {
       reload: { usage: 'reload', run: () => this.reload() },
       stats: { usage: 'stats', run: (group, ev) => Promise.resolve(this.stats(group, ev)) },
       help: { usage: 'help', run: (group) => Promise.resolve(this.help(group)) },
+      forget: { usage: 'forget @成员（或联系人 ID）  删除该成员的全部数据', run: (_group, ev, args) => this.forget(ev, args) },
     }
   }
 
@@ -61,7 +63,9 @@ export class AdminCommands {
 
     const core = this.core[name]
     if (core) {
-      await say(await core.run(group, ev, args), name === 'reload' ? 'owed' : 'info', name === 'reload' ? undefined : name)
+      const out = await core.run(group, ev, args)
+      if (typeof out === 'string') await say(out, name === 'reload' ? 'owed' : 'info', name === 'reload' ? undefined : name)
+      else await say(out.text, out.kind, out.kind === 'info' ? name : undefined)
       return true
     }
     const [skill, spec] = skillCmd!
@@ -101,6 +105,19 @@ export class AdminCommands {
     const shown = r.problems.slice(0, 8)
     const more = r.problems.length - shown.length
     return `配置有误，未生效（继续使用旧配置）：\n${shown.join('\n')}${more > 0 ? `\n……还有 ${more} 条` : ''}`
+  }
+
+  /**
+   * `#forget @member` (or contact ids): every record of each removed (CONTRACT §11, see
+   * src/members/forget.ts). Names in the reply are never the forgotten member's: a count.
+   */
+  private async forget(ev: MessageEvent, args: string[]): Promise<{ text: string; kind: SendKind }> {
+    const p = this.engine.currentConfig.bot.commandPrefix
+    // the @mentions; without any, words that look like WeChat ids (a mention's name is never one)
+    const ids = [...new Set(ev.message.mentionIds.length > 0 ? ev.message.mentionIds : args.filter((a) => /^[A-Za-z][\w-]{4,127}$/.test(a)))]
+    if (ids.length === 0) return { text: `用法：${p}forget @成员（或联系人 ID）\n删除该成员的全部数据（昵称、入群记录、标签、转人工记录等），积分总数以匿名身份保留。`, kind: 'info' }
+    for (const id of ids) await this.engine.forget(id, ev.talker.id)
+    return { text: `已删除 ${ids.length} 位成员的数据。`, kind: 'owed' }
   }
 
   private stats(group: GroupConfig, ev: MessageEvent): string {

@@ -29,6 +29,8 @@ import { TagBook } from '../members/TagBook.js'
 import { MemberBook } from '../members/MemberBook.js'
 import { Reconciler } from '../members/Reconciler.js'
 import { adoptExistingMembers } from '../members/upgrade.js'
+import { compactStorage, forgetMember, type ForgetResult } from '../members/forget.js'
+import { handleForgetRequest, sweepForgetRequests } from '../members/forgetRequest.js'
 import type { MemberPoints, PointsBook } from '../members/PointsBook.js'
 import { ActionGovernor } from '../send/ActionGovernor.js'
 import type { SendKind } from '../send/Item.js'
@@ -236,6 +238,10 @@ export class Engine {
   sweep(): void {
     const now = this.deps.clock.now()
     this.recentJoins.prune(now)
+    // the member record's retention rule (bot.privacy.retainDays)
+    const kept = this.members.sweep(now)
+    if (kept.deleted > 0) this.deps.log.info({ members: kept.deleted, retainDays: this.config.bot.privacy.retainDays }, 'member records deleted: left every group longer ago than retainDays')
+    sweepForgetRequests(this, now)
     const jobs = this.jobs.sweep(now)
     if (jobs > 0) this.deps.log.debug({ jobs }, 'old job records removed')
     for (const group of this.config.groups) {
@@ -489,6 +495,8 @@ export class Engine {
       log.debug({ contact: ev.contact.id }, 'direct message empty or too long; ignored')
       return
     }
+    // 删除我的数据 → 确认删除: the member's own right, before any skill (CONTRACT §11)
+    if (await handleForgetRequest(this, ev)) return
     let offered = false
     for (const skill of this.deps.skills) {
       if (!skill.onDirect) continue
@@ -571,6 +579,18 @@ export class Engine {
       return
     }
     await skill.onJob(this.jobContext(skill, group, config, job))
+  }
+
+  /**
+   * Forget a member (CONTRACT §11): every record removed or made anonymous in one store commit
+   * (src/members/forget.ts), an audit line naming who asked (`by`: an admin's id, `console`,
+   * `api`, `member`), then the data dir compacted so the old values are gone from it too.
+   */
+  async forget(contactId: string, by: string): Promise<ForgetResult> {
+    const r = forgetMember(this, this.deps.store, contactId)
+    this.deps.log.info({ audit: true, action: 'member forgotten', contact: contactId, anonymousId: r.anonymousId, by, removed: r.removed }, 'member forgotten')
+    await compactStorage(this.deps.store)
+    return r
   }
 
   /** Wait for background work (model calls) to finish, up to `ms`. */

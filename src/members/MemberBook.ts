@@ -293,6 +293,43 @@ export class MemberBook implements MemberDirectory {
     this.said.set(segment(roomId), compact({ ...ref }))
   }
 
+  /**
+   * The retention rule (`bot.privacy.retainDays`, CONTRACT §11): the record of a member who
+   * left every group is deleted that many days after their last leave (one never placed in a
+   * room: that many days after they were last seen); messages per day older than that are
+   * dropped from everyone's record; gate expectations older than a day go. Harmless at any
+   * time (Engine.sweep, hourly). Returns what it did.
+   */
+  sweep(now: number): { deleted: number; trimmed: number } {
+    const retainMs = this.o.retainDays() * 86_400_000
+    const oldest = dayNumber(this.o.time().dayKey(now)) - this.o.retainDays() + 1
+    const deletes: Array<[string, MemberRow]> = []
+    const trims: Array<[string, MemberRow, MemberRow]> = []
+    this.rows.forEach((id, row) => {
+      if (!row.rooms.some((s) => s.in)) {
+        const lastLeave = row.rooms.reduce((m, s) => Math.max(m, s.leftAt ?? -Infinity), -Infinity)
+        const lastSeen = Math.max(lastLeave, row.rooms.length === 0 ? Math.max(row.seen, row.lastActive ?? -Infinity) : -Infinity)
+        if (now - lastSeen >= retainMs) {
+          deletes.push([id, row])
+          return
+        }
+      }
+      const oldDays = row.activity.some((a) => a.days.length > 0 && a.days[0]! < oldest)
+      const oldExpect = row.expect?.some((e) => now - e.at >= EXPECT_MS) ?? false
+      if (!oldDays && !oldExpect) return
+      const next: MemberRow = { ...row, activity: row.activity.map((a) => ({ ...a, days: trimDays(a.days, oldest) })) }
+      const expect = row.expect?.filter((e) => now - e.at < EXPECT_MS)
+      if (expect && expect.length > 0) next.expect = expect
+      else delete next.expect
+      trims.push([id, next, row])
+    })
+    for (const [id, row] of deletes) this.put(id, undefined, row)
+    for (const [id, next, row] of trims) this.put(id, next, row)
+    // the last bot message of a room matters for an hour
+    for (const [key, said] of this.said.entries<BotMessageRef>()) if (now - said.at > AFTER_BOT_MS) this.said.delete(key)
+    return { deleted: deletes.length, trimmed: trims.length }
+  }
+
   // ---- inside ------------------------------------------------------------------------------
 
   private now(): number {
@@ -323,6 +360,12 @@ export class MemberBook implements MemberDirectory {
     if (this.index) this.index.apply(id, prev?.rooms, next?.rooms)
     for (const s of [...(prev?.rooms ?? []), ...(next?.rooms ?? [])]) this.versions.set(s.room, (this.versions.get(s.room) ?? 0) + 1)
   }
+}
+
+function trimDays(days: readonly number[], oldest: number): number[] {
+  let start = 0
+  while (start < days.length && days[start]! < oldest) start += 2
+  return days.slice(start)
 }
 
 function pushEvent(events: readonly MemberEvent[], e: MemberEvent): MemberEvent[] {

@@ -1,7 +1,7 @@
 import type { ConsoleApi } from '../extensions.js'
 import type { MemberDesk } from '../MemberDesk.js'
 import type { MemberListDesk } from '../MemberListDesk.js'
-import { ChurnQuery, ChurnResponse, MemberCsvQuery, MemberListQuery, MemberListResponse, TimelineResponse } from '../memberSchemas.js'
+import { ChurnQuery, ChurnResponse, ForgetResponse, MemberCsvQuery, MemberListQuery, MemberListResponse, TimelineResponse } from '../memberSchemas.js'
 import { ContactIdParam, ErrorBody, MemberQuery, MemberResponse, PointsBody, TagParams, TagResponse } from '../schemas.js'
 
 export function memberRoutes(api: ConsoleApi, desk: MemberDesk, list: MemberListDesk): void {
@@ -34,6 +34,25 @@ export function memberRoutes(api: ConsoleApi, desk: MemberDesk, list: MemberList
     '/api/members/:contactId/timeline',
     { schema: { summary: 'a member’s timeline, newest first: joins, leaves, names, messages per day, check-ins, points, orders, strikes, hand-offs, tags', params: ContactIdParam, response: { 200: TimelineResponse, 404: ErrorBody } } },
     (req) => list.timeline(req.params.contactId),
+  )
+  app.get(
+    '/api/members/:contactId/export',
+    { schema: { summary: 'everything kept about one member, as JSON (个人信息: the record, tags, points and ledger, hand-offs, the timeline, each skill’s data)', params: ContactIdParam, response: { 404: ErrorBody } } },
+    async (req, reply) => {
+      const data = list.export(req.params.contactId)
+      api.audit(req, 'member.export', { member: req.params.contactId })
+      await reply.header('content-disposition', `attachment; filename="member-${encodeURIComponent(req.params.contactId)}.json"`).send(data as never)
+    },
+  )
+  app.delete(
+    '/api/members/:contactId',
+    { schema: { summary: 'forget a member: every record removed, totals kept under an anonymous id (CONTRACT §11); one commit', params: ContactIdParam, response: { 200: ForgetResponse, 404: ErrorBody } } },
+    async (req) => {
+      list.requireKnown(req.params.contactId)
+      const r = await deps.engine.forget(req.params.contactId, api.via(req))
+      api.audit(req, 'member.forget', { member: req.params.contactId, anonymousId: r.anonymousId })
+      return { id: req.params.contactId, forgotten: true as const, anonymousId: r.anonymousId, removed: r.removed }
+    },
   )
   app.post(
     '/api/members/:contactId/points',
