@@ -63,8 +63,12 @@ export function composeTimeline(engine: Engine, store: Store, contactId: string)
       engine.log.error({ err, skill: skill.name, group }, 'skill failed to tell a member’s timeline; left out')
     }
   }
-  // newest first; the same instant: the order they were written
-  return out.map((e, i) => [e, i] as const).sort((a, b) => b[0].at - a[0].at || b[1] - a[1]).map(([e]) => e)
+  // newest first; at the same instant a day's count heads that day, then the later written first
+  const rank = (e: TimelineEntry): number => (e.kind === 'messages' ? 1 : 0)
+  return out
+    .map((e, i) => [e, i] as const)
+    .sort((a, b) => b[0].at - a[0].at || rank(b[0]) - rank(a[0]) || b[1] - a[1])
+    .map(([e]) => e)
 }
 
 function fromEvent(e: MemberEvent, topic: (roomId: string | undefined) => string): TimelineEntry[] {

@@ -3,6 +3,7 @@ import { renderGroup } from './pages/group.js'
 import { renderInbox } from './pages/inbox.js'
 import { renderLives } from './pages/lives.js'
 import { renderMembers } from './pages/members.js'
+import { renderChurn } from './pages/churn.js'
 import { renderOverview } from './pages/overview.js'
 
 const view = document.getElementById('view')
@@ -15,6 +16,7 @@ const routes = [
   [/^#\/inbox(?:\/(open|closed))?$/, (m) => renderInbox(view, m[1] ?? 'open')],
   [/^#\/lives$/, () => renderLives(view)],
   [/^#\/members(?:\/(.+))?$/, (m) => renderMembers(view, m[1] ? decodeURIComponent(m[1]) : '')],
+  [/^#\/churn(?:\/([^/]+)(?:\/(\d+))?)?$/, (m) => renderChurn(view, m[1] ? decodeURIComponent(m[1]) : '', Number(m[2] ?? 30))],
   [/^#\/x\/([\w-]+)$/, (m) => renderSection(m[1])],
 ]
 
