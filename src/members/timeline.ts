@@ -33,11 +33,12 @@ export function composeTimeline(engine: Engine, store: Store, contactId: string)
   const zone = engine.time.zone
   const topic = (roomId: string | undefined): string => (roomId ? (engine.rooms.get(roomId)?.topic ?? roomId) : '')
   for (const e of row?.events ?? []) out.push(...fromEvent(e, topic))
+  const now = engine.deps.clock.now()
   for (const a of row?.activity ?? []) {
     for (const [day, n] of dayCounts(a.days)) {
-      // a day's count sits at the day's end (at the last message, on the day of the last one)
+      // a day's count heads that day: at its end (today: now)
       const end = DateTime.fromISO(dayKeyOf(day), { zone }).plus({ days: 1 }).toMillis() - 1000
-      out.push({ at: Math.min(end, a.last), kind: 'messages', group: a.group, detail: `发言 ${n} 条 (${n} messages)` })
+      out.push({ at: Math.min(end, now), kind: 'messages', group: a.group, detail: `发言 ${n} 条 (${n} messages)` })
     }
   }
   for (const [tag, mark] of Object.entries(engine.tags.of(contactId))) {
