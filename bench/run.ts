@@ -20,6 +20,7 @@ const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js'
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
 const { guardRows } = await import('./guard.js')
+const { membersRows } = await import('./members.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -184,6 +185,9 @@ if (wanted('postgres')) {
 
 // 11. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
 if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
+
+// 12. the member record: 100,000 members in 200 rooms — the list, the CSV, churn; a year on disk (bench/members.ts)
+if (wanted('members')) rows.push(...(await membersRows(log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
