@@ -3,7 +3,8 @@ import { stringify } from 'csv-stringify'
 import { DateTime } from 'luxon'
 import { pointsBook } from '../engine/SkillContext.js'
 import { churnOf } from '../members/churn.js'
-import { describeMember, selectMembers, type MemberFilter, type MemberListDeps, type MemberListItem } from '../members/memberList.js'
+import { describer, selectMembers, type MemberFilter, type MemberListDeps, type MemberListItem } from '../members/memberList.js'
+import { ZoneDays } from '../members/ZoneDays.js'
 import type { MemberRow } from '../members/MemberRecord.js'
 import { composeTimeline } from '../members/timeline.js'
 import { exportMember } from '../members/exportMember.js'
@@ -26,7 +27,8 @@ export class MemberListDesk {
     const d = this.listDeps()
     const matches = selectMembers(d, filter)
     const start = (query.page - 1) * query.size
-    const items = matches.slice(start, start + query.size).map(({ id, row }) => this.item(describeMember(d, filter, id, row)))
+    const describe = describer(d, filter, false)
+    const items = matches.slice(start, start + query.size).map(({ id, row }) => this.item(describe(id, row)))
     return { total: matches.length, page: query.page, size: query.size, items }
   }
 
@@ -35,8 +37,9 @@ export class MemberListDesk {
     const filter = this.filter({ ...query, page: 1, size: 1 })
     const d = this.listDeps()
     const matches = selectMembers(d, filter)
-    const describe = (id: string, row: MemberRow): MemberListItem => describeMember(d, filter, id, row)
-    const at = (ms: number | undefined): string => (ms === undefined ? '' : iso(this.deps, ms))
+    const describe = describer(d, filter, true)
+    const zone = new ZoneDays(this.deps.engine.time.zone)
+    const at = (ms: number | undefined): string => (ms === undefined ? '' : zone.iso(ms))
     async function* rows() {
       for (let i = 0; i < matches.length; i += CSV_CHUNK) {
         for (const { id, row } of matches.slice(i, i + CSV_CHUNK)) {

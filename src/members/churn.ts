@@ -2,6 +2,7 @@ import { DateTime } from 'luxon'
 import type { Stats } from '../engine/Stats.js'
 import type { MemberBook } from './MemberBook.js'
 import { dayNumber, type MemberRow } from './MemberRecord.js'
+import { ZoneDays } from './ZoneDays.js'
 
 const DAY = 86_400_000
 const WEEK = 7 * DAY
@@ -81,6 +82,7 @@ export function churnOf(d: ChurnDeps, group: string, days: number): Churn {
     weekKeys.push(w.toFormat('yyyy-MM-dd'))
   }
   const todayNumber = dayNumber(today.toFormat('yyyy-MM-dd'))
+  const zoneDays = new ZoneDays(d.zone)
   const firstNumber = todayNumber - days + 1
 
   const counted = d.stats.perDay(group, keys)
@@ -120,8 +122,8 @@ export function churnOf(d: ChurnDeps, group: string, days: number): Churn {
     const pairs = act?.days ?? []
     let p = 0
     let lastDay: number | undefined
-    // what lies before the kept days: the last message, if it is older than all of them
-    if (act && (pairs.length === 0 || act.last < DateTime.fromISO(dayKey(pairs[0]!), { zone: d.zone }).toMillis())) lastDay = dayNumber(DateTime.fromMillis(act.last, { zone: d.zone }).toFormat('yyyy-MM-dd'))
+    // no day kept (all older than retainDays): the day of the last message
+    if (act && pairs.length === 0) lastDay = zoneDays.dayNumber(act.last)
     for (let i = 0; i < days; i++) {
       const dayNo = firstNumber + i
       while (p + 1 < pairs.length && pairs[p]! <= dayNo) {
@@ -206,8 +208,4 @@ function indexOf(starts: readonly number[], t: number): number {
     else hi = mid - 1
   }
   return lo
-}
-
-function dayKey(n: number): string {
-  return new Date(n * DAY).toISOString().slice(0, 10)
 }

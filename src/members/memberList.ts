@@ -74,7 +74,7 @@ interface Match {
 export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: string; row: MemberRow }> {
   const out: Match[] = []
   const q = f.q?.trim().toLowerCase() || undefined
-  const wantTags = f.tags && f.tags.length > 0 ? f.tags : undefined
+  const wantTags = f.tags && f.tags.length > 0 ? [...new Set(f.tags)] : undefined
   const tagMode = f.tagMode ?? 'any'
   const needPoints = f.pointsMin !== undefined || f.pointsMax !== undefined || f.sort === 'points'
   // one pass over the points tables (and the tags) per query, then a Map lookup per member:
@@ -83,37 +83,39 @@ export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: s
   const tagsOf = wantTagsIndex(d, f.tags)
   const silentBefore = f.silentDays !== undefined ? d.now - f.silentDays * DAY : undefined
   const sort = f.sort ?? 'lastActive'
+  const group = f.group
 
   const visit = (id: string, row: MemberRow): void => {
+    // where they stand (in the group, or anywhere): one loop over their rooms, no allocation
+    let isIn = false
+    let any = false
     let joined: number | undefined
-    let last: number | undefined
-    if (f.group !== undefined) {
-      const m = membershipOf(row, f.group)
-      if (!m) return
-      if (f.status === 'in' && !m.in) return
-      if (f.status === 'left' && m.in) return
-      if (f.via !== undefined && m.via !== f.via && m.inviterId !== f.via) return
-      joined = m.joinedAt
-      last = row.activity.find((a) => a.group === f.group)?.last
-    } else {
-      if (f.status !== undefined) {
-        const isIn = row.rooms.some((s) => s.in)
-        if (f.status === 'in' ? !isIn : isIn || row.rooms.length === 0) return
-      }
-      if (f.via !== undefined && !row.rooms.some((s) => s.via === f.via || s.inviterId === f.via)) return
-      joined = latestJoin(row)
-      last = row.lastActive
+    let viaOk = f.via === undefined
+    for (const s of row.rooms) {
+      if (group !== undefined && s.group !== group) continue
+      any = true
+      if (s.in) isIn = true
+      if (s.joinedAt !== undefined && (joined === undefined || s.joinedAt > joined)) joined = s.joinedAt
+      if (!viaOk && (s.via === f.via || s.inviterId === f.via)) viaOk = true
     }
-    if (q !== undefined && !id.toLowerCase().includes(q) && !row.name.toLowerCase().includes(q) && !row.names.some((n) => n.toLowerCase().includes(q))) return
+    if (group !== undefined && !any) return
+    if (f.status === 'in' && !isIn) return
+    if (f.status === 'left' && (isIn || !any)) return
+    if (!viaOk) return
+    // the group's membership picks the via of the room they are in; any of their rooms will do here
+    let last: number | undefined
+    if (group !== undefined) {
+      for (const a of row.activity) if (a.group === group) last = a.last
+    } else last = row.lastActive
     if (f.joinedFrom !== undefined && (joined === undefined || joined < f.joinedFrom)) return
     if (f.joinedTo !== undefined && (joined === undefined || joined >= f.joinedTo)) return
     if (silentBefore !== undefined && (last ?? joined ?? row.seen) > silentBefore) return
+    if (q !== undefined && !id.toLowerCase().includes(q) && !searchText(row).includes(q)) return
     if (wantTags) {
       const mine = tagsOf.get(id)
-      const has = (t: string): boolean => mine?.has(t) === true
-      if (tagMode === 'any' && !wantTags.some(has)) return
-      if (tagMode === 'all' && !wantTags.every(has)) return
-      if (tagMode === 'none' && wantTags.some(has)) return
+      if (tagMode === 'any' && !mine) return
+      if (tagMode === 'all' && (!mine || mine.size < wantTags.length)) return
+      if (tagMode === 'none' && mine) return
     }
     let points = 0
     if (needPoints) {
@@ -125,8 +127,8 @@ export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: s
     out.push({ id, row, key })
   }
 
-  if (f.group !== undefined && f.status === 'in') {
-    for (const id of d.book.rooms().inGroup(f.group)) {
+  if (group !== undefined && f.status === 'in') {
+    for (const id of d.book.rooms().inGroup(group)) {
       const row = d.book.rows.get(id)
       if (row) visit(id, row)
     }
@@ -142,8 +144,25 @@ export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: s
   return out
 }
 
+/** Every name seen, lower-cased, once per row version (rows are replaced, never changed). */
+const searchTexts = new WeakMap<MemberRow, string>()
+function searchText(row: MemberRow): string {
+  let t = searchTexts.get(row)
+  if (t === undefined) searchTexts.set(row, (t = [row.name, ...row.names].join('\n').toLowerCase()))
+  return t
+}
+
+/**
+ * Describes matches as list lines: for many lines (the CSV) the points come from one pass over
+ * the pools, for a page from a keyed read each.
+ */
+export function describer(d: MemberListDeps, f: MemberFilter, many: boolean): (id: string, row: MemberRow) => MemberListItem {
+  const points = many ? pointsIndex(d, f) : pointsReader(d, f)
+  return (id, row) => describeMember(d, f, id, row, points)
+}
+
 /** The list's line for a member (points as `f` counts them). */
-export function describeMember(d: MemberListDeps, f: MemberFilter, id: string, row: MemberRow): MemberListItem {
+export function describeMember(d: MemberListDeps, f: MemberFilter, id: string, row: MemberRow, points = pointsReader(d, f)): MemberListItem {
   const groupsIn = new Set<string>()
   const groupsSeen = new Set<string>()
   for (const s of row.rooms) {
@@ -160,7 +179,7 @@ export function describeMember(d: MemberListDeps, f: MemberFilter, id: string, r
     groups: [...groupsIn].sort(),
     leftGroups: [...groupsSeen].filter((g) => !groupsIn.has(g)).sort(),
     status: isIn ? 'in' : row.rooms.length > 0 && (f.group === undefined || m) ? 'left' : 'unknown',
-    points: pointsReader(d, f)(id),
+    points: points(id),
     lastActive: f.group !== undefined ? row.activity.find((a) => a.group === f.group)?.last : row.lastActive,
     joined: f.group !== undefined ? m?.joinedAt : latestJoin(row),
     via: standing?.via,
