@@ -254,6 +254,11 @@ if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
     console.log(JSON.stringify(m))
     process.exit(0)
   }
+  if (process.argv[2] === 'scale') {
+    const m = await membersAtScale(log)
+    console.log(JSON.stringify(m))
+    process.exit(0)
+  }
   if (process.argv[2] === 'year') {
     console.log(JSON.stringify(await yearOnDisk(log)))
     process.exit(0)
