@@ -22,6 +22,7 @@ const { journalText, openWithJournal, parseMs } = await import('./journalReplay.
 const { consoleRows } = await import('./console.js')
 const { guardRows } = await import('./guard.js')
 const { postsRows } = await import('./posts.js')
+const { membersRows } = await import('./members.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -192,6 +193,8 @@ if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
 
 // 12. posts: one post to 30 groups × 3 rooms under the default limits; the pipeline with 200 posts scheduled (bench/posts.ts)
 if (wanted('posts')) rows.push(...(await postsRows(ROUNDS, log)))
+// 12. the member record: 100,000 members in 200 rooms — the list, the CSV, churn; a year on disk (bench/members.ts)
+if (wanted('members')) rows.push(...(await membersRows(log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

@@ -96,6 +96,12 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
       askModel(ctx, ai, text, knowledge.get(ai))
       return true
     },
+
+    // the member's data rights (CONTRACT §11): hand-offs are the core's (src/inbox); here the
+    // per-member count of questions to the model this hour
+    forgetMember(ctx, contactId) {
+      ctx.store.table<number[]>('asked').delete(contactId)
+    },
   })
 }
 

@@ -113,6 +113,23 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
     const banned = bookOf(ctx).blacklisted(contactId)
     return banned ? `removed from ${banned.topic} for ${banned.rule}` : undefined
   },
+
+  // the member's data rights (CONTRACT §11)
+  forgetMember(ctx, contactId) {
+    bookOf(ctx).forget(contactId)
+  },
+
+  exportMember(ctx, contactId) {
+    const r = bookOf(ctx).recordsOf(contactId)
+    return r.strikes || r.blacklisted || r.removing.length > 0 || r.history.length > 0 ? r : undefined
+  },
+
+  memberTimeline(ctx, contactId) {
+    const words = { strike: '违规警告', removal: '被移出', 'removal failed': '移出失败', pardon: '被赦免' } as const
+    return bookOf(ctx)
+      .recordsOf(contactId)
+      .history.map((r) => ({ at: r.at, kind: r.action === 'strike' ? 'strike' : r.action === 'pardon' ? 'pardon' : 'removal', detail: `${words[r.action]}${r.rule ? `（${r.rule}）` : ''}${r.strike ? ` 第 ${r.strike}/${r.of} 次` : ''}` }))
+  },
 })
 
 /** Admins always; then `exempt.ids`, then any of `exempt.tags`. A gate invite exempts nobody. */

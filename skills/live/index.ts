@@ -84,6 +84,20 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
     // a bot that runs for months without a reload still forgets lives of a month ago
     pruneOld(ctx, ctx.clock.now())
   },
+
+  // the member's data rights (CONTRACT §11): their subscriptions
+  forgetMember(ctx, contactId) {
+    new Subscriptions(ctx.store).forgetMember(contactId)
+  },
+
+  exportMember(ctx, contactId) {
+    const subs = new Subscriptions(ctx.store).ofMember(contactId)
+    return subs.length > 0 ? { subscriptions: subs } : undefined
+  },
+
+  memberTimeline(ctx, contactId) {
+    return new Subscriptions(ctx.store).ofMember(contactId).map((s) => ({ at: s.at, kind: 'subscribe', detail: `预约直播 ${s.ref}` }))
+  },
 })
 
 /** Subscribe the talker to the group's next live, in this room; stored before the reply. */

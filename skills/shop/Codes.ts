@@ -87,6 +87,17 @@ export class CodeLedger {
     return free
   }
 
+  /** A forgotten member's codes stay given (never reused), assigned to the anonymous id. */
+  anonymize(contactId: string, anonymousId: string): number {
+    let n = 0
+    for (const [code, a] of this.used.rows()) {
+      if (a.member !== contactId) continue
+      this.used.set(code, { ...a, member: anonymousId })
+      n++
+    }
+    return n
+  }
+
   /** Mark a code given. Throws if it already is: the caller checked in this same turn. */
   take(code: string, a: CodeAssignment): void {
     if (this.used.get(code) !== undefined) throw new Error('a code was about to be given twice')

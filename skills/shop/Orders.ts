@@ -131,6 +131,25 @@ export class OrderBook {
     else this.ns.delete(`open/${order.id}`)
   }
 
+  /**
+   * A forgotten member (CONTRACT §11): their orders stay (stock, numbering, the pool's points
+   * depend on them) under `anonymousId`, without the personal fields (name, the chat message);
+   * the member's indexes move with them. Returns how many orders. Idempotent.
+   */
+  anonymize(contactId: string, anonymousId: string): number {
+    const mine = this.ofMember(contactId)
+    for (const o of mine) {
+      this.byMessage.delete(messageKey(contactId, o.message))
+      this.orders.set(o.id, { ...o, member: anonymousId, memberName: '', message: '' })
+    }
+    const ids = this.byMember.get(contactId)
+    if (ids) {
+      this.byMember.delete(contactId)
+      this.byMember.set(anonymousId, { ids: [...(this.byMember.get(anonymousId)?.ids ?? []), ...ids.ids] })
+    }
+    return mine.length
+  }
+
   addTaken(itemId: string, n: number): void {
     const key = `items/${itemSegment(itemId)}`
     this.ns.set<ItemState>(key, { taken: Math.max(0, (this.ns.get<ItemState>(key)?.taken ?? 0) + n) })

@@ -7,6 +7,7 @@ import { ordersSection } from './console/index.js'
 import { ShopConfig, type ItemConfig } from './config.js'
 import { ShopMemory, shopParts } from './context.js'
 import { deliver, resumeCodes } from './delivery.js'
+import { exportShopMember, forgetShopMember, shopMoments } from './memberData.js'
 import { redeem, type RedeemOutcome } from './redeem.js'
 import { catalogText, missingText, myOrdersText, periodText } from './texts.js'
 
@@ -76,6 +77,11 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
   commands: { order: orderCommand },
   /** 订单 Orders in the console: the orders, done and cancel (console/). */
   console: ordersSection,
+
+  // the member's data rights (CONTRACT §11): see memberData.ts
+  forgetMember: forgetShopMember,
+  exportMember: exportShopMember,
+  memberTimeline: shopMoments,
 })
 
 type MemberRequest = { kind: 'list' } | { kind: 'orders' } | { kind: 'redeem'; item: ItemConfig } | { kind: 'unknown'; query: string }

@@ -100,6 +100,13 @@ export const WelcomeSkill = defineSkill<WelcomeConfig>({
     return sendWelcome(ctx, batch, room.topic)
   },
 
+  // the member's data rights (CONTRACT §11): a newcomer forgotten before their welcome is left out of it
+  forgetMember(ctx, contactId) {
+    for (const [key, batch] of ctx.store.entries<PendingBatch>('pending/')) {
+      if (batch.members.some((m) => m.id === contactId)) ctx.store.set<PendingBatch>(key, { ...batch, members: batch.members.filter((m) => m.id !== contactId) })
+    }
+  },
+
   sweep(ctx) {
     // a batch that lost its job (none should): dropped, said once
     for (const [key, batch] of ctx.store.entries<PendingBatch>('pending/')) {

@@ -13,6 +13,7 @@ import { CONSOLE_SECTIONS, type ConsoleApi, type ConsoleSection } from './extens
 import { GroupDesk } from './GroupDesk.js'
 import { HandoffDesk } from './HandoffDesk.js'
 import { MemberDesk } from './MemberDesk.js'
+import { MemberListDesk } from './MemberListDesk.js'
 import { Metrics } from './Metrics.js'
 import { groupRoutes } from './routes/groups.js'
 import { handoffRoutes } from './routes/handoffs.js'
@@ -149,7 +150,7 @@ export class ConsoleServer {
     systemRoutes(api, { auth: this.auth, metrics: this.metrics, sections: this.sections })
     groupRoutes(api, desks.groups, this.sections.groupShape())
     handoffRoutes(api, desks.handoffs)
-    memberRoutes(api, desks.members)
+    memberRoutes(api, desks.members, new MemberListDesk(this.deps))
     // the skills' sections (orders, lives, removals…) and any that are no skill's
     await this.sections.register(app, api)
   }

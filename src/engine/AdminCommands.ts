@@ -25,12 +25,15 @@ export interface AdminHost {
     readonly reload?: () => Promise<{ ok: boolean; problems: string[] }>
   }
   isAdmin(contactId: string): boolean
+  /** Every record of a member removed (#forget, CONTRACT §11). */
+  forget(contactId: string, by: string): Promise<unknown>
   messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M>
 }
 
 interface CoreCommand {
   usage: string
-  run(group: GroupConfig, ev: MessageEvent, args: string[]): Promise<string>
+  /** The reply: a text (owed for #reload, informational otherwise), or a text with its kind. */
+  run(group: GroupConfig, ev: MessageEvent, args: string[]): Promise<string | { text: string; kind: 'owed' | 'info' }>
 }
 
 /**
@@ -46,6 +49,7 @@ export class AdminCommands {
       reload: { usage: 'reload', run: () => this.reload() },
       stats: { usage: 'stats', run: (group, ev) => Promise.resolve(this.stats(group, ev)) },
       help: { usage: 'help', run: (group) => Promise.resolve(this.help(group)) },
+      forget: { usage: 'forget @成员（或联系人 ID）  删除该成员的全部数据', run: (_group, ev, args) => this.forget(ev, args) },
     }
   }
 
@@ -82,8 +86,10 @@ export class AdminCommands {
 
     const core = Object.hasOwn(this.core, name) ? this.core[name] : undefined
     if (core) {
-      // #reload's verdict is owed either way: the admin changed the file and waits for it (rare, never a rush)
-      await say(await core.run(group, ev, args), name === 'reload' ? { kind: 'owed' } : { kind: 'info', mergeable: false, coalesce: asked(name) })
+      // #reload's verdict (and #forget's) is owed either way: the admin changed something and waits for it
+      const out = await core.run(group, ev, args)
+      const reply = typeof out === 'string' ? { text: out, kind: name === 'reload' ? ('owed' as const) : ('info' as const) } : out
+      await say(reply.text, reply.kind === 'info' ? { kind: 'info', mergeable: false, coalesce: asked(name) } : { kind: reply.kind })
       return true
     }
     const [skill, spec] = skillCmd!
@@ -135,6 +141,19 @@ export class AdminCommands {
     const shown = r.problems.slice(0, 8)
     const more = r.problems.length - shown.length
     return `配置有误，未生效（继续使用旧配置）：\n${shown.join('\n')}${more > 0 ? `\n……还有 ${more} 条` : ''}`
+  }
+
+  /**
+   * `#forget @member` (or contact ids): every record of each removed (CONTRACT §11, see
+   * src/engine/members/forget.ts). Names in the reply are never the forgotten member's: a count.
+   */
+  private async forget(ev: MessageEvent, args: string[]): Promise<{ text: string; kind: 'owed' | 'info' }> {
+    const p = this.engine.currentConfig.bot.commandPrefix
+    // the @mentions; without any, words that look like WeChat ids (a mention's name is never one)
+    const ids = [...new Set(ev.message.mentionIds.length > 0 ? ev.message.mentionIds : args.filter((a) => /^[A-Za-z][\w-]{4,127}$/.test(a)))]
+    if (ids.length === 0) return { text: `用法：${p}forget @成员（或联系人 ID）\n删除该成员的全部数据（昵称、入群记录、标签、转人工记录等），积分总数以匿名身份保留。`, kind: 'info' }
+    for (const id of ids) await this.engine.forget(id, ev.talker.id)
+    return { text: `已删除 ${ids.length} 位成员的数据。`, kind: 'owed' }
   }
 
   private stats(group: GroupConfig, ev: MessageEvent): string {

@@ -104,6 +104,19 @@ export class JobRunner {
     if (old && old.state === 'planned') this.ns.set(key, { ...old, state: 'cancelled' })
   }
 
+  /** Cancel and delete every job `test` picks (a forgotten member's pending invite or removal). Returns how many. */
+  forgetWhere(test: (job: Job) => boolean): number {
+    let n = 0
+    for (const [key, job] of this.ns.entries<Job>('')) {
+      if (!test(job)) continue
+      this.timers.get(key)?.cancel()
+      this.timers.delete(key)
+      this.ns.delete(key)
+      n++
+    }
+    return n
+  }
+
   private forget(skill: string, group: string, id: string): void {
     const key = this.key(skill, group, id)
     this.timers.get(key)?.cancel()

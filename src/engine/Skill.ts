@@ -380,6 +380,21 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
   forgetMember?(ctx: GroupContext<C, M>, contactId: string, anonymousId: string): void
   /** Everything the skill keeps about the contact in this group (JSON), for `GET /api/members/<id>/export`. */
   exportMember?(ctx: GroupContext<C, M>, contactId: string): unknown
+  /**
+   * The member's moments the skill keeps (the shop's orders, guard's strikes…) for their
+   * timeline (CONTRACT §11), read from the skill's own records when the timeline is shown:
+   * the timeline is composed, never a second copy that could disagree.
+   */
+  memberTimeline?(ctx: GroupContext<C, M>, contactId: string): MemberMoment[]
+}
+
+/** One moment of a member's timeline, as a skill reports it (the group is the context's). */
+export interface MemberMoment {
+  at: number
+  /** One word: `order`, `strike`, `removal`, `subscribe`… */
+  kind: string
+  /** For people, Chinese first. */
+  detail: string
 }
 
 /** Identity, for type inference of the config and memory types. */

@@ -28,6 +28,20 @@ export interface PuppetActions {
    * does not spend a turn on it. Absent: assume it can.
    */
   canAct?(action: ActionTarget): boolean
+  /** One member of a room as the puppet knows them: names, and who invited them when it says. */
+  roomMember(roomId: string, contactId: string): Promise<RoomMemberInfo>
+  /** The bot's own contact ids (every account logged in): never members of the record. */
+  ownIds(): string[]
+}
+
+export interface RoomMemberInfo {
+  id: string
+  /** Room alias first, else the WeChat name, else the id. */
+  name: string
+  nick?: string
+  alias?: string
+  /** Who added them, when the puppet knows (pad puppets do for QR-code joins). */
+  inviterId?: string
 }
 
 export interface AcceptVia {
@@ -51,5 +65,7 @@ export const NO_ACTIONS: PuppetActions = {
   addToRoom: () => Promise.reject(new NotConnectedError('no WeChat connection')),
   removeFromRoom: () => Promise.reject(new NotConnectedError('no WeChat connection')),
   roomMemberIds: () => Promise.reject(new NotConnectedError('no WeChat connection')),
+  roomMember: () => Promise.reject(new NotConnectedError('no WeChat connection')),
+  ownIds: () => [],
   canAct: () => false,
 }

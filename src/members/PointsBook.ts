@@ -153,7 +153,8 @@ export class PointsBook {
   top(n: number): Array<{ rank: number; id: string; row: MemberPoints }> {
     const best: Array<[string, MemberPoints]> = []
     this.members.forEach((id, row) => {
-      if (row.total <= 0) return
+      // a forgotten member's points stay under an anonymous id (src/engine/members/forget.ts): no rank
+      if (row.total <= 0 || id.startsWith('anon_')) return
       if (best.length === n && !before(row, id, best[n - 1]![1], best[n - 1]![0])) return
       let i = best.length
       while (i > 0 && before(row, id, best[i - 1]![1], best[i - 1]![0])) i--

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock, Timer } from '../clock/Clock.js'
-import type { AcceptVia, ActionTarget, PuppetActions } from '../engine/actions.js'
+import type { AcceptVia, ActionTarget, PuppetActions, RoomMemberInfo } from '../engine/actions.js'
 import { Assignees, type AssigneeRecord, type Handover } from '../engine/Assignees.js'
 import type { DirectEvent, Engine, FriendshipEvent, MembersEvent, MessageEvent } from '../engine/Engine.js'
 import type { RoomRef } from '../engine/Skill.js'
@@ -211,6 +211,15 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
 
   roomMemberIds(roomId: string): Promise<string[]> {
     return this.line(this.route(roomId)).actions.roomMemberIds(roomId)
+  }
+
+  roomMember(roomId: string, contactId: string): Promise<RoomMemberInfo> {
+    return this.line(this.route(roomId)).actions.roomMember(roomId, contactId)
+  }
+
+  /** Every account's own id: a helper account in a room is no member. */
+  ownIds(): string[] {
+    return [...this.lines.values()].flatMap((l) => l.actions.ownIds())
   }
 
   close(): void {

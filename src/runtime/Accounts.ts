@@ -119,6 +119,8 @@ export class Accounts {
             addToRoom: async (r, c) => need(runtimes, a.id).addToRoom(r, c),
             removeFromRoom: async (r, c) => need(runtimes, a.id).removeFromRoom(r, c),
             roomMemberIds: async (r) => need(runtimes, a.id).roomMemberIds(r),
+            roomMember: async (r, c) => need(runtimes, a.id).roomMember(r, c),
+            ownIds: () => runtimes.get(a.id)?.ownIds() ?? [],
             canAct: () => runtimes.get(a.id)?.canAct() ?? false,
           },
           () => o.maySend?.() !== false,

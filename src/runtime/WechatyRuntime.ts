@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import qrcodeTerminal from 'qrcode-terminal'
 import { types, type Contact as ContactInterface, type Friendship as FriendshipInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
-import { NotConnectedError, type PuppetActions } from '../engine/actions.js'
+import { NotConnectedError, type PuppetActions, type RoomMemberInfo } from '../engine/actions.js'
 import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
 import type { RoomDirectory } from '../engine/RoomDirectory.js'
 import type { CardDetails, Member, MessageKind, RoomRef } from '../engine/Skill.js'
@@ -110,6 +110,19 @@ export class WechatyRuntime implements PuppetActions {
   async roomMemberIds(roomId: string): Promise<string[]> {
     if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
     return this.o.wechaty.puppet.roomMemberList(roomId)
+  }
+
+  async roomMember(roomId: string, contactId: string): Promise<RoomMemberInfo> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    const p = await this.o.wechaty.puppet.roomMemberPayload(roomId, contactId)
+    const nick = p.name || undefined
+    const alias = p.roomAlias || undefined
+    return { id: contactId, name: alias ?? nick ?? contactId, ...(nick ? { nick } : {}), ...(alias ? { alias } : {}), ...(p.inviterId ? { inviterId: p.inviterId } : {}) }
+  }
+
+  ownIds(): string[] {
+    const self = this.selfId ?? this.o.wechaty.currentUser?.id
+    return self ? [self] : []
   }
 
   async start(): Promise<void> {

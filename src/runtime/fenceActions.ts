@@ -5,7 +5,7 @@ import { NotConnectedError, type PuppetActions } from '../engine/actions.js'
  * (PostgreSQL: this process's lease could have expired, so a standby may hold it by now) no
  * accept, invite or removal reaches WeChat. It is not refused either — NotConnectedError —
  * so the skill keeps it owed; a process that lost its lease exits and the new active does it.
- * Reading a room's members is not fenced: it changes nothing.
+ * Reading a room's members (or the bot's own ids) is not fenced: it changes nothing.
  */
 export function fenceActions(actions: PuppetActions, mayAct: () => boolean): PuppetActions {
   const fenced = <A extends unknown[]>(run: (...args: A) => Promise<void>) =>
@@ -15,6 +15,8 @@ export function fenceActions(actions: PuppetActions, mayAct: () => boolean): Pup
     addToRoom: fenced((roomId, contactId) => actions.addToRoom(roomId, contactId)),
     removeFromRoom: fenced((roomId, contactId) => actions.removeFromRoom(roomId, contactId)),
     roomMemberIds: (roomId) => actions.roomMemberIds(roomId),
+    roomMember: (roomId, contactId) => actions.roomMember(roomId, contactId),
+    ownIds: () => actions.ownIds(),
     canAct: (target) => mayAct() && (actions.canAct?.(target) ?? true),
   }
 }

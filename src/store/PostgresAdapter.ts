@@ -240,15 +240,22 @@ export class PostgresAdapter implements StorageAdapter {
    * Forget deletions older than `keepDeletionsForCommits` commits, and say so in the lease row
    * (a standby behind that point reloads everything). One statement: one transaction.
    */
-  private async purge(c: pg.Client): Promise<void> {
+  private async purge(c: pg.Client, keep = this.options.keepDeletionsForCommits ?? 10_000): Promise<void> {
     this.sinceLastPurge = 0
-    const keep = this.options.keepDeletionsForCommits ?? 10_000
     await c.query(
       `WITH h AS (SELECT commit_seq - $1 AS horizon FROM ${this.names.lease} WHERE id = 1 AND commit_seq > $1),
             gone AS (DELETE FROM ${this.names.kv} WHERE value IS NULL AND seq <= (SELECT horizon FROM h) RETURNING 1)
        UPDATE ${this.names.lease} SET purged_seq = GREATEST(purged_seq, (SELECT horizon FROM h)) WHERE id = 1 AND EXISTS (SELECT 1 FROM h)`,
       [keep],
     )
+  }
+
+  /**
+   * Forget every deletion kept for standbys now (a forgotten member: the deleted keys still
+   * name them). A standby behind this point reloads everything, as after any purge.
+   */
+  async compact(): Promise<void> {
+    await this.session.run((c) => this.purge(c, 0))
   }
 
   /** Number of keys and the commit sequence number (for migrate and tests). */

@@ -82,7 +82,7 @@ export async function accountsHarness(yaml: string, o: { clock?: FakeClock; adap
     record: assigneesInStore(core.child('accounts').child('assignee')),
     graceMs: (config.bot.takeoverSeconds ?? DEFAULT_TAKEOVER_SECONDS) * 1000,
   })
-  const engine = await Engine.create({ skills, store, queue: router, clock, log: o.log ?? silentLogger }, config)
+  const engine = await Engine.create({ skills, store, queue: router, clock, log: o.log ?? silentLogger, reconcile: false }, config)
   engine.setActions(router)
   router.attach(engine)
   for (const a of accounts.values()) a.sink = router.sinkFor(a.id)

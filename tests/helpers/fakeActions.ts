@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/clock/Clock.js'
-import { NotConnectedError, type PuppetActions } from '../../src/engine/actions.js'
+import { NotConnectedError, type PuppetActions, type RoomMemberInfo } from '../../src/engine/actions.js'
 
 export interface ActionCall {
   at: number
@@ -59,8 +59,30 @@ export class FakeActions implements PuppetActions {
     this.calls.push({ at: this.clock.now(), kind: 'remove', id: roomId, contactId })
   }
 
+  /** What roomMember says of a contact (default: their id as the name). */
+  readonly infos = new Map<string, Omit<RoomMemberInfo, 'id'>>()
+  /** The bot's own ids. */
+  own = ['wxid_bot']
+  /** Fail the next this many member-list reads. */
+  failLists = 0
+  /** Member-list reads, in order (room ids). */
+  readonly lists: string[] = []
+
   async roomMemberIds(roomId: string): Promise<string[]> {
+    this.lists.push(roomId)
+    if (this.failLists > 0) {
+      this.failLists--
+      throw new Error('member list unavailable')
+    }
     return [...(this.members.get(roomId) ?? ['wxid_bot'])]
+  }
+
+  async roomMember(_roomId: string, contactId: string): Promise<RoomMemberInfo> {
+    return { id: contactId, name: contactId, ...this.infos.get(contactId) }
+  }
+
+  ownIds(): string[] {
+    return this.own
   }
 
   of(kind: ActionCall['kind']): ActionCall[] {

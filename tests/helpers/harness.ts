@@ -37,6 +37,8 @@ export interface HarnessOptions {
   beforeTransport?: (to: string, text: string) => Promise<void> | void
   /** Media the fake account may still send today, per kind (default: no budget). */
   mediaLeft?: Partial<Record<MediaKind, number>>
+  /** Compare rooms' member lists periodically, as the bot does (default off: call engine.reconcileRoom). */
+  reconcile?: boolean
 }
 
 /**
@@ -81,6 +83,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
       ai: options.ai,
       // paced like the queue: no limits unless the test asks for them
       governor: new ActionGovernor({ clock, limits: options.limits ?? false }),
+      reconcile: options.reconcile ?? false,
       reload: async () => {
         try {
           await engine.setConfig(parseConfig('test.yaml', reloadYaml ?? yaml, skills, clock.now()))

@@ -2,6 +2,7 @@ import { api, errorBox, get, h, label, SECRET_KEY } from './lib.js'
 import { renderGroup } from './pages/group.js'
 import { renderInbox } from './pages/inbox.js'
 import { renderMembers } from './pages/members.js'
+import { renderChurn } from './pages/churn.js'
 import { renderOverview } from './pages/overview.js'
 
 const view = document.getElementById('view')
@@ -14,6 +15,7 @@ const routes = [
   [/^#\/group\/(.+)$/, (m) => renderGroup(view, decodeURIComponent(m[1]), [...sections.values()])],
   [/^#\/inbox(?:\/(open|closed))?$/, (m) => renderInbox(view, m[1] ?? 'open')],
   [/^#\/members(?:\/(.+))?$/, (m) => renderMembers(view, m[1] ? decodeURIComponent(m[1]) : '')],
+  [/^#\/churn(?:\/([^/]+)(?:\/(\d+))?)?$/, (m) => renderChurn(view, m[1] ? decodeURIComponent(m[1]) : '', Number(m[2] ?? 30))],
   [/^#\/x\/([\w-]+)$/, (m) => renderSection(m[1])],
 ]
 

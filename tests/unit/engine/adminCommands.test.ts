@@ -46,10 +46,10 @@ describe('admin commands where their skill is off', () => {
     const h = await harness(YAML)
     const plain = h.room('普通1群')
     await h.say(plain, boss, '#help')
-    expect(h.texts(plain.id).at(-1)).toBe('管理命令：\n#reload\n#stats\n#help')
+    expect(h.texts(plain.id).at(-1)).toBe('管理命令：\n#reload\n#stats\n#help\n#forget @成员（或联系人 ID）  删除该成员的全部数据')
     const full = h.room('全功能1群')
     await h.say(full, boss, '#help')
-    expect(h.texts(full.id).at(-1)).toBe('管理命令：\n#reload\n#stats\n#help\n#points add|sub @成员 <分数> [原因]')
+    expect(h.texts(full.id).at(-1)).toBe('管理命令：\n#reload\n#stats\n#help\n#forget @成员（或联系人 ID）  删除该成员的全部数据\n#points add|sub @成员 <分数> [原因]')
   })
 
   it('a member’s command does nothing; #constructor or #toString is no command (an ordinary message for the skills)', async () => {

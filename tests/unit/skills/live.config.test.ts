@@ -123,6 +123,7 @@ describe('live config', () => {
     ])
     expect(summarize(load(yaml('        {}\n')), [LiveSkill], NOW).slice(2)).toEqual([
       '    live: no upcoming lives in the config (reminders 1h, 10m before; admins add some with #live add)',
+      '    next 7 days: nothing scheduled',
     ])
   })
 })
