@@ -1,5 +1,6 @@
 import type { Skill } from '../src/engine/Skill.js'
 import { AutoreplySkill } from './autoreply/index.js'
+import { ChainSkill } from './chain/index.js'
 import { CheckinSkill } from './checkin/index.js'
 import { GateSkill } from './gate/index.js'
 import { GuardSkill } from './guard/index.js'
@@ -21,6 +22,7 @@ import { WelcomeSkill } from './welcome/index.js'
 export const SKILLS: readonly Skill<any>[] = [
   GuardSkill,
   WelcomeSkill,
+  ChainSkill,
   CheckinSkill,
   TagsSkill,
   ShopSkill,
