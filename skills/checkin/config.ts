@@ -1,8 +1,30 @@
 import { z } from 'zod'
-import { positiveInt, stringList } from '../../src/config/common.js'
+import { duration, positiveInt, stringList } from '../../src/config/common.js'
 import { template } from '../../src/text/template.js'
 
 /** The checkin skill's config: defaults, types and messages in one place. */
+const HOUR = 3_600_000
+
+/** `checkin.activity` (CONTRACT §12): points for speaking, capped so nobody farms them. */
+export const ActivityConfig = z
+  .strictObject({
+    points: positiveInt('activity.points').max(1000, 'activity.points is at most 1000').default(1).describe('points per message that counts'),
+    minLength: positiveInt('activity.minLength')
+      .max(500, 'activity.minLength is at most 500 characters')
+      .default(5)
+      .describe('a message counts from this many characters (mentions and spaces not counted)'),
+    cooldown: duration()
+      .prefault('60s')
+      .pipe(z.number().min(1000, 'activity.cooldown is at least 1s').max(24 * HOUR, 'activity.cooldown is at most 24h'))
+      .describe('a member counts at most once per this long, e.g. 60s or 5m'),
+    dailyCap: positiveInt('activity.dailyCap').max(100_000, 'activity.dailyCap is at most 100000').default(10).describe('most activity points per member and day (in the pool)'),
+  })
+  .superRefine((a, ctx) => {
+    if (a.dailyCap < a.points) ctx.addIssue({ code: 'custom', path: ['dailyCap'], message: `dailyCap (${a.dailyCap}) is below points (${a.points}): no message could ever count` })
+  })
+
+export type ActivityConfig = z.output<typeof ActivityConfig>
+
 export const CheckinConfig = z.strictObject({
   triggers: stringList().prefault(['签到', '打卡']).describe('the whole message, trimmed'),
   points: positiveInt('points').default(10).describe('points per daily check-in'),
@@ -28,6 +50,7 @@ export const CheckinConfig = z.strictObject({
     .max(60, 'batchSeconds is at most 60')
     .default(0)
     .describe('>0: confirmations inside the window merge into one message'),
+  activity: ActivityConfig.optional().describe('points for speaking: { points, minLength, cooldown, dailyCap } (off when absent)'),
 })
 
 export type CheckinConfig = z.output<typeof CheckinConfig>

@@ -4,6 +4,7 @@ import type { Segment } from '../../src/text/Outgoing.js'
 import { uses } from '../../src/text/template.js'
 import { CheckinConfig } from './config.js'
 import type { PointsBook } from '../../src/members/PointsBook.js'
+import { countActivity, sweepActivity } from './activity.js'
 
 /**
  * checkin — daily check-in points (签到积分). The trigger is the whole trimmed message; a
@@ -29,7 +30,10 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
 
   summary(config) {
     const bonus = [...config.streakBonus].map(([d, p]) => `${d}天+${p}`).join(', ')
-    return [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
+    const lines = [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
+    const a = config.activity
+    if (a) lines.push(`activity: +${a.points} per message of ${a.minLength}+ characters, once per ${Math.round(a.cooldown / 1000)}s, at most ${a.dailyCap} a day`)
+    return lines
   },
 
   onMessage(ctx) {
@@ -38,7 +42,18 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
     if (c.triggers.includes(text)) return checkIn(ctx)
     if (c.rankTriggers.includes(text)) return leaderboard(ctx)
     if (c.meTriggers.includes(text)) return myPoints(ctx)
+    // speaking earns activity points, silently; the message goes on to the other skills
+    if (c.activity) {
+      const outcome = countActivity(ctx, ctx.config.pool ?? ctx.group.name)
+      if (outcome === 'earned') ctx.log.debug({ member: ctx.talker.id, points: c.activity.points }, 'activity points')
+    }
     return false
+  },
+
+  sweep(ctx) {
+    if (!ctx.config.activity) return
+    const today = ctx.time.dayKey(ctx.clock.now())
+    sweepActivity(ctx.pool(ctx.config.pool ?? ctx.group.name), today, ctx.time.previousDay(today))
   },
 })
 
