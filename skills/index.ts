@@ -2,6 +2,7 @@ import type { Skill } from '../src/engine/Skill.js'
 import { AutoreplySkill } from './autoreply/index.js'
 import { ChainSkill } from './chain/index.js'
 import { CheckinSkill } from './checkin/index.js'
+import { DigestSkill } from './digest/index.js'
 import { GateSkill } from './gate/index.js'
 import { GuardSkill } from './guard/index.js'
 import { LiveSkill } from './live/index.js'
@@ -25,6 +26,7 @@ import { WelcomeSkill } from './welcome/index.js'
  */
 export const SKILLS: readonly Skill<any>[] = [
   GuardSkill,
+  DigestSkill,
   WelcomeSkill,
   ChainSkill,
   TagsSkill,
