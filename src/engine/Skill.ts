@@ -13,12 +13,17 @@ import type { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { PuppetActions } from './actions.js'
+import type { MemberDirectory } from '../members/MemberDirectory.js'
 
 /** A member as skills see them: contact id (the key for everything) and display name. */
 export interface Member {
   id: string
   /** Group alias if set, else WeChat name. Shown to people, never used as a key. */
   name: string
+  /** The WeChat name (nickname), when the runtime read it: a name seen (src/members). */
+  nick?: string
+  /** The room alias (群昵称), when set: a name seen. */
+  alias?: string
 }
 
 export interface RoomRef {
@@ -96,6 +101,13 @@ export interface GroupContext<C, M = unknown> {
   readonly pointsPool: string
   /** Tags per contact id, brand-wide (CONTRACT §4). */
   readonly tags: TagBook
+  /**
+   * The member record, brand-wide (CONTRACT §11, src/members/): joins and leaves per room,
+   * who invited them, names seen, last message, messages per day. Kept by the engine; skills
+   * read it (and gate tells it which keyword an invite came from). `ctx.members` is another
+   * thing: who joined or left, on join and leave contexts.
+   */
+  readonly roster: MemberDirectory
   readonly jobs: JobPlanner
   /**
    * Accept a friend request, invite into a room, remove from one, read a room's members.
@@ -177,6 +189,13 @@ export interface MembersContext<C, M = unknown> extends RoomContext<C, M> {
   readonly members: readonly Member[]
   /** Members in the room after the change. */
   readonly memberCount: number
+  /**
+   * Set when the puppet did not announce the change and the bot found it by comparing the
+   * room's member list (at start, periodically, or when an unknown member spoke): it happened
+   * between `from` (unknown if absent) and now. A welcome for a join found long after it
+   * happened would be odd: see the welcome skill.
+   */
+  readonly found?: { from?: number }
 }
 
 export interface CommandContext<C, M = unknown> extends MessageContext<C, M> {
@@ -316,6 +335,16 @@ export interface Skill<C = unknown, M = unknown> {
    * every reload and every hour (Engine.sweep). Must be harmless to call at any time.
    */
   sweep?(ctx: GroupContext<C, M>): void
+  /**
+   * Forget a member (CONTRACT §11: `#forget`, `DELETE /api/members/<id>`, 删除我的数据): remove
+   * every record of this contact the skill keeps for this group — or rewrite it under
+   * `anonymousId` where a total others depend on must stay (a pool's points, an order's
+   * stock). Synchronous: it is one store commit with the rest of the forget, never half-done.
+   * Called once per group that enables the skill (pools shared by groups: make it idempotent).
+   */
+  forgetMember?(ctx: GroupContext<C, M>, contactId: string, anonymousId: string): void
+  /** Everything the skill keeps about the contact in this group (JSON), for `GET /api/members/<id>/export`. */
+  exportMember?(ctx: GroupContext<C, M>, contactId: string): unknown
 }
 
 /** Identity, for type inference of the config and memory types. */
