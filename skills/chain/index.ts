@@ -83,6 +83,9 @@ export const ChainSkill = defineSkill<ChainConfig>({
     if (id.startsWith('deadline:')) return deadlineDue(ctx, (ctx.job.data as { chain: string }).chain)
   },
 
+  forgetMember: (ctx, contactId) => forgetChainMember(ctx, contactId),
+  exportMember: (ctx, contactId) => exportChainMember(ctx, contactId),
+
   sweep(ctx) {
     const book = new ChainBook(ctx.store)
     const now = ctx.clock.now()
@@ -325,11 +328,12 @@ function deadlineDue(ctx: ChainCtx, chainId: string): void {
   ctx.log.warn({ chain: chain.id, room: chain.roomId, lateMinutes: Math.round(late / 60_000) }, 'a chain reached its deadline while the bot was down; closed without posting the final list')
 }
 
-// TODO(members): wire as forgetMember/exportMember once the hooks land on main
+/** Forget (§11): their entries go (the others keep their order), their name off a chain they opened and off waiting confirmations. */
 export function forgetChainMember(ctx: ChainCtx, contactId: string): void {
   new ChainBook(ctx.store).forget(contactId)
   for (const [key, p] of ctx.store.entries<PendingConfirmation>('pending/')) {
-    if (p.promoted.some((m) => m.id === contactId)) ctx.store.set(key, { ...p, promoted: p.promoted.filter((m) => m.id !== contactId) })
+    const drop = <T extends { id: string }>(l: T[]): T[] => l.filter((x) => x.id !== contactId)
+    ctx.store.set(key, { ...p, joined: drop(p.joined), waitlisted: drop(p.waitlisted), cancelled: drop(p.cancelled), promoted: drop(p.promoted) })
   }
 }
 

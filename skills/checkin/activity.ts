@@ -94,3 +94,21 @@ export function sweepActivity(pool: Namespace, today: string, yesterday: string)
   }
   return n
 }
+
+/** Forget: the contact's activity rows (hashes of their texts, counts) of every day kept. */
+export function forgetActivity(pool: Namespace, contactId: string): void {
+  for (const day of days(pool)) rows(pool, day).delete(contactId)
+}
+
+export function exportActivity(pool: Namespace, contactId: string): Array<{ day: string; earned: number; lastAt: number }> {
+  const out: Array<{ day: string; earned: number; lastAt: number }> = []
+  for (const day of days(pool)) {
+    const r = rows(pool, day).get(contactId)
+    if (r) out.push({ day, earned: r.earned, lastAt: r.lastAt })
+  }
+  return out
+}
+
+function days(pool: Namespace): string[] {
+  return [...new Set(pool.child('activity').keys('', false).map((k) => k.slice(0, k.indexOf('/'))))]
+}

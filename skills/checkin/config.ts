@@ -25,6 +25,22 @@ export const ActivityConfig = z
 
 export type ActivityConfig = z.output<typeof ActivityConfig>
 
+/** `checkin.invites` (CONTRACT §12): the inviter's points once the invitee stayed keepDays. */
+export const InvitesConfig = z.strictObject({
+  points: positiveInt('invites.points').max(100_000, 'invites.points is at most 100000').default(20).describe('points for the inviter, once per invitee'),
+  keepDays: positiveInt('invites.keepDays').max(365, 'invites.keepDays is at most 365').default(7).describe('the invitee must stay this many days'),
+  rankTriggers: stringList().prefault(['邀请榜']).describe('the top inviters of the pool'),
+  rankTop: positiveInt('invites.rankTop').max(50, 'invites.rankTop is at most 50 (one message)').default(10),
+  rankTitle: template(['top']).prefault('邀请榜 TOP{top}'),
+  rankLine: template(['rank', 'name', 'count']).prefault('{rank}. {name} 邀请 {count} 人'),
+  rankEmpty: template(['days', 'points']).prefault('还没有人上榜～拉好友进群，好友留满 {days} 天你得 {points} 分'),
+  creditText: template(['inviter', 'invitee', 'days', 'points'], 'optional: said in the room when an inviter is credited ({inviter} is an @mention)')
+    .optional()
+    .describe('optional: said in the room when the points are credited (default: silent)'),
+})
+
+export type InvitesConfig = z.output<typeof InvitesConfig>
+
 export const CheckinConfig = z.strictObject({
   triggers: stringList().prefault(['签到', '打卡']).describe('the whole message, trimmed'),
   points: positiveInt('points').default(10).describe('points per daily check-in'),
@@ -51,6 +67,7 @@ export const CheckinConfig = z.strictObject({
     .default(0)
     .describe('>0: confirmations inside the window merge into one message'),
   activity: ActivityConfig.optional().describe('points for speaking: { points, minLength, cooldown, dailyCap } (off when absent)'),
+  invites: InvitesConfig.optional().describe('points for inviting: { points, keepDays } (off when absent)'),
 })
 
 export type CheckinConfig = z.output<typeof CheckinConfig>

@@ -86,6 +86,10 @@ export const DigestSkill = defineSkill<DigestConfig>({
   sweep(ctx) {
     planSweep(ctx)
   },
+
+  // §11: the texts held for today's digest are the only member data it keeps
+  forgetMember: (ctx, contactId) => new HeldTexts(ctx.store).forget(contactId),
+  exportMember: (ctx, contactId) => new HeldTexts(ctx.store).of(contactId).map((t) => ({ at: t.at, room: t.room, text: t.text, question: t.q })),
 })
 
 const announcedKey = (roomId: string): string => `announced/${segment(roomId)}`
