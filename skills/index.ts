@@ -6,6 +6,7 @@ import { DigestSkill } from './digest/index.js'
 import { GateSkill } from './gate/index.js'
 import { GuardSkill } from './guard/index.js'
 import { LiveSkill } from './live/index.js'
+import { NudgeSkill } from './nudge/index.js'
 import { PingSkill } from './ping/index.js'
 import { TagsSkill } from './tags/index.js'
 import { PointsSkill } from './points/index.js'
@@ -35,6 +36,7 @@ export const SKILLS: readonly Skill<any>[] = [
   GateSkill,
   LiveSkill,
   PingSkill,
+  NudgeSkill,
   CheckinSkill,
   AutoreplySkill,
 ]

@@ -34,6 +34,8 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
     const lines = [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
     const a = config.activity
     if (a) lines.push(`activity: +${a.points} per message of ${a.minLength}+ characters, once per ${Math.round(a.cooldown / 1000)}s, at most ${a.dailyCap} a day`)
+    const i = config.invites
+    if (i) lines.push(`invites: +${i.points} to the inviter once the invitee stayed ${i.keepDays} days; ${i.rankTriggers.join('/')}`)
     return lines
   },
 

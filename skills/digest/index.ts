@@ -109,9 +109,11 @@ export function nextAt(now: number, at: string, zone: string): number {
 }
 
 function planDaily(ctx: Ctx): void {
-  const at = nextAt(ctx.clock.now(), ctx.config.at, ctx.time.zone)
+  const now = ctx.clock.now()
+  const at = nextAt(now, ctx.config.at, ctx.time.zone)
   const job = ctx.jobs.get(DAILY)
-  if (job?.state === 'planned' && job.at === at) return
+  // one that fell due while the bot was down is left to run when still within its bound; else (and when `at` changed) the next
+  if (job?.state === 'planned' && (job.at === at || (job.at <= now && now - job.at <= DIGEST_MAX_LATE_MS))) return
   ctx.jobs.plan(DAILY, at, null, { maxLateMs: DIGEST_MAX_LATE_MS })
 }
 

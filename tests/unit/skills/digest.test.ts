@@ -141,8 +141,21 @@ describe('digest: the day, privately to the admins', () => {
     first.h.engine.stop()
     const second = await setup({ adapter, at: '2026-11-27 13:00:00', digest: '{ at: "09:00" }' })
     expect(held(second.h)).toEqual([])
-    // the digest fell due 4 hours ago: too late, missed (not sent)
+    // the digest fell due 4 hours ago: too late, missed (not sent) — and tomorrow's still comes
     expect(toAdmins(second.h)).toEqual([])
+    await second.clock.advanceTo(sh('2026-11-28 09:00:00'))
+    await second.h.flush()
+    expect(toAdmins(second.h)).toHaveLength(2)
+  })
+
+  it('a digest that fell due while the bot was down is sent late, within 3 hours', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await setup({ adapter })
+    await first.h.say(first.room, first.h.member('Alice'), '请问怎么兑换？')
+    await first.h.store.durable()
+    first.h.engine.stop()
+    const second = await setup({ adapter, at: '2026-11-26 23:30:00' })
+    expect(toAdmins(second.h).map((s) => s.text.split('\n')[4])).toEqual(['1. 10:00 Alice：请问怎么兑换？', '1. 10:00 Alice：请问怎么兑换？'])
   })
 
   it('settings out of range are config errors at file:line:col', () => {
