@@ -20,6 +20,7 @@ const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js'
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
 const { guardRows } = await import('./guard.js')
+const { engagementRows } = await import('./engagement.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -184,6 +185,9 @@ if (wanted('postgres')) {
 
 // 11. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
 if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
+
+// 12. engagement: activity points in the rush and in the pipeline, on against off (bench/engagement.ts)
+if (wanted('engagement')) rows.push(...(await engagementRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
