@@ -134,9 +134,10 @@ async function sendDigest(ctx: Ctx): Promise<void> {
     .list('open')
     .filter((h) => h.group === ctx.group.name)
     .reverse()
-  const summary = await modelSummary(ctx, texts)
-  // what the digest covered is no longer kept (the sweep would delete it within a day anyway)
+  // what the digest covers is no longer kept, from this turn on (read and deleted together; the
+  // model works on this copy, so a crash meanwhile loses the day's digest rather than sending it twice)
   held.dropBefore(now)
+  const summary = await modelSummary(ctx, texts)
   const text = compose(ctx, now, messages, texts, handoffs, summary)
   if (ctx.bot.admins.length === 0) {
     ctx.log.warn('digest ready but bot.admins is empty: nobody to send it to')
