@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto'
 import type { MessageContext } from '../../src/engine/Skill.js'
-import type { Namespace } from '../../src/store/Store.js'
+import type { Namespace, Store, Table } from '../../src/store/Store.js'
 import type { CheckinConfig } from './config.js'
 
 /**
@@ -16,7 +15,7 @@ import type { CheckinConfig } from './config.js'
  * before any skill).
  *
  * Per member, pool and day one small row, `checkin/pool:<p>/activity/<day>/<bucket>/<id>`:
- * points earned, the last counted time, and short hashes (60 bits of SHA-256) of the texts
+ * points earned, the last counted time, and short hashes (53 bits, textHash) of the texts
  * they sent today — never the texts. A day's rows are deleted the next day (sweep).
  */
 export interface ActivityRow {
@@ -35,8 +34,23 @@ export type ActivityOutcome = 'earned' | 'short' | 'repeat' | 'cooldown' | 'capp
 type Ctx = MessageContext<CheckinConfig>
 
 /** The days' rows of a pool: `activity/<day>/`. */
-function rows(pool: Namespace, day: string) {
+function rows(pool: Namespace, day: string): Table<ActivityRow> {
   return pool.child('activity').child(day).table<ActivityRow>('m')
+}
+
+/**
+ * Today's table per store and pool, made once (every counted message asks for it: building the
+ * key path each time was a measurable part of a message's cost in the pipeline bench).
+ */
+const todays = new WeakMap<Store, Map<string, { day: string; table: Table<ActivityRow> }>>()
+function todaysRows(ns: Namespace, pool: string, day: string): Table<ActivityRow> {
+  let byPool = todays.get(ns.store)
+  if (!byPool) todays.set(ns.store, (byPool = new Map()))
+  const hit = byPool.get(pool)
+  if (hit?.day === day) return hit.table
+  const table = rows(ns, day)
+  byPool.set(pool, { day, table })
+  return table
 }
 
 /** The text as counted: mentions and whitespace do not count (`@小助手 ` is no activity). */
@@ -47,8 +61,25 @@ export function countedText(ctx: Ctx): string {
   return text.replace(/\s+/gu, '')
 }
 
+/**
+ * A 53-bit hash of a text (cyrb53, bryc's public-domain string hash), base 36. By hand rather
+ * than node:crypto's SHA-256 because it runs on every counted message and no secrecy is needed:
+ * it only tells a member's texts of one day apart (≤ 100 of them: the odds that two differ yet
+ * hash alike are below 1e-12), and SHA-256's per-call cost showed in the pipeline bench.
+ */
 export function textHash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 10)
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507)
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507)
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
 /**
@@ -62,15 +93,15 @@ export function countActivity(ctx: Ctx, pool: string): ActivityOutcome {
   const now = ctx.clock.now()
   const day = ctx.time.dayKey(now)
   const ns = ctx.pool(pool)
-  const table = rows(ns, day)
+  const table = todaysRows(ns, pool, day)
   const member = ctx.talker.id
   const row = table.get(member)
   // at the cap nothing more is written today: a chatty member costs one read per message
   if (row && row.earned >= a.dailyCap) return 'capped'
   const hash = textHash(text)
   if (row?.hashes.includes(hash)) return 'repeat'
-  // the cooldown runs across midnight: yesterday's last count still holds
-  const lastAt = row ? row.lastAt : (rows(ns, ctx.time.previousDay(day)).get(member)?.lastAt ?? -Infinity)
+  // the cooldown runs across midnight: yesterday's last count still holds (looked up only that close to midnight)
+  const lastAt = row ? row.lastAt : ctx.time.dayKey(now - a.cooldown) !== day ? (rows(ns, ctx.time.previousDay(day)).get(member)?.lastAt ?? -Infinity) : -Infinity
   const hashes = [...(row?.hashes ?? []), hash].slice(-MAX_HASHES)
   if (now - lastAt < a.cooldown) {
     table.set(member, { earned: row?.earned ?? 0, lastAt: Number.isFinite(lastAt) ? lastAt : 0, hashes })
