@@ -6,6 +6,7 @@ import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { ZonedTime } from '../time/ZonedTime.js'
 import { AdminCommands } from './AdminCommands.js'
+import type { DirectEvent, FriendshipEvent, MembersEvent, MessageEvent } from './events.js'
 import { pointsBook, SkillContext, type ContextDeps, type SkillScope } from './SkillContext.js'
 import type { Job } from './jobs.js'
 import { JobRunner } from './JobRunner.js'
@@ -48,45 +49,8 @@ export interface EngineDeps {
   governor?: ActionGovernor
 }
 
-/** A private text from a contact, as the runtime hands it over. */
-export interface DirectEvent {
-  contact: Member
-  message: IncomingText
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
-
-/** A friend request (type Receive), as the runtime hands it over. */
-export interface FriendshipEvent {
-  friendshipId: string
-  contact: Member
-  hello: string
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
-
-/** A text message in a room, as the runtime hands it over. */
-export interface MessageEvent {
-  room: RoomRef
-  talker: Member
-  message: IncomingText
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
-
-export interface MembersEvent {
-  room: RoomRef
-  members: Member[]
-  memberCount: number
-  /** join: the room-join inviter, when a member added them; leave: who removed them. */
-  by?: string
-  /** The bot's own account added (join) or removed (leave) them. */
-  byBot?: boolean
-  /** Not announced by the puppet: found by comparing the room's member list, in [from, now]. */
-  found?: { from?: number }
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
+// the events the runtime hands over (their own file, so what the engine hands on need not import the Engine)
+export type { DirectEvent, FriendshipEvent, MembersEvent, MessageEvent } from './events.js'
 
 /** Longer texts are not read by skills (a paste, a flood): no trigger or question is that long. */
 export const MAX_INCOMING_LENGTH = 4000

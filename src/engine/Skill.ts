@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
+import type { CheckReport, SchemaEnv, SkillConfigSpec } from '../config/skillSpec.js'
 import type { Namespace } from '../store/Store.js'
 import type { Coalesce, SendKind } from '../send/Item.js'
 import type { Sayable, Segment } from '../text/Outgoing.js'
@@ -12,24 +13,12 @@ import type { Job, JobPlanner } from './jobs.js'
 import type { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
+import type { Member, RoomRef } from '../members/refs.js'
 import type { PuppetActions } from './actions.js'
 import type { MemberDirectory } from '../members/MemberDirectory.js'
 
-/** A member as skills see them: contact id (the key for everything) and display name. */
-export interface Member {
-  id: string
-  /** Group alias if set, else WeChat name. Shown to people, never used as a key. */
-  name: string
-  /** The WeChat name (nickname), when the runtime read it: a name seen (src/members). */
-  nick?: string
-  /** The room alias (群昵称), when set: a name seen. */
-  alias?: string
-}
-
-export interface RoomRef {
-  id: string
-  topic: string
-}
+// a member (contact id and display name) and a room, as everything refers to them
+export type { Member, RoomRef } from '../members/refs.js'
 
 export interface SendOptions {
   /**
@@ -268,17 +257,16 @@ export interface CommandSpec<C, M = unknown> {
   run(ctx: CommandContext<C, M>): void | Promise<void>
 }
 
-/** Facts a schema may depend on (live times are read in the bot's time zone). */
-export interface SchemaEnv {
-  timezone: string
-  now: number
-}
+// what the config reads of a skill is the config's (a skill is checked before any engine runs)
+export type { CheckReport, SchemaEnv } from '../config/skillSpec.js'
 
-export interface CheckReport {
-  /** An error at `path` under this skill's config. */
-  error(path: ReadonlyArray<string | number>, message: string): void
-  warn(path: ReadonlyArray<string | number>, message: string): void
-}
+/**
+ * What other parts of the bot let a skill declare next to its chat behaviour. Each part adds
+ * its field here by declaration merging, from its own folder (as Koishi's services extend
+ * its Context), so the engine imports none of them and never reads these fields:
+ * - `console` — the skill's section of the operator console (src/console/extensions.ts).
+ */
+export interface SkillExtensions {}
 
 /**
  * A skill: one folder in `skills/`, one exported definition. The core routes each event of a
@@ -286,7 +274,7 @@ export interface CheckReport {
  * that returns `true` ends the chain. Handlers read and write `ctx.store` synchronously and
  * never await between reading a value and writing it back.
  */
-export interface Skill<C = unknown, M = unknown> {
+export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, SkillExtensions {
   name: string
   /** One line for `npm run check` and the JSON Schema. */
   description: string

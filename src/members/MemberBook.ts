@@ -1,4 +1,4 @@
-import type { Member, RoomRef } from '../engine/Skill.js'
+import type { Member, RoomRef } from './refs.js'
 import { segment, type Namespace, type Table } from '../store/Store.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { GroupMembership, JoinedMember, MemberDirectory, SilentMember } from './MemberDirectory.js'
