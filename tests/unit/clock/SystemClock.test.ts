@@ -1,6 +1,7 @@
 import schedule from 'node-schedule'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { clockFromEnv, SystemClock } from '../../../src/clock/Clock.js'
+import { SystemClock } from '../../../src/clock/Clock.js'
+import { clockFromEnv } from '../../../src/runtime/clockFromEnv.js'
 
 /**
  * The real clock under vitest's fake timers (which fake Date and setTimeout, so node-schedule
