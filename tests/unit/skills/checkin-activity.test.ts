@@ -97,6 +97,10 @@ describe('checkin.activity: points for speaking', () => {
       await clock.advance(61_000)
     }
     expect(total(h)).toBe(3)
+    // at the cap nothing more is written that day (a chatty member costs a read, not a write)
+    const row = h.store.get(h.store.keys('checkin/pool:fans/activity/2026-11-26/')[0]!) as { hashes: string[]; earned: number }
+    expect(row).toMatchObject({ earned: 3 })
+    expect(row.hashes).toHaveLength(3)
     await clock.advanceTo(sh('2026-11-27 00:00:30'))
     await h.say(room, alice, '新的一天新的话')
     expect(total(h)).toBe(4)
