@@ -46,7 +46,9 @@ describe('nudge: members silent for silentDays', () => {
     await h.say(room2, c!, '我还在')
     await clock.advanceTo(sh('2026-11-20 09:00'))
     const late = h.member('新人', 'wxid_new')
-    await h.join(room, [late]) // known for less than 14 days at the report: not judged
+    await h.join(room, [late]) // joined 3 days before the report: not silent for 14 days
+    // already in the room when the bot first listed it, 3 days before the report: it cannot tell yet
+    h.engine.members.notePresent('fans', room, [h.member('老成员', 'wxid_old')], clock.now())
     await clock.advanceTo(sh('2026-11-23 10:00')) // a Monday
     await h.flush()
     // every Monday at 10:00 (the 2nd, 9th, 16th, 23rd); the last one:
