@@ -29,6 +29,8 @@ export const ChainSkill = defineSkill<ChainConfig>({
   // WeChat's own group-note (接龙) message, where the puppet gives one
   kinds: ['groupNote'],
 
+  takes: (c, text) => chainTakes(c, text),
+
   summary(c) {
     return [`接龙: #${c.command} <标题> [限N人] [截止 20:00] (${c.members ? 'admins and members' : 'admins'}); ${c.joinTriggers.join('/')} joins, confirmations every ${c.confirmSeconds}s`]
   },
@@ -79,9 +81,13 @@ export const ChainSkill = defineSkill<ChainConfig>({
   console: chainsSection,
 })
 
-/** A chain trigger or command (guard's repeat rule and checkin's activity points leave these alone). */
-export function chainTakes(c: ChainConfig, text: string, prefix = '#'): boolean {
+/**
+ * A chain trigger or command: guard's repeat rule does not count it, checkin's activity points
+ * do not pay for it (Skill.takes). Pure, from the config: `+1` is taken also when no chain is
+ * open. The command is recognised with the usual `#` prefix (and WeChat's own `#接龙` reposts).
+ */
+export function chainTakes(c: ChainConfig, text: string): boolean {
   if (c.listTriggers.includes(text) || c.cancelTriggers.includes(text) || parseJoin(text, c.joinTriggers) !== undefined) return true
-  const cmd = prefix + c.command
-  return text === cmd || text.startsWith(cmd + ' ') || text.startsWith('#接龙')
+  const cmd = `#${c.command}`
+  return text === cmd || (text.startsWith(cmd) && /^\s/u.test(text.slice(cmd.length))) || text.startsWith('#接龙')
 }

@@ -29,7 +29,7 @@ export interface ActivityRow {
 /** A member who keeps talking before reaching the cap: the newest hashes are kept. */
 export const MAX_HASHES = 100
 
-export type ActivityOutcome = 'earned' | 'short' | 'repeat' | 'cooldown' | 'capped'
+export type ActivityOutcome = 'earned' | 'short' | 'repeat' | 'cooldown' | 'capped' | 'command'
 
 type Ctx = MessageContext<CheckinConfig>
 
@@ -98,6 +98,8 @@ export function countActivity(ctx: Ctx, pool: string): ActivityOutcome {
   const row = table.get(member)
   // at the cap nothing more is written today: a chatty member costs one read per message
   if (row && row.earned >= a.dailyCap) return 'capped'
+  // another skill's trigger or command never pays (they end the chain before checkin anyway: this holds whatever the order)
+  if (ctx.takenBy(ctx.message.text) !== undefined) return 'command'
   const hash = textHash(text)
   if (row?.hashes.includes(hash)) return 'repeat'
   // the cooldown runs across midnight: yesterday's last count still holds (looked up only that close to midnight)

@@ -39,6 +39,8 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
     return lines
   },
 
+  takes: (c, text) => c.triggers.includes(text) || c.rankTriggers.includes(text) || c.meTriggers.includes(text) || (c.invites?.rankTriggers.includes(text) ?? false),
+
   onMessage(ctx) {
     const text = ctx.message.text
     const c = ctx.config

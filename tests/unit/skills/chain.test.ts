@@ -5,6 +5,7 @@ import { ChainSkill } from '../../../skills/chain/index.js'
 import { ChainBook, type Chain } from '../../../skills/chain/ChainBook.js'
 import { parseOpen, parseRepost, parseWhen } from '../../../skills/chain/parse.js'
 import { CheckinSkill } from '../../../skills/checkin/index.js'
+import { GuardSkill } from '../../../skills/guard/index.js'
 import { FakeClock } from '../../../src/clock/FakeClock.js'
 import type { RoomRef, Member } from '../../../src/engine/Skill.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
@@ -311,6 +312,27 @@ describe('chain: closing', () => {
     expect(second.h.sent).toEqual([])
     expect(book(second.h).all()[0]?.status).toBe('closed')
     expect(lines.join('')).toContain('closed without posting the final list')
+  })
+})
+
+describe('chain: with guard', () => {
+  it("guard's repeat rule never counts 接龙, +1, a note or 接龙名单 (the chain declares its triggers)", async () => {
+    const clock = new FakeClock(sh('2026-11-26 10:00'))
+    const withGuard = yaml().replace('      chain: {}', '      guard: { block: { repeat: { times: 3, minutes: 10, minChars: 2 } } }\n      chain: {}')
+    const h = await harness(withGuard, { skills: [GuardSkill, ChainSkill, CheckinSkill], clock })
+    const room = h.room('粉丝1群', 'room1@chatroom')
+    await h.say(room, h.member('Boss'), '#接龙 周六烘焙课')
+    const mei = h.member('Mei')
+    for (const text of ['接龙', '+1', '接龙 2份要无糖', '接龙名单', '取消接龙', '#接龙 周日']) {
+      for (let i = 0; i < 3; i++) {
+        await h.say(room, mei, text)
+        await clock.advance(30_000)
+      }
+    }
+    expect(h.texts(room.id).filter((t) => t.includes('不允许'))).toEqual([])
+    // conversation said three times still is a repeat
+    for (let i = 0; i < 3; i++) await h.say(room, mei, '大家周六见')
+    expect(h.texts(room.id).at(-1)).toContain('本群不允许重复发同样的消息')
   })
 })
 
