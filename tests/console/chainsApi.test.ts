@@ -7,7 +7,7 @@ import { startApp, type App } from '../../src/runtime/App.js'
 import { ChainShape } from '../../skills/chain/console/schemas.js'
 import { ChainBook } from '../../skills/chain/ChainBook.js'
 import { Namespace } from '../../src/store/Store.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -150,13 +150,16 @@ describe('console: the chain (接龙) section', () => {
         dialogs.push(d.message())
         void d.accept()
       })
-      expect((await browser.context.request.post(`${base}/login`, { data: { token: TOKEN } })).status()).toBe(200)
-      await page.goto(`${base}/`)
-      await page.waitForSelector('body[data-ready="true"]')
+      await loginWithToken(page, base, TOKEN)
       await page.locator('#nav a[href="#/x/chains"]', { hasText: '接龙' }).click()
       const bake = page.locator('section.chain[data-chain="c1"]')
       await expect(bake.locator('tbody').textContent()).resolves.toContain('=HYPERLINK("x")')
-      expect(await bake.locator('a[download]').getAttribute('href')).toBe('/api/chains/fans/c1.csv')
+      // the CSV, downloaded through the session
+      const [download] = await Promise.all([page.waitForEvent('download'), bake.locator('button.csv').click()])
+      expect(download.suggestedFilename()).toBe('fans-c1.csv')
+      const file = await download.path()
+      const { readFile } = await import('node:fs/promises')
+      expect((await readFile(file!, 'utf8')).split('\r\n')[0]).toBe('\uFEFF序号,昵称,备注,接龙时间,微信ID,方式')
       await page.locator('section.chain[data-chain="c2"] button.close-chain').click()
       await page.getByText('已结束「周日插花」').waitFor()
       expect(dialogs).toEqual([expect.stringContaining('结束接龙「周日插花」')])

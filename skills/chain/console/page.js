@@ -1,9 +1,21 @@
 // The chain skill's console page "接龙 / Chains" (served at /ext/chains.js): every chain with
 // its joiners, a CSV download per chain, and closing an open one (asks first). Member-written
 // text (titles, names, notes) is always put in as text, never as HTML.
-import { errorBox, h, label, table, when } from '/lib.js'
+import { SECRET_KEY, errorBox, h, table, when } from '/lib.js'
 
 const VIA = { text: '发消息', repost: '转发微信接龙', groupNote: '微信接龙消息' }
+
+/** The CSV through the session (its secret goes in a header, so no plain link): saved as a file. */
+async function download(path, name) {
+  const res = await fetch(path, { headers: { 'x-csrf-token': sessionStorage.getItem(SECRET_KEY) ?? '' }, credentials: 'same-origin' })
+  if (!res.ok) throw new Error(`HTTP ${res.status}`)
+  const url = URL.createObjectURL(await res.blob())
+  const a = h('a', { href: url, download: name })
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
 
 export async function render(root, api) {
   const groups = await api.get('/api/groups')
@@ -58,7 +70,15 @@ export async function render(root, api) {
       'section',
       { class: 'chain', 'data-chain': c.id, 'data-group': c.group },
       h('h2', {}, `${c.title} `, h('small', {}, c.id)),
-      h('p', {}, facts.join(' · '), ' ', h('a', { href: `${base}.csv`, download: `${c.group}-${c.id}.csv` }, '导出 CSV'), ' ', c.status === 'open' ? close : ''),
+      h(
+        'p',
+        {},
+        facts.join(' · '),
+        ' ',
+        h('button', { class: 'csv', 'data-href': `${base}.csv`, onclick: () => void download(`${base}.csv`, `${c.group}-${c.id}.csv`).catch((err) => msg.replaceChildren(errorBox(err))) }, '导出 CSV'),
+        ' ',
+        c.status === 'open' ? close : '',
+      ),
       c.entries.length === 0 ? h('p', { class: 'muted' }, '还没有人参加') : table([['序号', '#'], ['昵称', 'Name'], ['备注', 'Note'], ['时间', 'When'], ['方式', 'Via']], rows),
     )
   }
