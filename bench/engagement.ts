@@ -8,6 +8,14 @@
  */
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
+import { FakeClock } from '../src/clock/FakeClock.js'
+import { parseConfig } from '../src/config/loadConfig.js'
+import { Engine } from '../src/engine/Engine.js'
+import { silentLogger } from '../src/log/logger.js'
+import { SendQueue } from '../src/send/SendQueue.js'
+import { MemoryAdapter } from '../src/store/MemoryAdapter.js'
+import { Store } from '../src/store/Store.js'
+import { SKILLS } from '../skills/index.js'
 import { fmt, median } from './lib.js'
 import { benchConfig, siyuRound, type PipelineResult } from './pipeline.js'
 import type { RushResult } from './rush.js'
@@ -21,25 +29,74 @@ function rushChild(activity: boolean): Promise<RushResult> {
   )
 }
 
+/**
+ * The engine alone (no puppet, no Wechaty, the store in memory): 10,000 questions from 10,000
+ * members in 50 rooms, every one earning an activity point when on. CPU time, so a busy
+ * neighbour on the machine counts less than in wall time.
+ */
+export async function engineCpuMs(activity: boolean): Promise<number> {
+  const clock = new FakeClock()
+  const yaml = `bot: { admins: [wxid_a], rateLimit: false }
+groups:
+  - name: b
+    match: { topic: "b-*" }
+    skills:
+      checkin: ${activity ? ACTIVITY_ON : '{}'}
+      autoreply: { rules: [{ keywords: [KW1Z], reply: "x" }] }
+`
+  const adapter = new MemoryAdapter()
+  await adapter.open()
+  const store = new Store(adapter)
+  const queue = new SendQueue({ send: async () => {} }, { clock, limits: false })
+  const engine = await Engine.create({ skills: SKILLS, store, queue, clock, log: silentLogger }, parseConfig('b.yaml', yaml, SKILLS, clock.now()))
+  engine.markRoomsReady()
+  const rooms = Array.from({ length: 50 }, (_, r) => ({ id: `r${r}@chatroom`, topic: `b-${r}` }))
+  for (const r of rooms) engine.rooms.upsert(r)
+  const c0 = process.cpuUsage()
+  let k = 0
+  for (let i = 0; i < 200; i++) {
+    for (const r of rooms) {
+      const text = `请问 KW${(i * 7) % 1000}Z 什么时候有货？`
+      await engine.handleMessage({ room: r, talker: { id: `wxid_${r.id}_${i}`, name: `m${i}` }, message: { id: `m${k++}`, text, textWithoutMentions: text, mentionsBot: false, mentionIds: [], date: clock.now() } })
+    }
+  }
+  await store.durable()
+  const cpu = process.cpuUsage(c0)
+  engine.stop()
+  await queue.close(0)
+  return (cpu.user + cpu.system) / 1000
+}
+
 export async function engagementRows(rounds: number, log: (s: string) => void = () => {}): Promise<string[][]> {
   const on: RushResult[] = []
   const off: RushResult[] = []
   const pOn: PipelineResult[] = []
   const pOff: PipelineResult[] = []
+  const eOn: number[] = []
+  const eOff: number[] = []
+  const only = process.env.ENGAGEMENT_ONLY
   for (let i = 0; i < rounds; i++) {
     log(`engagement: round ${i + 1}/${rounds}`)
-    // alternating, so a noisy neighbour hurts both sides alike
-    off.push(await rushChild(false))
-    on.push(await rushChild(true))
-    pOff.push(await siyuRound())
-    pOn.push(await siyuRound({ config: benchConfig().replace('checkin: {}', `checkin: ${ACTIVITY_ON}`) }))
+    // alternating (ABBA), so a noisy neighbour hurts both sides alike
+    const order = i % 2 === 0 ? [false, true] : [true, false]
+    for (const a of order) {
+      if (!only || only === 'engine') (a ? eOn : eOff).push(await engineCpuMs(a))
+      if (!only || only === 'pipeline') (a ? pOn : pOff).push(await siyuRound(a ? { config: benchConfig().replace('checkin: {}', `checkin: ${ACTIVITY_ON}`) } : {}))
+      if (!only || only === 'rush') (a ? on : off).push(await rushChild(a))
+    }
   }
   const m = <T>(rs: T[], f: (r: T) => number) => median(rs.map(f))
   const s = (ms: number) => fmt(ms / 1000, 1)
   const delays = (rs: RushResult[]) => `${s(m(rs, (r) => r.delayP50Ms))} / ${s(m(rs, (r) => r.delayP90Ms))} / ${s(m(rs, (r) => r.delayMaxMs))}`
   const rateOn = m(pOn, (r) => r.perSecond)
   const rateOff = m(pOff, (r) => r.perSecond)
+  const perMsg = (ms: number) => (ms * 1000) / 10_000
+  const pipelineUs = 1e6 / rateOff
+  const own = eOn.length ? perMsg(median(eOn)) - perMsg(median(eOff)) : NaN
   return [
+    ['Activity points, engine alone (10,000 questions, each earning a point when on; CPU time, ABBA)', 'activity on', 'activity off', ''],
+    ['  µs per message', fmt(perMsg(median(eOn))), fmt(perMsg(median(eOff))), `+${fmt(own)} µs`],
+    ['  activity’s own cost per awarded message, against the pipeline’s per message', fmt(own), fmt(pipelineUs), `${fmt((own / pipelineUs) * 100, 1)}%`],
     ['Activity points (checkin.activity) in the rush above: 50 msgs/s, 240 s + 2 min, most chatter counts', 'activity on', 'activity off', ''],
     ['  check-ins confirmed (of 500) / later than 2 min', `${fmt(m(on, (r) => r.confirmed), 0)} / ${fmt(m(on, (r) => r.lateOver2Min), 0)}`, `${fmt(m(off, (r) => r.confirmed), 0)} / ${fmt(m(off, (r) => r.lateOver2Min), 0)}`, ''],
     ['  confirmation delay p50 / p90 / max (s)', delays(on), delays(off), ''],

@@ -11,6 +11,8 @@ import type { RoomRef, Member } from '../../../src/engine/Skill.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import { Namespace } from '../../../src/store/Store.js'
 import { harness, type Harness } from '../../helpers/harness.js'
+import { configErrors } from '../../helpers/configErrors.js'
+import { SKILLS } from '../../../skills/index.js'
 
 const ZONE = 'Asia/Shanghai'
 const sh = (local: string) => DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm', { zone: ZONE }).toMillis()
@@ -333,6 +335,15 @@ describe('chain: with guard', () => {
     // conversation said three times still is a repeat
     for (let i = 0; i < 3; i++) await h.say(room, mei, '大家周六见')
     expect(h.texts(room.id).at(-1)).toContain('本群不允许重复发同样的消息')
+  })
+})
+
+describe('chain: config', () => {
+  it('settings out of range are config errors at file:line:col', () => {
+    expect(configErrors(yaml('{ confirmSeconds: 0 }'), SKILLS)[0]).toMatch(/^bot\.yaml:7:\d+: confirmSeconds is at least 1/)
+    expect(configErrors(yaml('{ confirmSeconds: 120 }'), SKILLS)[0]).toMatch(/^bot\.yaml:7:\d+: confirmSeconds is at most 60/)
+    expect(configErrors(yaml('{ command: "接 龙" }'), SKILLS)[0]).toMatch(/^bot\.yaml:7:\d+: command is one word/)
+    expect(configErrors(yaml('{ openText: "{who}" }'), SKILLS)[0]).toMatch(/unknown template variable \{who\}/)
   })
 })
 
