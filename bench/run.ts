@@ -23,6 +23,7 @@ const { consoleRows } = await import('./console.js')
 const { guardRows } = await import('./guard.js')
 const { postsRows } = await import('./posts.js')
 const { membersRows } = await import('./members.js')
+const { engagementRows } = await import('./engagement.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -193,8 +194,10 @@ if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
 
 // 12. posts: one post to 30 groups × 3 rooms under the default limits; the pipeline with 200 posts scheduled (bench/posts.ts)
 if (wanted('posts')) rows.push(...(await postsRows(ROUNDS, log)))
-// 12. the member record: 100,000 members in 200 rooms — the list, the CSV, churn; a year on disk (bench/members.ts)
+// 13. the member record: 100,000 members in 200 rooms — the list, the CSV, churn; a year on disk (bench/members.ts)
 if (wanted('members')) rows.push(...(await membersRows(log)))
+// 14. engagement: activity points in the rush and in the pipeline, on against off (bench/engagement.ts)
+if (wanted('engagement')) rows.push(...(await engagementRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

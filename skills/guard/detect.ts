@@ -68,7 +68,7 @@ export function contentViolation(block: GuardConfig['block'], m: IncomingText): 
   // a card's link is its kind's business (a mini-program's page path is no web link)
   const text = m.card ? [m.text, m.card.title, m.card.description].filter(Boolean).join('\n') : m.text
   if (text === '') return undefined
-  if (block.links && (kind === 'text' || kind === 'other') && hasLink(text)) return 'links'
+  if (block.links && (kind === 'text' || kind === 'groupNote' || kind === 'other') && hasLink(text)) return 'links'
   if (block.words.length > 0) {
     const lower = text.toLowerCase()
     for (const w of lowerWords(block.words)) if (lower.includes(w)) return 'words'

@@ -24,7 +24,7 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   description: 'keeps the group clean: links, cards, words, floods and repeats earn strikes; the Nth removes (防骚扰)',
   config: GuardConfig,
   memory: () => ({ windows: new Windows(), running: new Set() }),
-  kinds: ['text', 'url', 'miniProgram', 'contact', 'other'],
+  kinds: ['text', 'url', 'miniProgram', 'contact', 'groupNote', 'other'],
   screen: true,
 
   summary(c) {

@@ -151,9 +151,11 @@ export interface RoomContext<C, M = unknown> extends GroupContext<C, M> {
 
 /**
  * What a room message is. Texts reach every skill; the other kinds (link cards, mini-program
- * cards, name cards, images and the rest) reach only skills that list the kind in `kinds`.
+ * cards, name cards, WeChat's group-note / 接龙 message, images and the rest) reach only
+ * skills that list the kind in `kinds`. A `groupNote` carries the text the puppet gives for it
+ * (empty when it gives none).
  */
-export type MessageKind = 'text' | 'url' | 'miniProgram' | 'contact' | 'other'
+export type MessageKind = 'text' | 'url' | 'miniProgram' | 'contact' | 'groupNote' | 'other'
 
 /** What a card holds (read from the puppet); only the fields its kind has are set. */
 export interface CardDetails {

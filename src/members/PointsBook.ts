@@ -15,9 +15,10 @@ export interface MemberPoints {
 
 /**
  * Why points changed. `refund` reverses a `redeem` (a cancelled shop order); `adjust` is an
- * admin's correction (`#points add|sub`), its note naming the admin.
+ * admin's correction (`#points add|sub`), its note naming the admin; `activity` is for speaking
+ * and `invite` for an invitee who stayed (checkin.activity / checkin.invites, CONTRACT §12).
  */
-export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem' | 'refund'
+export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem' | 'refund' | 'activity' | 'invite'
 
 /** Where and when a change that is not a check-in happens (see PointsBook.change). */
 export interface ChangeInput {

@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import { WechatyBuilder, type Wechaty } from 'wechaty'
 import { SKILLS } from '../../skills/index.js'
 import { createAiClient } from '../ai/OpenAiClient.js'
-import { SystemClock, type Clock } from '../clock/Clock.js'
+import type { Clock } from '../clock/Clock.js'
+import { clockFromEnv } from './clockFromEnv.js'
 import { loadConfig, type LoadedConfig } from '../config/loadConfig.js'
 import { formatProblem } from '../config/problems.js'
 import { checkConsoleExposure, startConsole, type RunningConsole } from '../console/startConsole.js'
@@ -66,9 +67,11 @@ export interface App {
  * exit codes.
  */
 export async function startApp(o: AppOptions): Promise<App> {
-  const clock = o.clock ?? new SystemClock()
+  const fromEnv = o.clock ? undefined : clockFromEnv(o.env)
+  const clock = o.clock ?? fromEnv!.clock
   const skills = o.skills ?? SKILLS
   const log = o.log
+  if (fromEnv && fromEnv.offsetMs !== 0) log.warn({ offsetMs: fromEnv.offsetMs }, "SIYU_TEST_CLOCK_OFFSET is set: the bot's clock is moved (for tests only)")
   let config = await loadConfig(o.configPath, skills, clock.now())
   for (const w of config.warnings) log.warn(formatProblem(w))
   checkConsoleExposure(config, o.env)

@@ -317,7 +317,9 @@ async function describe(msg: MessageInterface, room: RoomInterface): Promise<Des
   const ref = await roomRef(room)
   if (msg.type() !== types.Message.Text) {
     const [talker, card] = await Promise.all([member(room, msg.talker()), cardOf(msg)])
-    const message = { id: msg.id, kind: card.kind, card: card.details, text: '', textWithoutMentions: '', mentionsBot: false, mentionIds: [], date: msg.date().getTime() }
+    // a group note (接龙) keeps the text the puppet gives for it: the chain skill reads its lines
+    const text = card.kind === 'groupNote' ? (msg.text() ?? '').trim() : ''
+    const message = { id: msg.id, kind: card.kind, card: card.details, text, textWithoutMentions: text, mentionsBot: false, mentionIds: [], date: msg.date().getTime() }
     return { event: { room: ref, talker, message } }
   }
   const text = (msg.text() ?? '').trim()
@@ -365,6 +367,7 @@ async function cardOf(msg: MessageInterface): Promise<{ kind: MessageKind; detai
     const shown = contactId ? await quiet(puppet.contactPayload(contactId)) : undefined
     return { kind: 'contact', details: { type: name, contactId, contactName: shown?.name } }
   }
+  if (type === types.Message.GroupNote) return { kind: 'groupNote', details: { type: name } }
   return { kind: 'other', details: { type: name } }
 }
 

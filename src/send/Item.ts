@@ -38,6 +38,8 @@ export const ALONE_REASONS = {
   mentions: 'one part of a text split at the @mentions one message may carry',
   /** Words a person typed (an operator's reply from the console): sent as written, never glued to the bot's texts. */
   person: 'words a person typed, sent as they were written',
+  /** One part of a long list split to fit a message (a chain's final list, a digest, the silent members): merging would undo the split. */
+  list: 'one part of a long list split to fit one message',
 } as const
 export type AloneReason = keyof typeof ALONE_REASONS
 

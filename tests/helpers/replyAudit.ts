@@ -195,6 +195,11 @@ export async function auditReplies(h: Harness, config: LoadedConfig, admin: stri
     await h.friendRequest(h.member('新朋友', 'wxid_audit_friend'), '希思黎 进群')
     await h.clock.advance(5 * 60_000)
   })
+  // what skills say on their own schedule (nudge's silent list, digests, posts): 15 days pass,
+  // a day at a time, so members fall silent and every weekly job falls due at least twice
+  await on(undefined, 'the schedule', undefined, false, async () => {
+    for (let day = 0; day < 15; day++) await h.clock.advance(86_400_000)
+  })
   return { replies, violations }
 }
 

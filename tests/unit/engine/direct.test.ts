@@ -77,9 +77,11 @@ describe('private messages and friend requests through the engine', () => {
     expect(calls).toEqual(['a:hello:wxid_zed:brand', 'b:hello:wxid_zed:brand'])
   })
 
-  it('the registry leaves the first slot to guard and puts tags near checkin', () => {
+  it('the registry leaves the first slot to guard and the last two to checkin, then autoreply', () => {
     const names = SKILLS.map((s) => s.name)
-    expect(names.indexOf('tags')).toBe(names.indexOf('checkin') + 1)
+    expect(names[0]).toBe('guard')
+    // activity points (checkin.activity) count only what no trigger skill took; answers come last
+    expect(names.slice(-2)).toEqual(['checkin', 'autoreply'])
     expect(names.indexOf('gate')).toBeLessThan(names.indexOf('autoreply'))
   })
 })
