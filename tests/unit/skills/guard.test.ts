@@ -315,7 +315,10 @@ describe('guard: strikes, removals, blacklist', () => {
 
   it('blacklist on rejoin respects exemptions made since: a new admin, an exempt id, an exempt tag come back and stay', async () => {
     const { h, room, room2 } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'))
-    const [nowAdmin, nowExemptId, nowStaff, stillBanned] = ['Ada', 'Ida', 'Tad', 'Ban'].map((n) => h.member(n))
+    const nowAdmin = h.member('Ada')
+    const nowExemptId = h.member('Ida')
+    const nowStaff = h.member('Tad')
+    const stillBanned = h.member('Ban')
     for (const m of [nowAdmin, nowExemptId, nowStaff, stillBanned]) await h.say(room, m, '加微信')
     await settle(h)
     expect(guardBlacklist(h.store, 'fans').map((b) => b.contactId).sort()).toEqual(['wxid_ada', 'wxid_ban', 'wxid_ida', 'wxid_tad'])
