@@ -64,15 +64,22 @@ describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
     await first.acquire()
     const second = keeper()
     const third = keeper()
-    const waiting = second.acquire()
+    // a standby's wait: `found` once it has looked and found the lease held (acquire's whileWaiting)
+    const standby = (k: LeaseKeeper, signal?: AbortSignal) => {
+      let held!: () => void
+      const heldSeen = new Promise<void>((r) => (held = r))
+      const acquired = k.acquire(async () => held(), signal)
+      return { found: Promise.race([heldSeen, acquired.then(() => Promise.reject(new Error('took the lease instead of waiting')))]), acquired }
+    }
+    const waiting = standby(second)
     const ac = new AbortController()
-    const aborted = third.acquire(undefined, ac.signal)
-    await new Promise((r) => setTimeout(r, 300))
+    const aborting = standby(third, ac.signal)
+    await Promise.all([waiting.found, aborting.found])
     ac.abort()
-    await expect(aborted).rejects.toBeInstanceOf(StandbyStopped)
+    await expect(aborting.acquired).rejects.toBeInstanceOf(StandbyStopped)
     const releasedAt = performance.now()
     await first.release()
-    await waiting
+    await waiting.acquired
     expect(performance.now() - releasedAt).toBeLessThan(TIMING.ttlMs)
     await second.release()
     await third.close()
