@@ -32,6 +32,8 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
     return [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
   },
 
+  takes: (c, text) => c.triggers.includes(text) || c.rankTriggers.includes(text) || c.meTriggers.includes(text),
+
   onMessage(ctx) {
     const text = ctx.message.text
     const c = ctx.config

@@ -17,8 +17,13 @@ export const GateConfig = z.strictObject({
   require: Requirement.optional(),
   inviteReply: template(['name', 'topic']).prefault('{name}，已邀请你加入{topic}，请留意群邀请'),
   alreadyReply: template(['name', 'topic']).prefault('{name}，你已经在{topic}里啦'),
-  deniedReply: template(['name', 'points', 'need', 'tags', 'missing'], '{missing} says all that is missing.').prefault('{name}，暂时还不能进群：{missing}'),
+  deniedReply: template(['name', 'points', 'need', 'tags', 'missing'], '{missing} names all that is missing, without a verb (`30 积分（需要 100，现在 70）；标签「活跃粉」`).').prefault(
+    '{name}，暂时还不能进群，还差：{missing}',
+  ),
   fullReply: template(['name']).prefault('群暂时满了，已通知工作人员，稍后拉你进群'),
+  barredReply: template(['name'], 'to a contact another skill of the group keeps out (removed by guard, on its blacklist); names no reason').prefault(
+    '{name}，暂时不能邀请你进群',
+  ),
   invitesPerHour: positiveInt('invitesPerHour').default(30).describe('most invites per hour for this group; more wait for their turn (kept)'),
 })
 

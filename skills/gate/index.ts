@@ -2,6 +2,7 @@ import { defineSkill } from '../../src/engine/Skill.js'
 import { GateConfig } from './config.js'
 import { drain, onFriendRequest } from './friends.js'
 import { askToJoin, invites, runInvite, type GateMemory } from './join.js'
+import { sweepFriends } from './sweep.js'
 
 /**
  * gate — 门槛 (CONTRACT §5): who gets in. Friend requests (brand-wide, `bot.friends`) are
@@ -34,6 +35,11 @@ export const GateSkill = defineSkill<GateConfig, GateMemory>({
 
   onBrandJob(ctx) {
     drain(ctx)
+  },
+
+  sweepBrand(ctx) {
+    const dropped = sweepFriends(ctx)
+    if (dropped > 0) ctx.log.debug({ dropped }, 'old friend-request records swept')
   },
 
   async onJob(ctx) {

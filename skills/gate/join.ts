@@ -31,7 +31,8 @@ export function invites(ctx: GroupContext<GateConfig, GateMemory>): Invites {
 }
 
 /**
- * A private message asking to join this group: already in → alreadyReply; missing points or
+ * A private message asking to join this group: already in → alreadyReply; kept out by another
+ * skill of the group (guard's blacklist) → barredReply; missing points or
  * tags → deniedReply; invited within 24 h → inviteReply again (no second invite); else a room
  * by `order` under `capacity` (members + pending invites), a durable invite job at the next
  * slot `invitesPerHour` allows, and inviteReply; no room with space → fullReply and a
@@ -57,6 +58,16 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   if (inRoom) {
     book.clear(who.id)
     void ctx.reply(ctx.render(c.alreadyReply, { name: who.name, topic: inRoom.topic }))
+    return
+  }
+
+  // removed from this group and on its blacklist (guard): no invite back into the loop of
+  // join → removal that burns removalsPerHour; the reply says no reason
+  const barred = ctx.keptOut(who.id)
+  if (barred) {
+    book.clear(who.id)
+    ctx.log.info({ audit: true, action: 'invite refused', contact: who.id, by: barred.skill, why: barred.why }, 'asked to join, kept out by another skill; not invited')
+    void ctx.reply(ctx.render(c.barredReply, { name: who.name }))
     return
   }
 
@@ -114,6 +125,13 @@ export async function runInvite(ctx: JobContext<GateConfig, GateMemory>): Promis
     ctx.log.info({ contact: job.contactId }, 'invite no longer pending (joined or expired); not sent')
     return
   }
+  // blacklisted while the invite waited for its slot
+  const barred = ctx.keptOut(job.contactId)
+  if (barred) {
+    book.clear(job.contactId)
+    ctx.log.info({ audit: true, action: 'invite refused', contact: job.contactId, room: job.roomId, by: barred.skill, why: barred.why }, 'invite dropped: the contact is kept out now')
+    return
+  }
   try {
     await ctx.actions.addToRoom(job.roomId, job.contactId)
     ctx.log.info({ audit: true, action: 'invite', contact: job.contactId, room: job.roomId, topic: job.topic, attempt: job.attempt + 1 }, 'invited into a room')
@@ -138,9 +156,10 @@ export function tellAdmins(ctx: GroupContext<unknown, unknown> | { bot: { admins
 
 function deniedVars(name: string, v: RequirementResult, c: GateConfig, defaultPool: string, points: (pool: string) => number) {
   const pool = c.require?.points?.pool ?? defaultPool
+  // what is lacking, as nouns: templates say the verb (`还差：{missing}`), so it is never said twice
   const missing: string[] = []
-  if (v.points) missing.push(`还差 ${v.points.missing} 积分（需要 ${v.points.need}，现在 ${v.points.have}）`)
-  if (v.tags.length > 0) missing.push(`需要标签「${v.tags.join('、')}」`)
+  if (v.points) missing.push(`${v.points.missing} 积分（需要 ${v.points.need}，现在 ${v.points.have}）`)
+  if (v.tags.length > 0) missing.push(`标签「${v.tags.join('、')}」`)
   return {
     name,
     points: v.points?.have ?? points(pool),

@@ -71,7 +71,9 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
       return true
     }
     const now = ctx.clock.now()
-    const windowed = ctx.memory.windows.note(ctx.config, who.id, m, now)
+    // a command or another skill's trigger (签到, 兑换 sample, #help) said again is no repeat
+    const request = ctx.config.block.repeat && (m.kind ?? 'text') === 'text' && ctx.takenBy(m.text) !== undefined
+    const windowed = ctx.memory.windows.note(ctx.config, who.id, m, now, { repeat: !request })
     const rule = contentViolation(ctx.config.block, m) ?? windowed?.rule
     if (!rule) return false
     const note =
@@ -104,6 +106,13 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   commands: { guard: guardCommand },
   /** 移出记录 Removals in the console: the blacklist, recent strikes and removals, pardon (console.ts). */
   console: removalsSection,
+
+  keepsOut(ctx, contactId) {
+    // the blacklist is what keeps a removed member out (without it they may come back)
+    if (!ctx.config.blacklist || isExempt(ctx, contactId)) return undefined
+    const banned = bookOf(ctx).blacklisted(contactId)
+    return banned ? `removed from ${banned.topic} for ${banned.rule}` : undefined
+  },
 })
 
 /** Admins always; then `exempt.ids`, then any of `exempt.tags`. A gate invite exempts nobody. */

@@ -50,6 +50,8 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
     new Deliveries(ctx).resume((ref) => new LiveCatalog(ctx).byRef(ref))
   },
 
+  takes: (c, text) => c.subscribeTriggers.includes(text) || c.listTriggers.includes(text),
+
   onMessage(ctx) {
     const text = ctx.message.text
     if (ctx.config.subscribeTriggers.includes(text)) return subscribe(ctx)

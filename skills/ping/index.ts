@@ -16,6 +16,7 @@ export const PingSkill = defineSkill({
   name: 'ping',
   description: 'an exact trigger gets a fixed reply (is the bot alive here?)',
   config: PingConfig,
+  takes: (c, text) => c.triggers.includes(text),
   onMessage(ctx) {
     if (!ctx.config.triggers.includes(ctx.message.text)) return false
     void ctx.say(ctx.render(ctx.config.reply, { name: ctx.talker.name }))

@@ -52,9 +52,16 @@ async function close(ctx: Ctx, rawId: string, what: 'done' | 'cancel', note?: st
   const now = ctx.clock.now()
   const id = rawId.replace(/^#/, '')
   const r: CloseResult =
-    what === 'done' ? markDone(book, id, ctx.talker.id, now) : cancelOrder(book, id, ctx.talker.id, now, { points, tags: ctx.tags, day: ctx.time.dayKey(now) }, note)
+    what === 'done'
+      ? markDone(book, id, ctx.talker.id, now)
+      : cancelOrder(book, id, ctx.talker.id, now, { points, tags: ctx.tags, day: ctx.time.dayKey(now), withdraw: (tag, group) => ctx.withdraw(tag, group) }, note)
   if (!r.ok) {
-    const why = r.reason === 'unknown' ? `积分池 ${pool} 没有订单 ${id}` : `订单 ${id} 已经${r.order!.status === 'done' ? '完成' : '取消'}了，不能再改`
+    const why =
+      r.reason === 'unknown'
+        ? `积分池 ${pool} 没有订单 ${id}`
+        : r.reason === 'sent'
+          ? `订单 ${id} 的券码已经发给会员（或正在发送），券码收不回，不能取消；要补偿请用 ${ctx.bot.commandPrefix}points add`
+          : `订单 ${id} 已经${r.order!.status === 'done' ? '完成' : '取消'}了，不能再改`
     await ctx.usage(why)
     return
   }

@@ -18,6 +18,8 @@ export const TagsSkill = defineSkill<TagsConfig>({
   config: TagsConfig,
   commands: { tag: tagCommand },
 
+  takes: (c, text) => c.meTriggers.includes(text),
+
   onMessage(ctx) {
     if (!ctx.config.meTriggers.includes(ctx.message.text)) return false
     void ctx.say(myTags(ctx, ctx.talker))

@@ -127,8 +127,14 @@ export const ConsoleSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'tokenEnv is the NAME of an environment variable, not the token itself')
       .default('SIYU_CONSOLE_TOKEN')
       .describe('name of the environment variable holding the operator token (API bearer, console login)'),
+    trustProxy: z
+      .boolean({ error: 'console.trustProxy is true or false' })
+      .default(false)
+      .describe(
+        'behind a reverse proxy: take the client from X-Forwarded-For (the failed-login limit is per client) and https from X-Forwarded-Proto (Secure cookies); only when every request comes through the proxy',
+      ),
   })
-  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN' })
+  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN', trustProxy: false })
 
 export type ConsoleSettings = z.output<typeof ConsoleSchema>
 

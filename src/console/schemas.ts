@@ -111,7 +111,6 @@ export const TagResponse = z.object({ id: z.string(), tag: z.string(), changed: 
 
 export const SessionResponse = z.object({
   via: z.enum(['console', 'api']),
-  csrf: z.string().optional(),
   sections: z
     .array(
       z.object({

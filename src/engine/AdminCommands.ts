@@ -58,7 +58,8 @@ export class AdminCommands {
     const [word = '', ...args] = rest.split(/\s+/)
     const name = word.toLowerCase()
     const skillCmd = this.findSkillCommand(name)
-    if (!this.core[name] && !skillCmd) return false
+    // the word is typed by people: `#constructor` is no command (own keys only)
+    if (!Object.hasOwn(this.core, name) && !skillCmd) return false
 
     const log = this.engine.log
     if (!this.engine.isAdmin(ev.talker.id)) {
@@ -82,7 +83,7 @@ export class AdminCommands {
           if (!r.sent && (r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.engine.stats.count(group.name, ev.room.id, 'repliesDropped')
         })
 
-    const core = this.core[name]
+    const core = Object.hasOwn(this.core, name) ? this.core[name] : undefined
     if (core) {
       await say(await core.run(group, ev, args), name === 'reload' ? 'owed' : 'info', name === 'reload' ? undefined : name)
       return true
@@ -90,7 +91,8 @@ export class AdminCommands {
     const [skill, spec] = skillCmd!
     const config = group.skills.get(skill.name)
     if (config === undefined) {
-      await say(`本群没有开启 ${skill.name}（在配置里给这个分组加上 ${skill.name} 后 ${prefix}reload）`)
+      // a built-in command where its skill is off: say which skill to turn on, in one line
+      await say(`${prefix}${name} 属于 ${skill.name}，本群（分组「${group.name}」）没有开启：在配置里这个分组的 skills 下加上 ${skill.name}（skills.${skill.name}），再 ${prefix}reload`, 'info', `off:${skill.name}`)
       return true
     }
     // the message's context (a class instance: extended, not copied) plus the command's words
@@ -108,9 +110,17 @@ export class AdminCommands {
     return true
   }
 
+  /** Is the text a `#command` of the core or of a loaded skill (whoever typed it)? */
+  isCommand(text: string): boolean {
+    const prefix = this.engine.currentConfig.bot.commandPrefix
+    if (!text.startsWith(prefix)) return false
+    const name = (text.slice(prefix.length).trim().split(/\s+/)[0] ?? '').toLowerCase()
+    return Object.hasOwn(this.core, name) || this.findSkillCommand(name) !== undefined
+  }
+
   private findSkillCommand(name: string): [Skill<unknown>, CommandSpec<unknown>] | undefined {
     for (const s of this.engine.deps.skills) {
-      const spec = s.commands?.[name]
+      const spec = s.commands && Object.hasOwn(s.commands, name) ? s.commands[name] : undefined
       if (spec) return [s as Skill<unknown>, spec as CommandSpec<unknown>]
     }
     return undefined

@@ -188,6 +188,14 @@ export class Engine {
         }
       }
     }
+    for (const skill of this.deps.skills) {
+      if (!skill.sweepBrand) continue
+      try {
+        skill.sweepBrand(this.brandContext(skill))
+      } catch (err) {
+        this.deps.log.error({ err, skill: skill.name }, 'skill failed to sweep its old brand-wide records')
+      }
+    }
     this.sweepTimer?.cancel()
     this.sweepTimer = this.deps.clock.after(SWEEP_EVERY_MS, () => this.sweep())
   }
@@ -412,6 +420,43 @@ export class Engine {
     if (!offered) this.deps.log.debug({ contact: ev.contact.id }, 'friend request; ignored (no skill takes friend requests)')
   }
 
+  /** The first skill of the group that keeps the contact out (Skill.keepsOut), and why. */
+  keptOut(groupName: string, contactId: string): { skill: string; why: string } | undefined {
+    const group = this.findGroup(groupName)
+    if (!group) return undefined
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.keepsOut) continue
+      try {
+        const why = skill.keepsOut(this.groupContext(skill, group, config), contactId)
+        if (why !== undefined) return { skill: name, why }
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, contact: contactId }, 'skill failed to say whether it keeps a contact out; taken as no')
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * Which skill of the group other than `asking` takes the text as a command or trigger
+   * (Skill.takes), or `commands` for a `#command` the bot knows (whoever types it).
+   */
+  takenBy(groupName: string, asking: string, text: string): string | undefined {
+    if (this.admin.isCommand(text)) return 'commands'
+    const group = this.findGroup(groupName)
+    if (!group) return undefined
+    for (const [name, config] of group.skills) {
+      if (name === asking) continue
+      const skill = this.skillsByName.get(name)
+      try {
+        if (skill?.takes?.(config, text)) return name
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name }, 'skill failed to say whether it takes a text; taken as no')
+      }
+    }
+    return undefined
+  }
+
   /** Points changed (synchronously, inside the handler that changed them): rule tags follow. */
   private pointsChanged(pool: string, memberId: string, row: MemberPoints): void {
     for (const skill of this.deps.skills) {
@@ -535,6 +580,8 @@ export class Engine {
       roster: this.members,
       actions: this.governed,
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
+      keptOut: (group, contactId) => this.keptOut(group, contactId),
+      takenBy: (group, asking, text) => this.takenBy(group, asking, text),
       said: (conversationId, skill, kind, segments) => this.said(conversationId, skill, kind, segments),
       background: (p) => {
         this.background.add(p)

@@ -107,15 +107,29 @@ export interface GroupContext<C, M = unknown> {
   readonly ai: AiClient | undefined
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
+  /**
+   * Whether a skill this group enables keeps the contact out of the group (guard's blacklist),
+   * asked through each skill's `keepsOut`: gate does not invite them. Which skill and why
+   * (for the log; never shown to the contact).
+   */
+  keptOut(contactId: string): { skill: string; why: string } | undefined
+  /**
+   * Who takes this text (a whole room text, trimmed) as a command or a trigger: another skill
+   * of this group that enables it (its `takes`), or `commands` for a `#command` the bot knows.
+   * Undefined for conversation. guard asks it so a member repeating `签到` or `兑换 sample`
+   * is not striking for `repeat`.
+   */
+  takenBy(text: string): string | undefined
   /** Say in a room of this group, after everything stored so far is on disk. */
   sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
   durable(): Promise<void>
   /**
-   * Withdraw this skill's texts for this group that carry `tag` and still wait in the send
-   * queue (`#live cancel`). Returns how many.
+   * Withdraw this skill's texts for this group (or for `group`, another group's) that carry
+   * `tag` and still wait in the send queue (`#live cancel`; a cancelled order's code, queued
+   * by the order's group). A text already handed to the puppet is not withdrawn. Returns how many.
    */
-  withdraw(tag: string): number
+  withdraw(tag: string, group?: string): number
   /** A private message to a contact (the admins' hand-off), through the same queue. */
   tell(contactId: string, what: Sayable): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]
@@ -299,6 +313,20 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
   screen?: boolean
   onJoin?(ctx: MembersContext<C, M>): void | Promise<void>
   onLeave?(ctx: MembersContext<C, M>): void | Promise<void>
+  /**
+   * This skill keeps the contact out of this group (guard: removed and blacklisted): why, in a
+   * few words for the log, else undefined. Synchronous and side-effect free; other skills ask
+   * it through `ctx.keptOut` (gate before an invite) without knowing this skill's records.
+   */
+  keepsOut?(ctx: GroupContext<C, M>, contactId: string): string | undefined
+  /**
+   * True when `text` (a whole room text, trimmed) is one of this skill's member triggers: what
+   * its onMessage answers as a request rather than as conversation (`签到`, `兑换 sample`,
+   * `积分商城`). Pure — the config and the text only — and kept in step with onMessage by
+   * sharing its matching. Other skills ask it through `ctx.takenBy`. Keyword answers
+   * (autoreply) are no triggers: an ad may contain a keyword.
+   */
+  takes?(config: C, text: string): boolean
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
   commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */
@@ -321,6 +349,11 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
    * every reload and every hour (Engine.sweep). Must be harmless to call at any time.
    */
   sweep?(ctx: GroupContext<C, M>): void
+  /**
+   * `sweep` for what the skill keeps brand-wide (`<skill>/brand/`: friend requests seen...),
+   * once per skill whether or not a group enables it, at the same times.
+   */
+  sweepBrand?(ctx: BrandContext<M>): void
   /**
    * Forget a member (CONTRACT §11: `#forget`, `DELETE /api/members/<id>`, 删除我的数据): remove
    * every record of this contact the skill keeps for this group — or rewrite it under

@@ -59,6 +59,10 @@ export interface ContextDeps {
   actions: PuppetActions
   /** Points of a member changed (rule tags follow). */
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
+  /** A skill of the group keeps the contact out (Skill.keepsOut). */
+  keptOut: (group: string, contactId: string) => { skill: string; why: string } | undefined
+  /** Another skill of the group (or the commands) takes the text (Skill.takes). */
+  takenBy: (group: string, asking: string, text: string) => string | undefined
   /** A skill's text went out (the member record notes the last bot message per room). */
   said: (conversationId: string, skill: string, kind: SendKind, segments: readonly Segment[]) => void
 }
@@ -149,6 +153,14 @@ export class SkillContext<C, M = unknown>
     return this.deps.rooms(this.scope.group)
   }
 
+  keptOut(contactId: string): { skill: string; why: string } | undefined {
+    return this.deps.keptOut(this.scope.group, contactId)
+  }
+
+  takenBy(text: string): string | undefined {
+    return this.deps.takenBy(this.scope.group, this.scope.skill, text)
+  }
+
   sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
     const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
     const segments = toSegments(what)
@@ -165,13 +177,13 @@ export class SkillContext<C, M = unknown>
     })
   }
 
-  withdraw(tag: string): number {
-    return this.deps.queue.withdraw(this.scopedTag(tag))
+  withdraw(tag: string, group = this.scope.group): number {
+    return this.deps.queue.withdraw(this.scopedTag(tag, group))
   }
 
   /** Tags are this skill's and this group's: one skill cannot withdraw another's texts. */
-  private scopedTag(tag: string): string {
-    return `${this.scope.skill}/${this.scope.group}/${tag}`
+  private scopedTag(tag: string, group = this.scope.group): string {
+    return `${this.scope.skill}/${group}/${tag}`
   }
 
   say(what: Sayable, options?: SendOptions): Promise<void> {

@@ -151,6 +151,9 @@ export async function startApp(o: AppOptions): Promise<App> {
     runtime,
     wechaty,
     out: o.stdout ?? process.stdout,
+    // not on a terminal (systemd, Docker): the login link goes to a file only its owner reads
+    linkFile: join(dataDir, 'console-login.url'),
+    alwaysPrint: sandbox !== undefined,
   })
   if (sandbox) {
     sandbox.login()

@@ -16,7 +16,22 @@ import {
 } from './StorageAdapter.js'
 import { ensureDir, nodeFs, type StoreFs } from './storeFs.js'
 
+/**
+ * One document: leaf → value. Leaves are ids and names from outside (a contact id, a tag, a
+ * group name), so documents have no prototype: `__proto__` or `constructor` is a key like
+ * any other, kept and read back (on a plain object `data['__proto__'] = v` would set the
+ * prototype, and the value would be lost at the next checkpoint).
+ */
 type DocData = Record<string, Json>
+
+function emptyDoc(): DocData {
+  return Object.create(null) as DocData
+}
+
+/** A parsed document's own keys (JSON.parse makes `__proto__` an own key) on a null prototype. */
+function ownDoc(data: DocData): DocData {
+  return Object.assign(emptyDoc(), data)
+}
 
 export interface FileAdapterOptions {
   /** Checkpoint when the journal grows past this many bytes (default 8 MiB). */
@@ -236,7 +251,7 @@ export class FileAdapter implements StorageAdapter {
       const { dir: doc, leaf } = splitKey(entry[0])
       let low = this.docs.get(doc)
       if (!low) {
-        low = new Low<DocData>(new DurableJSONFile<DocData>(this.names.fileOf(doc), this.fs), {})
+        low = new Low<DocData>(new DurableJSONFile<DocData>(this.names.fileOf(doc), this.fs), emptyDoc())
         this.docs.set(doc, low)
       }
       if (entry.length === 1) delete low.data[leaf]
@@ -260,8 +275,9 @@ export class FileAdapter implements StorageAdapter {
         if (segments.some((s) => s === undefined)) {
           throw new StoreCorruptError(path, 'its shortened name is not in .names.json')
         }
-        const low = new Low<DocData>(new DurableJSONFile<DocData>(path, this.fs), {})
+        const low = new Low<DocData>(new DurableJSONFile<DocData>(path, this.fs), emptyDoc())
         await low.read()
+        low.data = ownDoc(low.data)
         this.docs.set(segments.join('/'), low)
       }
     }

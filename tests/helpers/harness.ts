@@ -29,6 +29,8 @@ export interface HarnessOptions {
   log?: Logger
   /** False: hold jobs as after a start before the login; call engine.markRoomsReady() later. */
   roomsReady?: boolean
+  /** Awaited when a text reaches the transport, before it counts as sent (a slow WeChat). */
+  beforeTransport?: (to: string, text: string) => Promise<void> | void
 }
 
 /**
@@ -44,7 +46,12 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
   const store = new Store(adapter, { clock })
   const sent: SentText[] = []
   const queue = new SendQueue(
-    { send: async (to, text, mentionIds) => void sent.push({ at: clock.now(), to, text, mentionIds }) },
+    {
+      send: async (to, text, mentionIds) => {
+        await options.beforeTransport?.(to, text)
+        sent.push({ at: clock.now(), to, text, mentionIds })
+      },
+    },
     { clock, limits: options.limits ?? false },
   )
   let reloadYaml: string | undefined

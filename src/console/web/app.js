@@ -1,4 +1,4 @@
-import { api, errorBox, get, h, label, setCsrf } from './lib.js'
+import { api, errorBox, get, h, label, SECRET_KEY } from './lib.js'
 import { renderGroup } from './pages/group.js'
 import { renderInbox } from './pages/inbox.js'
 import { renderMembers } from './pages/members.js'
@@ -72,13 +72,13 @@ async function refreshBadge() {
 
 async function boot() {
   const session = await get('/api/session')
-  setCsrf(session.csrf)
   for (const s of session.sections) {
     sections.set(s.id, s)
     addToMenu(s)
   }
   document.getElementById('logout').addEventListener('click', async () => {
-    await fetch('/logout', { method: 'POST', headers: { 'x-csrf-token': session.csrf ?? '' } })
+    await api('POST', '/logout').catch(() => {})
+    sessionStorage.removeItem(SECRET_KEY)
     location.href = '/login'
   })
   window.addEventListener('hashchange', () => void route())

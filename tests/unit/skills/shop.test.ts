@@ -281,6 +281,43 @@ describe('shop: codes', () => {
     ledgerIsTruth(h.store)
   })
 
+  it('#order cancel of a code order: withdrawn while the code waits (never sent, refunded, not reused); refused once it is on its way', async () => {
+    // WeChat holds A's first private message: what is queued behind it waits
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const clock = new FakeClock(sh('2026-11-26 10:00'))
+    const h = await harness(config(codesFile('k5.txt', ['W1', 'W2', 'W3'])), { clock, beforeTransport: (to) => (to === 'wxid_a' ? held : undefined) })
+    const room = h.room('粉丝1群', 'room1@chatroom')
+    const a = h.member('A')
+    await give(h, room, a, 100)
+    await h.say(room, a, '兑换 coupon')
+    await h.say(room, a, '兑换 coupon')
+    const book = orderBook(h.store, 'sisley')
+    // order 1's code is handed to the puppet; order 2's waits in the queue behind it
+    expect(book.get('1')).toMatchObject({ status: 'pending', code: 'W1', sendingAt: expect.any(Number) })
+    expect(book.get('2')).toMatchObject({ status: 'pending', code: 'W2' })
+    expect(book.get('2')!.sendingAt).toBeUndefined()
+
+    await h.say(room, boss, '#order cancel 1')
+    expect(h.texts(room.id).at(-1)).toBe('订单 1 的券码已经发给会员（或正在发送），券码收不回，不能取消；要补偿请用 #points add\n用法：#order list · done <订单号> · cancel <订单号> [原因]')
+    await h.say(room, boss, '#order cancel 2 发错了')
+    expect(h.texts(room.id).at(-1)).toBe('订单 2 已取消：A 的 20元券，退回 10 分（现有 90 分），库存已恢复')
+
+    release()
+    await h.flush()
+    await h.clock.advance(60_000)
+    // only order 1's code ever reached A
+    expect(h.texts('wxid_a')).toEqual(['【兑换券码】20元券：W1\n订单 1，请妥善保存，勿转发他人'])
+    expect(book.get('1')).toMatchObject({ status: 'done', closedBy: 'auto', deliveredAt: expect.any(Number) })
+    expect(book.get('2')).toMatchObject({ status: 'cancelled', closedBy: 'wxid_boss', note: '发错了' })
+    expect(book.get('2')!.deliveredAt).toBeUndefined()
+    expect(pointsBook(h.store, 'sisley').get('wxid_a')?.total).toBe(90)
+    // the withdrawn code is never given again
+    await h.say(room, a, '兑换 coupon')
+    expect(h.texts('wxid_a').at(-1)).toBe('【兑换券码】20元券：W3\n订单 3，请妥善保存，勿转发他人')
+    ledgerIsTruth(h.store)
+  })
+
   it('never the same code twice: across a restart and a reload that reorders and adds codes', async () => {
     const file = codesFile('k2.txt', ['R1', 'R2'])
     const yaml = config(file)
@@ -414,5 +451,21 @@ groups:
     await h.say(room, boss, '#points add @Bo 7', { mentionIds: ['wxid_bo'] })
     expect(h.texts(room.id).at(-1)).toBe('积分池 plain：Bo +7，现有 7 分')
     expect(pointsBook(h.store, 'plain').get('wxid_bo')).toMatchObject({ total: 7, name: 'Bo' })
+  })
+
+  it('a member typed twice is one change: `sub wxid_a wxid_a 60` on 100 takes 60, and a sub too big for the sum is refused whole', async () => {
+    const { h, room } = await boot(config(codesFile('p3.txt', ['P1'])))
+    await h.say(room, boss, '#points add wxid_a 100')
+    await h.say(room, boss, '#points sub wxid_a wxid_a 60 重复')
+    expect(h.texts(room.id).at(-1)).toBe('积分池 sisley：wxid_a -60，现有 40 分（重复）')
+    await h.say(room, boss, '#points sub wxid_a wxid_b wxid_a 30')
+    expect(h.texts(room.id).at(-1)).toBe('不能扣 30 分，积分不能为负：wxid_b 只有 0 分（未做任何修改）')
+    const book = pointsBook(h.store, 'sisley')
+    expect(book.get('wxid_a')?.total).toBe(40)
+    expect(book.ledger().map((e) => [e.member, e.delta])).toEqual([
+      ['wxid_a', 100],
+      ['wxid_a', -60],
+    ])
+    ledgerIsTruth(h.store)
   })
 })
