@@ -447,6 +447,70 @@ describe('console API', () => {
     expect((await asBrowser('GET', '/api/groups', withSecret)).status).toBe(401)
   })
 
+  it('every change (each POST, PUT, PATCH and DELETE route the API documents) is refused to the cookie without its secret (401) and to another origin (403), and changes nothing', async () => {
+    const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) })
+    const { secret } = (await login.json()) as { secret: string }
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    // what each change would act on, were it let through: a tag and a live that exist
+    const tag = '跨站靶'
+    expect((await call('POST', `/api/members/wxid_alice/tags/${encodeURIComponent(tag)}`)).status).toBe(200)
+    const live = await call('POST', '/api/lives', { body: { groups: ['fans'], title: '跨站测试', start: '2099-10-10 20:00' } })
+    expect(live.status).toBe(201)
+    const liveId = live.json.id as string
+
+    const doc = (await call('GET', '/api/openapi.json')).json as { paths: Record<string, Record<string, unknown>> }
+    const changes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => ({ method: m.toUpperCase(), path })),
+    )
+    expect(changes.map((c) => `${c.method} ${c.path}`)).toEqual(expect.arrayContaining(['DELETE /api/members/{contactId}/tags/{tag}', 'DELETE /api/lives/{id}', 'POST /api/lives']))
+    const url = (path: string) =>
+      path.replace(/\{(\w+)\}/g, (_, name: string) =>
+        name === 'contactId' ? 'wxid_alice' : name === 'tag' ? encodeURIComponent(tag) : name === 'group' ? 'quiet' : path.startsWith('/api/lives') ? liveId : '1',
+      )
+    // a body each would take, so that nothing but the guard stands in the way
+    const bodies: Record<string, unknown> = {
+      '/api/lives': { groups: ['fans'], title: '不该出现', start: '2099-10-11 20:00' },
+      '/api/members/{contactId}/points': { pool: 'fans', delta: 100, reason: '跨站' },
+      '/api/handoffs/{id}/reply': { text: '不该说' },
+    }
+    const send = (c: { method: string; path: string }, headers: Record<string, string>) =>
+      fetch(base + url(c.path), {
+        method: c.method,
+        headers: { cookie, ...(c.method === 'DELETE' ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: c.method === 'DELETE' ? undefined : JSON.stringify(bodies[c.path] ?? {}),
+      })
+    const snapshot = () => {
+      const all: Array<[string, unknown]> = []
+      app.store.each('', (dir, leaf, value) => all.push([`${dir}/${leaf}`, value]))
+      return JSON.stringify(all.sort(([a], [b]) => (a < b ? -1 : 1)))
+    }
+    const storeBefore = snapshot()
+    const saidBefore = said.length
+
+    for (const c of changes) {
+      const what = `${c.method} ${url(c.path)}`
+      // what a page on another site, or a program on another port of 127.0.0.1, can send: the cookie
+      expect((await send(c, {})).status, `${what} with the cookie alone`).toBe(401)
+      expect((await send(c, { 'x-csrf-token': 'forged', origin: 'http://evil.example' })).status, `${what} with a forged secret`).toBe(401)
+      // the right secret from another origin
+      expect((await send(c, { 'x-csrf-token': secret, origin: 'http://evil.example' })).status, `${what} from another origin`).toBe(403)
+    }
+    await app.store.durable()
+    expect(snapshot()).toBe(storeBefore)
+    expect(said.length).toBe(saidBefore)
+    expect((await call('GET', '/api/members/wxid_alice')).json.tags).toContain(tag)
+    expect((await call('GET', '/api/lives')).json.map((l: { id: string }) => l.id)).toContain(liveId)
+
+    // the same DELETEs from the console's own page go through: the refusals above were the guard's
+    const own = { 'x-csrf-token': secret, origin: base }
+    expect((await send({ method: 'DELETE', path: '/api/members/{contactId}/tags/{tag}' }, own)).status).toBe(200)
+    expect((await send({ method: 'DELETE', path: '/api/lives/{id}' }, own)).status).toBe(200)
+    expect((await call('GET', '/api/members/wxid_alice')).json.tags).not.toContain(tag)
+    expect((await call('GET', '/api/lives')).json.map((l: { id: string }) => l.id)).not.toContain(liveId)
+  })
+
   it('a skill can contribute a console section: its route is behind the same auth, its page is served', async () => {
     expect((await call('GET', '/api/orders-demo')).json).toEqual([{ id: 'o1' }])
     const page = await fetch(`${base}/ext/orders-demo.js`)

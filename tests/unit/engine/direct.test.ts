@@ -101,6 +101,26 @@ describe('ActionGovernor', () => {
     expect(done[6]).toBe(60_000) // the 7th waits for the first to leave the window
   })
 
+  it('a reload’s new limits keep the last minute’s actions: 6 removals, a reload, 6 more — never more than 6 in any minute', async () => {
+    const clock = new FakeClock()
+    const g = new ActionGovernor({ clock, limits: { roomPerMinute: 20, totalPerMinute: 60 }, gapMs: [2000, 2000] })
+    const at: number[] = []
+    const remove = () => g.run('remove', async () => void at.push(clock.now()))
+    const first = Array.from({ length: 6 }, remove)
+    await clock.advance(15_000)
+    await Promise.all(first)
+    expect(at).toHaveLength(6)
+    // #reload with bot.rateLimit at 25 a minute: the action ceiling stays 6 a minute
+    g.setLimits({ roomPerMinute: 25, totalPerMinute: 25 })
+    const more = Array.from({ length: 6 }, remove)
+    await clock.advance(3 * 60_000)
+    await Promise.all(more)
+    expect(at).toHaveLength(12)
+    for (const t of at) expect(at.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(6)
+    // the 7th waits for the first to leave the window, not a moment longer
+    expect(at[6]! - at[0]!).toBe(60_000)
+  })
+
   it('a failing action rejects alone; the next still runs', async () => {
     const clock = new FakeClock()
     const g = new ActionGovernor({ clock, limits: false })

@@ -16,7 +16,7 @@ describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
     await a.open()
     const lines: string[] = []
     const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s).msg as string) })
-    return { a, lines, keeper: () => new LeaseKeeper(a.target, a.names, log, TIMING) }
+    return { a, lines, keeper: (timing: Partial<typeof TIMING> = {}) => new LeaseKeeper(a.target, a.names, log, { ...TIMING, ...timing }) }
   }
 
   it('a frozen active stops sending before a standby can hold the lease; its late writes are fenced; it learns it lost', async () => {
@@ -129,20 +129,28 @@ describe.runIf(postgresAvailable())('LeaseKeeper on a real PostgreSQL', () => {
 
   it('a clean release lets the standby in at its next look; an aborted wait ends with StandbyStopped', async () => {
     const { a, keeper } = await setup()
-    const first = keeper()
+    // a long lease: only a release can let the standby in within seconds
+    const first = keeper({ ttlMs: 30_000 })
     await first.acquire()
     const second = keeper()
     const third = keeper()
-    const waiting = second.acquire()
+    // a standby's wait: `found` once it has looked and found the lease held (acquire's whileWaiting)
+    const standby = (k: LeaseKeeper, signal?: AbortSignal) => {
+      let held!: () => void
+      const heldSeen = new Promise<void>((r) => (held = r))
+      const acquired = k.acquire(async () => held(), signal)
+      return { found: Promise.race([heldSeen, acquired.then(() => Promise.reject(new Error('took the lease instead of waiting')))]), acquired }
+    }
+    const waiting = standby(second)
     const ac = new AbortController()
-    const aborted = third.acquire(undefined, ac.signal)
-    await new Promise((r) => setTimeout(r, 300))
+    const aborting = standby(third, ac.signal)
+    await Promise.all([waiting.found, aborting.found])
     ac.abort()
-    await expect(aborted).rejects.toBeInstanceOf(StandbyStopped)
+    await expect(aborting.acquired).rejects.toBeInstanceOf(StandbyStopped)
     const releasedAt = performance.now()
     await first.release()
-    await waiting
-    expect(performance.now() - releasedAt).toBeLessThan(TIMING.ttlMs)
+    const tookMs = await Promise.race([waiting.acquired.then(() => performance.now() - releasedAt), new Promise<number>((r) => setTimeout(() => r(Infinity), 10_000))])
+    expect(tookMs, 'ms from the release until the standby held the lease (it lasts 30 s)').toBeLessThan(10_000)
     await second.release()
     await third.close()
     await a.close()

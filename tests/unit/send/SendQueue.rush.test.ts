@@ -192,6 +192,28 @@ describe('SendQueue under a rush', () => {
     expect(q.stats.droppedByKind.owed).toBe(0)
   })
 
+  it('owed texts past the bound with no informational reply left to push out: every one kept, and sent after the pause', async () => {
+    const clock = new FakeClock()
+    const { sent, transport } = recorder(clock)
+    const { log, lines } = capturingLog()
+    // a room's bound: 10 a minute × 3 minutes = 30 messages
+    const q = new SendQueue(transport, { clock, limits: { roomPerMinute: 10, totalPerMinute: 60 }, backlogMinutes: 3, maxLength: 100, log })
+    q.pause()
+    // 80 confirmations that cannot merge: each is longer than half a message, so each is a message of its own
+    const text = (i: number) => `owed ${String(i).padStart(2, '0')} ${'确认'.repeat(30)}`
+    const owed = Array.from({ length: 80 }, (_, i) => q.enqueue('r@chatroom', [text(i)], { kind: 'owed' }))
+    await clock.advance(0)
+    expect(q.pending).toBe(80)
+    expect(q.stats.dropped).toBe(0)
+    // said once (not once per text): the room owes more than its limit sends in the next minutes
+    expect(lines.filter((l) => l.msg.startsWith('owed texts waiting for a room exceed'))).toHaveLength(1)
+    q.resume()
+    await clock.advance(10 * 60_000)
+    expect((await Promise.all(owed)).every((r) => r.sent)).toBe(true)
+    expect(sent.map((s) => s.text)).toEqual(Array.from({ length: 80 }, (_, i) => text(i)))
+    expect(q.stats.dropped).toBe(0)
+  })
+
   it('writes ONE summary line at close for everything still waiting', async () => {
     const clock = new FakeClock()
     const { transport } = recorder(clock)

@@ -56,6 +56,43 @@ describe('SendQueue', () => {
     expect(sent[sent.length - 1]!.at - sent[0]!.at).toBeLessThan(6 * 60_000)
   })
 
+  it('a reload’s new limits keep the last minute’s sends: 20 texts, then 25 a minute — never more than 25 in any 60 s, per room and in total', async () => {
+    const clock = new FakeClock()
+    const rooms = ['a@chatroom', 'b@chatroom', 'c@chatroom', 'd@chatroom']
+    // the room's window: one room, a total limit far above it
+    const oneRoom = recorder(clock)
+    const roomQ = new SendQueue(oneRoom.transport, { clock, limits: { roomPerMinute: 20, totalPerMinute: 100 } })
+    // the total window: texts spread over rooms, each far below its room limit
+    const spread = recorder(clock)
+    const totalQ = new SendQueue(spread.transport, { clock, limits: { roomPerMinute: 100, totalPerMinute: 20 } })
+    const textsTo = (q: SendQueue) => (q === roomQ ? ['a@chatroom'] : rooms)
+    // a text every 1.5 s into each queue: it goes out before the next comes, until a limit holds them
+    const feed = async (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        for (const q of [roomQ, totalQ]) void q.enqueue(textsTo(q)[i % textsTo(q).length]!, [`text ${i}`], { kind: 'owed' })
+        await clock.advance(1_500)
+      }
+    }
+    await feed(0, 20)
+    expect(oneRoom.sent).toHaveLength(20)
+    expect(spread.sent).toHaveLength(20)
+    // #reload with bot.rateLimit at 25 a minute, 30 s after the first of those 20 went out
+    roomQ.setLimits({ roomPerMinute: 25, totalPerMinute: 100 })
+    totalQ.setLimits({ roomPerMinute: 100, totalPerMinute: 25 })
+    await feed(20, 80)
+    await clock.advance(10 * 60_000)
+    for (const [q, { sent }] of [[roomQ, oneRoom], [totalQ, spread]] as const) {
+      // everything went out (merged where it waited), each room's texts in order
+      textsTo(q).forEach((to, r, all) => {
+        const lines = sent.filter((s) => s.to === to).flatMap((s) => s.text.split('\n'))
+        expect(lines).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i % all.length === r).map((i) => `text ${i}`))
+      })
+      // the new limit is used, and never exceeded: the sends before the reload count
+      expect(maxInWindow(sent)).toBe(25)
+    }
+    expect(maxInWindow(oneRoom.sent, 'a@chatroom')).toBe(25)
+  })
+
   it('spaces messages by the jitter gap', async () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock)

@@ -347,6 +347,34 @@ describe('guard: strikes, removals, blacklist', () => {
     expect(off.h.actions.of('remove')).toHaveLength(1)
   })
 
+  it('blacklist on rejoin respects exemptions made since: a new admin, an exempt id, an exempt tag come back and stay', async () => {
+    const { h, room, room2 } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'))
+    const nowAdmin = h.member('Ada')
+    const nowExemptId = h.member('Ida')
+    const nowStaff = h.member('Tad')
+    const stillBanned = h.member('Ban')
+    for (const m of [nowAdmin, nowExemptId, nowStaff, stillBanned]) await h.say(room, m, '加微信')
+    await settle(h)
+    expect(guardBlacklist(h.store, 'fans').map((b) => b.contactId).sort()).toEqual(['wxid_ada', 'wxid_ban', 'wxid_ida', 'wxid_tad'])
+    expect(h.actions.of('remove')).toHaveLength(4)
+
+    // since then: Ada is an admin and Ida an exempt id (a #reload), Tad has the exempt tag
+    h.setReloadYaml(
+      yaml(BASIC.replace('strikes: 3', 'strikes: 1').replace('ids: [wxid_kol]', 'ids: [wxid_kol, wxid_ida]')).replace(
+        'admins: [wxid_boss, wxid_boss2]',
+        'admins: [wxid_boss, wxid_boss2, wxid_ada]',
+      ),
+    )
+    await h.say(room, h.member('Boss'), '#reload')
+    expect(h.texts(room.id).at(-1)).toContain('配置已重新加载')
+    h.engine.tags.add('wxid_tad', 'staff', { source: 'admin', at: h.clock.now() })
+
+    for (const m of [nowAdmin, nowExemptId, nowStaff, stillBanned]) await h.join(room2, [m])
+    await settle(h)
+    // only the one still without an exemption is removed again
+    expect(h.actions.of('remove').slice(4).map((c) => [c.id, c.contactId])).toEqual([[room2.id, 'wxid_ban']])
+  })
+
   it('gate does not invite a blacklisted member back (barredReply, no reason given); pardoned, they are invited; blacklist: false, always', async () => {
     const GATE = 'gate: { keywords: [进粉丝群], capacity: 100, inviteReply: "{name}，已邀请你加入{topic}" }'
     const { log, audits } = capture()

@@ -4,11 +4,12 @@ import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CodeLedger } from '../../../skills/shop/Codes.js'
 import { orderBook, type Order } from '../../../skills/shop/Orders.js'
-import { FakeClock } from '../../../src/clock/FakeClock.js'
+import { FakeClock, settle } from '../../../src/clock/FakeClock.js'
 import { pointsBook } from '../../../src/engine/SkillContext.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import { configErrors } from '../../helpers/configErrors.js'
 import { harness, type Harness } from '../../helpers/harness.js'
+import { SpyAdapter } from '../../helpers/spyAdapter.js'
 import { SKILLS } from '../../../skills/index.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -205,6 +206,42 @@ describe('shop: the catalog and a redemption', () => {
     expect(orderBook(h.store, 'sisley').all()).toHaveLength(1)
     expect(h.texts('wxid_eve')).toEqual(['【兑换券码】20元券：G1\n订单 1，请妥善保存，勿转发他人'])
     expect(pointsBook(h.store, 'sisley').ledger().filter((e) => e.reason === 'redeem')).toHaveLength(1)
+  })
+
+  it('one redemption is ONE commit (debit, total, stock, order, code), and on a slow disk the reply and the code wait for it', async () => {
+    const adapter = new SpyAdapter()
+    const gift = `          - { id: gift, name: 礼盒, price: 40, stock: 5, delivery: codes, codes: "${codesFile('c9g.txt', ['J1', 'J2'])}" }`
+    const yaml = config(codesFile('c9.txt', ['Z1']), gift)
+    const { h, room, clock } = await boot(yaml, adapter)
+    const ann = h.member('Ann')
+    await give(h, room, ann, 100)
+    const saidBefore = h.sent.length
+
+    adapter.hold() // the disk takes its time
+    await h.engine.handleMessage({
+      room,
+      talker: ann,
+      message: { id: 'r1', text: '兑换 gift', textWithoutMentions: '兑换 gift', mentionsBot: false, mentionIds: [], date: clock.now() },
+    })
+    const batch = await adapter.commitWith((c) => c.key.startsWith('checkin/pool:sisley/ledger/') && (c.value as { reason?: string }).reason === 'redeem')
+    const keys = batch.map((c) => c.key)
+    // the debit's ledger entry and the member's new total …
+    expect(batch.find((c) => c.key.startsWith('checkin/pool:sisley/members/') && c.key.endsWith('/wxid_ann'))?.value).toMatchObject({ total: 60 })
+    // … with the order, the stock and the code, in the same commit
+    expect(batch.find((c) => c.key.startsWith('shop/pool:sisley/orders/'))?.value).toMatchObject({ id: '1', item: 'gift', member: 'wxid_ann', code: 'J1' })
+    expect(batch.find((c) => c.key === 'shop/pool:sisley/items/gift')?.value, keys.join(', ')).toEqual({ taken: 1 })
+    expect(batch.find((c) => c.key.startsWith('shop/codes/'))?.value, keys.join(', ')).toMatchObject({ order: '1', member: 'wxid_ann' })
+
+    // held: nothing confirmed, no code sent, however long the disk takes
+    await clock.advance(30_000)
+    await settle(20)
+    expect(adapter.held).toBe(1)
+    expect(h.sent.slice(saidBefore)).toEqual([])
+    adapter.release()
+    await h.flush()
+    expect(h.texts(room.id).at(-1)).toBe('Ann 兑换成功：礼盒，扣 40 分，剩 60 分（订单 1）')
+    expect(h.texts('wxid_ann')).toEqual(['【兑换券码】礼盒：J1\n订单 1，请妥善保存，勿转发他人'])
+    ledgerIsTruth(h.store)
   })
 
   it('"兑换 <unknown>" gets a hint; "兑换券怎么用" is left to other skills; "兑换" alone lists', async () => {
