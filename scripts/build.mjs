@@ -6,7 +6,7 @@
 // import.meta.url) — so a path that works from src/ under tsx works from dist/ unchanged.
 // Plain JavaScript: it runs before anything is compiled and needs only typescript.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, rmSync, utimesSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,4 +56,8 @@ for (const top of ['src', 'skills']) {
     copied++
   }
 }
+// the build's time stamp (tests/globalSetup.ts rebuilds when a source is newer): an incremental
+// tsc that found nothing to do leaves its build info as it was
+const now = new Date()
+utimesSync(join(dist, '.tsbuildinfo'), now, now)
 console.error(`siyu build: dist/ compiled, ${copied} asset files copied`)

@@ -255,7 +255,7 @@ async function ask(io: InitIo, given: Given, deploy: boolean): Promise<InitAnswe
 
     const admins =
       given.admins ??
-      (await until('管理员 / Admins — contact ids (wxid_…), never names; spaces between, empty for none: ', (l) => adminsOf(l === undefined ? [] : [l])))
+      (await until('管理员 / Admins — contact ids (wxid_…), never names; spaces between, empty for none: ', (l) => adminsOf(l === undefined ? [] : [l], true)))
     if (admins === 'aborted') return 'aborted'
 
     let skills = given.skills

@@ -86,9 +86,16 @@ export function checkAdmin(raw: string): string {
   )
 }
 
-/** Admin ids separated by commas or spaces (as typed at the prompt). */
-export function adminsOf(list: readonly string[]): string[] {
-  const ids = list.flatMap((l) => l.split(/[\s,，]+/)).filter(Boolean).map(checkAdmin)
+/**
+ * Admin ids: one per `--admin` flag (commas also separate), or separated by spaces or commas
+ * as typed at the prompt. A flag's value is not split at spaces: "Alice Wang" is one (bad) id.
+ */
+export function adminsOf(list: readonly string[], typed = false): string[] {
+  const ids = list
+    .flatMap((l) => l.split(typed ? /[\s,，]+/ : /[,，]/))
+    .map((id) => id.trim())
+    .filter(Boolean)
+    .map(checkAdmin)
   return [...new Set(ids)]
 }
 

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs'
 import { ConfigError, formatProblem } from '../config/problems.js'
-import { StandbyStopped } from '../ha/LeaseKeeper.js'
 import { createLogger } from '../log/logger.js'
-import { startApp, type App } from '../runtime/App.js'
+import type { App } from '../runtime/App.js'
 import { choosePuppet } from '../runtime/puppetChoice.js'
 import { watchPid } from '../runtime/watchPid.js'
 import { isConnectionError, redactUrl } from '../store/postgres/connection.js'
@@ -34,6 +33,9 @@ export async function runStart(argv: string[]): Promise<undefined> {
     log.warn(`config/bot.yaml not found: running with ${args.config}; copy it to config/bot.yaml to make it yours`)
   }
 
+  // the heavy part (Wechaty, the skills, the console) only once the arguments are good
+  const { startApp } = await import('../runtime/App.js')
+  const { StandbyStopped } = await import('../ha/LeaseKeeper.js')
   let app: App | undefined
   // started by a test or a supervisor that may die without stopping us (SIYU_WATCH_PID)
   watchPid(process.env, (pid) => {
