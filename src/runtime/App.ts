@@ -6,7 +6,7 @@ import { createAiClient } from '../ai/OpenAiClient.js'
 import type { Clock } from '../clock/Clock.js'
 import { clockFromEnv } from './clockFromEnv.js'
 import { loadConfig, type LoadedConfig } from '../config/loadConfig.js'
-import { formatProblem } from '../config/problems.js'
+import { ConfigError, formatProblem } from '../config/problems.js'
 import { checkConsoleExposure, startConsole, type RunningConsole } from '../console/startConsole.js'
 import { Engine } from '../engine/Engine.js'
 import type { Skill } from '../engine/Skill.js'
@@ -36,6 +36,12 @@ export interface AppOptions {
   skills?: readonly Skill<any>[]
   /** A puppet instance to use instead of the environment's choice (benchmarks, tests). */
   puppet?: object
+  /**
+   * A host program's Wechaty (the plugin, src/plugin.ts): siyu listens on it and sends through
+   * it, and never starts, stops or logs it in (`stop()` takes siyu's listeners off it). No
+   * sandbox and no `accounts:` — the host's bot is the one account; `dataDir` is used as given.
+   */
+  wechaty?: Wechaty
   /** With `accounts:` in the config: a puppet instance per account id (tests). */
   puppets?: ReadonlyMap<string, object>
   /** Where the sandbox reads typed lines and prints the group (default: the process's). */
@@ -77,7 +83,18 @@ export async function startApp(o: AppOptions): Promise<App> {
   checkConsoleExposure(config, o.env)
 
   const multi = config.accounts.length > 0
-  const choice: PuppetChoice = multi ? (accountsSandboxed(config, o.env) && !o.puppets ? { kind: 'sandbox' } : { kind: 'service', endpoint: undefined, tlsDisabled: false }) : choosePuppet(o.env)
+  const hosted = o.wechaty !== undefined
+  if (hosted && multi) {
+    const at = config.accounts[0]!.where
+    throw new ConfigError([{ ...at, severity: 'error', message: 'accounts: needs siyu\'s own process (siyu start); the plugin serves the one Wechaty it is installed on — remove accounts:' }])
+  }
+  const choice: PuppetChoice = hosted
+    ? { kind: 'named', name: 'the host program\'s puppet' }
+    : multi
+      ? accountsSandboxed(config, o.env) && !o.puppets
+        ? { kind: 'sandbox' }
+        : { kind: 'service', endpoint: undefined, tlsDisabled: false }
+      : choosePuppet(o.env)
   const dataDir = choice.kind === 'sandbox' ? sandboxDataDir(o.dataDir) : o.dataDir
   // with PostgreSQL this waits here, as the standby, until this process holds the lease
   const storage = await openStorage({ store: o.store, dataDir, log, env: o.env, signal: o.signal })
@@ -158,10 +175,12 @@ export async function startApp(o: AppOptions): Promise<App> {
     ;({ wechaty, runtime } = accounts.handles[0]!)
     sandbox = multiSandbox
   } else {
-    ;({ wechaty, sandbox } = o.puppet
-      ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
-      : buildWechaty(choice, config, o.stdout ?? process.stdout))
-    runtime = new WechatyRuntime({ wechaty, engine, queue, log })
+    ;({ wechaty, sandbox } = o.wechaty
+      ? { wechaty: o.wechaty, sandbox: undefined }
+      : o.puppet
+        ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
+        : buildWechaty(choice, config, o.stdout ?? process.stdout))
+    runtime = new WechatyRuntime({ wechaty, engine, queue, log, hosted })
     // accepts, invites and removals are fenced by the lease like texts (src/runtime/fenceActions.ts)
     engine.setActions(lease ? fenceActions(runtime, () => lease.sending) : runtime)
     await runtime.start()
@@ -188,7 +207,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   if (sandbox) {
     sandbox.login()
     sandbox.attach(o.stdin ?? process.stdin)
-  } else if (!accounts) {
+  } else if (!accounts && !hosted) {
     log.info({ puppet: choice.kind === 'named' ? choice.name : 'wechaty-puppet-service', endpoint: choice.kind === 'service' ? choice.endpoint : undefined }, 'connecting to WeChat')
   }
 

@@ -23,6 +23,12 @@ export interface RuntimeOptions {
   log: Logger
   /** Draw the login QR code on the terminal (default: when stdout is a TTY). */
   drawQr?: boolean
+  /**
+   * The Wechaty belongs to a host program (the plugin, src/plugin.ts): the host starts it,
+   * logs it in, reconnects and stops it. The runtime only listens — no restarts, no QR code —
+   * and `stopPuppet()` takes its listeners off instead of stopping the host's bot.
+   */
+  hosted?: boolean
   loginTimeoutMs?: number
   backoffMs?: [number, number]
 }
@@ -37,7 +43,9 @@ export interface RuntimeOptions {
 export class WechatyRuntime implements PuppetActions {
   readonly startedAt = Date.now()
   private readonly serializer: RoomSerializer
-  private readonly supervisor: ConnectionSupervisor
+  private readonly supervisor: Pick<ConnectionSupervisor, 'begin' | 'onLogin' | 'onScan' | 'onLogout' | 'onError' | 'connected' | 'shutdown'>
+  /** Every listener this runtime put on the Wechaty, to take them off again (hosted). */
+  private readonly listeners: Array<[string, (...args: never[]) => void]> = []
   private readonly seen = new RecentIds(20_000)
   private stopping = false
   private selfId: string | undefined
@@ -47,13 +55,15 @@ export class WechatyRuntime implements PuppetActions {
 
   constructor(private readonly o: RuntimeOptions) {
     this.serializer = new RoomSerializer(o.log)
-    this.supervisor = new ConnectionSupervisor({
-      start: () => o.wechaty.start(),
-      stop: () => o.wechaty.stop(),
-      log: o.log.child({ part: 'connection' }),
-      loginTimeoutMs: o.loginTimeoutMs,
-      backoffMs: o.backoffMs,
-    })
+    this.supervisor = o.hosted
+      ? new HostedConnection()
+      : new ConnectionSupervisor({
+          start: () => o.wechaty.start(),
+          stop: () => o.wechaty.stop(),
+          log: o.log.child({ part: 'connection' }),
+          loginTimeoutMs: o.loginTimeoutMs,
+          backoffMs: o.backoffMs,
+        })
   }
 
   get connected(): boolean {
@@ -126,7 +136,7 @@ export class WechatyRuntime implements PuppetActions {
   }
 
   async start(): Promise<void> {
-    const w = this.o.wechaty
+    const w = this.listen()
     const log = this.o.log
     // Without an 'error' listener Wechaty throws; most of its errors are harmless noise
     // (puppet-mock's "no payload found" on every room event), connection ones are not.
@@ -139,7 +149,8 @@ export class WechatyRuntime implements PuppetActions {
     })
     // a burst into a room not loaded yet: one lookup per room and member, not per message
     w.on('puppet', (puppet) => guardPuppetLookups(puppet))
-    w.on('scan', (qrcode, status) => this.onScan(qrcode, status))
+    // the host's login QR code is the host's business
+    if (!this.o.hosted) w.on('scan', (qrcode, status) => this.onScan(qrcode, status))
     w.on('login', (user) => void this.onLogin(user))
     w.on('logout', (user, reason) => {
       log.warn({ user: user.id, reason }, 'logged out')
@@ -156,6 +167,23 @@ export class WechatyRuntime implements PuppetActions {
     })
     this.o.queue.pause()
     await this.supervisor.begin()
+    if (this.o.hosted) {
+      // installed into a bot that may be running and logged in already
+      const puppet = hostPuppet(this.o.wechaty)
+      if (puppet) guardPuppetLookups(puppet)
+      if (puppet?.isLoggedIn) void this.onLogin(this.o.wechaty.currentUser)
+    }
+  }
+
+  /** The Wechaty's `on`, remembering each listener so that `stopPuppet()` can take it off (hosted). */
+  private listen(): Pick<WechatyInterface, 'on'> {
+    const w = this.o.wechaty
+    return {
+      on: ((event: string, listener: (...args: never[]) => void) => {
+        this.listeners.push([event, listener])
+        return w.on(event as never, listener as never)
+      }) as WechatyInterface['on'],
+    }
   }
 
   /** Stop taking events, let the ones in hand finish (bounded), and stop the puppet. */
@@ -165,7 +193,12 @@ export class WechatyRuntime implements PuppetActions {
     await this.serializer.idle(graceMs)
   }
 
+  /** Stop the puppet — or, hosted, leave the host's bot running with none of siyu's listeners on it. */
   async stopPuppet(): Promise<void> {
+    if (this.o.hosted) {
+      for (const [event, listener] of this.listeners.splice(0)) this.o.wechaty.off(event as never, listener as never)
+      return
+    }
     await this.o.wechaty.stop().catch((err: unknown) => this.o.log.debug({ err }, 'wechaty stop failed'))
   }
 
@@ -307,6 +340,33 @@ export class WechatyRuntime implements PuppetActions {
       if (kind === 'join') await this.o.engine.handleJoin(ev)
       else await this.o.engine.handleLeave(ev)
     })
+  }
+}
+
+/**
+ * The connection as seen by a runtime whose Wechaty a host program runs: logged in or not,
+ * nothing to restart (the host's own reconnect logic, if any, does that).
+ */
+class HostedConnection {
+  connected = false
+  async begin(): Promise<void> {}
+  onLogin(): void {
+    this.connected = true
+  }
+  onLogout(): void {
+    this.connected = false
+  }
+  onScan(): void {}
+  onError(): void {}
+  shutdown(): void {}
+}
+
+/** The host bot's puppet, or undefined before its start made one (Wechaty's getter throws then). */
+function hostPuppet(w: WechatyInterface): WechatyInterface['puppet'] | undefined {
+  try {
+    return w.puppet
+  } catch {
+    return undefined
   }
 }
 
