@@ -121,7 +121,11 @@ export class Reconciler {
     const newIds = [...listed].filter((id) => !known.has(id))
     // names: for the newcomers, and a few of those still known only by their id
     const nameless = [...listed].filter((id) => known.has(id) && (book.get(id)?.name ?? id) === id).slice(0, NAME_LOOKUPS_PER_READ)
-    const lookups = [...newIds.slice(0, NAME_LOOKUPS_PER_READ), ...nameless]
+    // a room's first read counts no joins, so it needs no inviter: nobody is looked up then (the
+    // runtime looks up whoever speaks; the next reads name a few more). A burst into a room the
+    // bot never read must not cost every member twice.
+    const firstRead = book.listedAt(roomId) === undefined
+    const lookups = firstRead ? [] : [...newIds.slice(0, NAME_LOOKUPS_PER_READ), ...nameless]
     const infos = new Map<string, RoomMemberInfo>()
     for (const id of lookups) {
       const info = await actions.roomMember(roomId, id).catch(() => undefined)
