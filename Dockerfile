@@ -2,19 +2,23 @@
 #   docker build -t siyu .
 #   docker run -d --name siyu --restart unless-stopped --env-file /srv/siyu/siyu.env \
 #     -v /srv/siyu/config:/app/config:ro -v siyu-data:/data siyu
-FROM node:20-slim
-
-ENV NODE_ENV=production
+# build: every dependency (typescript is a dev one), `npm ci` compiles src/ and skills/ into
+# dist/ (the prepare script, scripts/build.mjs); then the dev dependencies are dropped
+FROM node:24-slim AS build
 WORKDIR /app
-
-# dependencies first, so a code change does not reinstall them. No build step: the bot runs
-# its TypeScript through tsx, which is a runtime dependency, so --omit=dev keeps what it needs
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-
-COPY tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 COPY skills ./skills
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+# the image: the compiled dist/ and the runtime dependencies only — no TypeScript at start
+FROM node:24-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 COPY config ./config
 COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
 
@@ -25,12 +29,11 @@ RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
 USER node
 VOLUME ["/data"]
 
-# the console serves GET /healthz (no token) on 127.0.0.1:7350 inside the container. Until the
-# console is part of the bot nothing listens there and the container shows as unhealthy.
+# the console serves GET /healthz (no token) on 127.0.0.1:7350 inside the container
 EXPOSE 7350
 HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 CMD ["node", "deploy/healthcheck.mjs"]
 
 # SIGTERM: the bot stops taking events, writes the store and exits 0 within 10 s
 # (docker stop waits 10 s by default: use `docker stop -t 20` / stop_grace_period: 20s)
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/main.ts", "--config", "config/bot.yaml", "--data", "/data"]
+CMD ["node", "dist/src/cli/siyu.js", "start", "--config", "config/bot.yaml", "--data", "/data"]

@@ -204,6 +204,15 @@ function plainScalar(token: CST.FlowScalar, where: Where, startsLine: boolean, o
       severity: keyish ? 'error' : 'warning',
       message: `中文引号「${text[0]}」「${text.at(-1)}」→ 半角「"」：现在引号会原样出现在文字里 / curly quotes are kept as part of the text; write "…" with ASCII quotes`,
     })
+  } else if (/^[“‘]/.test(text)) {
+    // `{ text: “{names} 好久不见”, max: 20 }`: in a flow map the `{` after the curly quote
+    // ends the plain scalar and YAML reports the rest of the line; the quote is the cause
+    out.push({
+      offset: start,
+      severity: 'warning',
+      ifError: true,
+      message: `中文引号「${text[0]}」→ 半角「"」：YAML 不认中文引号，后面的内容读不懂 / a curly quote: YAML does not take it as a quote, so what follows it cannot be read; write "…" with ASCII quotes`,
+    })
   }
   placeholders(token, out)
 }

@@ -134,6 +134,7 @@ describe('console sections follow the skills that are on', () => {
         ['#/inbox', '转人工 Inbox'],
         ['#/lives', '直播 Lives'],
         ['#/members', '会员 Members'],
+        ['#/churn', '流失 Churn'],
         ['#/x/orders', '订单 Orders'],
       ])
       await page.locator('form input[name=title]').waitFor()

@@ -128,8 +128,9 @@ describe('deploy/siyu.service (systemd)', () => {
     const stateDir = `/var/lib/${one('StateDirectory')}`
     const [node, ...args] = one('ExecStart')!.split(/\s+/)
     expect(node).toBe('node')
-    // the script is in the repo, at the path the unit names relative to WorkingDirectory
-    const script = args.find((a) => a.endsWith('.ts'))!
+    // the compiled script (dist/, built by `npm ci`), at the path the unit names relative to WorkingDirectory
+    const script = args[0]!
+    expect(script).toMatch(/^dist\/.*\.js$/)
     expect(existsSync(join(REPO, script)), script).toBe(true)
     const config = args[args.indexOf('--config') + 1]!
     const data = args[args.indexOf('--data') + 1]!
@@ -169,22 +170,32 @@ describe('Dockerfile', () => {
   const ignore = dockerignore({ ignorecase: false }).add(readFileSync(join(REPO, '.dockerignore'), 'utf8'))
   const copies = all('COPY').map((i) => {
     const a = args(i).filter((x) => !x.startsWith('--'))
-    return { sources: a.slice(0, -1), target: a.at(-1)! }
+    const flags = (i as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags()
+    const from = flags.find((f) => f.getName() === 'from')?.getValue() ?? undefined
+    return { sources: a.slice(0, -1), target: a.at(-1)!, from }
   })
   const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
 
-  it('node 20 slim; dependencies from the lock file without dev ones', () => {
-    const from = df.getFROMs().at(-1)!
-    expect(from.getImageName()).toBe('node')
-    expect(from.getImageTag()).toMatch(/^20(\.\d+)*-(bookworm-)?slim$/)
-    expect(all('RUN').some((r) => /\bnpm ci\b.*--omit=dev/.test(r.getArgumentsContent() ?? ''))).toBe(true)
+  it('a tested Node line, slim; built from the lock file, then the dev dependencies dropped', () => {
+    for (const from of df.getFROMs()) {
+      expect(from.getImageName()).toBe('node')
+      expect(from.getImageTag()).toMatch(/^(20|22|24)(\.\d+)*-(bookworm-)?slim$/)
+    }
+    const runs = all('RUN').map((r) => r.getArgumentsContent() ?? '')
+    // `npm ci` builds dist/ (prepare needs typescript), `npm prune --omit=dev` drops the rest
+    expect(runs.some((r) => /\bnpm ci\b/.test(r) && !/\bnpm ci\b[^&]*--omit=dev/.test(r) && /\bnpm prune\b[^&]*--omit=dev/.test(r))).toBe(true)
     expect(copies.some((c) => c.sources.includes('package-lock.json'))).toBe(true)
+    // the image gets the build's dist/ and node_modules, never the TypeScript sources
+    expect(copies.filter((c) => c.from === 'build').map((c) => c.target)).toEqual(expect.arrayContaining(['./dist', './node_modules']))
+    expect(copies.filter((c) => !c.from && c.target !== './src' && c.target !== './skills').length).toBeGreaterThan(0)
   })
 
-  it('with --omit=dev the bot still has all it runs: tsx, the puppets by name, and every package src/ and skills/ import', async () => {
+  it('with --omit=dev the bot still has all it runs: the compiled command, the puppets by name, and every package src/ and skills/ import', async () => {
     const deps = new Set(Object.keys(pkg.dependencies))
-    expect(cmd.slice(0, 3)).toEqual(['node', '--import', 'tsx'])
-    for (const name of ['tsx', 'wechaty-puppet-service', 'wechaty-puppet-mock', 'pino-pretty']) expect(deps, name).toContain(name)
+    expect(cmd.slice(0, 3)).toEqual(['node', 'dist/src/cli/siyu.js', 'start'])
+    expect(existsSync(join(REPO, cmd[1]!)), 'npm ci built the command').toBe(true)
+    expect(deps, 'tsx runs only in development and tests').not.toContain('tsx')
+    for (const name of ['wechaty-puppet-service', 'wechaty-puppet-mock', 'pino-pretty']) expect(deps, name).toContain(name)
     const imported = new Set<string>()
     const files = async (dir: string): Promise<string[]> =>
       (await readdir(join(REPO, dir), { recursive: true })).filter((f) => f.endsWith('.ts')).map((f) => join(REPO, dir, f))
@@ -209,7 +220,8 @@ describe('Dockerfile', () => {
   })
 
   it('every COPY source exists and is not left out by .dockerignore; no secret or data goes into the build', () => {
-    for (const { sources } of copies) {
+    // (a COPY --from=build takes the build stage's files, not the context's)
+    for (const { sources } of copies.filter((c) => !c.from)) {
       for (const source of sources) {
         expect(existsSync(join(REPO, source)), source).toBe(true)
         expect(ignore.ignores(source), `${source} is in .dockerignore`).toBe(false)
@@ -284,18 +296,23 @@ describe('Dockerfile', () => {
     const root = await scratch('siyu-image-')
     const app = join(root, workdir)
     await mkdir(app, { recursive: true })
-    for (const { sources, target } of copies) {
-      for (const source of sources) {
+    // the build stage's /app is this checkout after `npm ci` (dist/ built): its node_modules
+    // is linked below instead of copied
+    for (const { sources, target, from } of copies) {
+      for (const stageSource of sources) {
+        const source = from === 'build' ? posix.relative(workdir, stageSource) : stageSource
+        if (source === 'node_modules') continue
         const to = target.endsWith('/') ? join(app, target, posix.basename(source)) : join(app, target)
         await mkdir(join(to, '..'), { recursive: true })
         if (statSync(join(REPO, source)).isDirectory()) {
-          await cp(join(REPO, source), to, { recursive: true, filter: (f) => !ignore.ignores(relative(REPO, f) || '.') })
+          // (.dockerignore limits the build context, not what the build stage made)
+          await cp(join(REPO, source), to, { recursive: true, filter: (f) => from === 'build' || !ignore.ignores(relative(REPO, f) || '.') })
         } else {
           await copyFile(join(REPO, source), to)
         }
       }
     }
-    // what `npm ci --omit=dev` would install (the packages are the repo's: no network here)
+    // what `npm ci` + `npm prune --omit=dev` leave in the build stage (the repo's: no network here)
     await symlink(join(REPO, 'node_modules'), join(app, 'node_modules'), 'dir')
     // what the operator mounts at /app/config: here the example
     const config = cmd[cmd.indexOf('--config') + 1]!
