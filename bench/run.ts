@@ -24,6 +24,7 @@ const { guardRows } = await import('./guard.js')
 const { postsRows } = await import('./posts.js')
 const { membersRows } = await import('./members.js')
 const { engagementRows } = await import('./engagement.js')
+const { startupRows } = await import('./startup.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -198,6 +199,8 @@ if (wanted('posts')) rows.push(...(await postsRows(ROUNDS, log)))
 if (wanted('members')) rows.push(...(await membersRows(log)))
 // 14. engagement: activity points in the rush and in the pipeline, on against off (bench/engagement.ts)
 if (wanted('engagement')) rows.push(...(await engagementRows(ROUNDS, log)))
+// 15. start-up: the compiled dist/ against tsx transpiling at start, spawn → sandbox banner, ABBA (bench/startup.ts)
+if (wanted('startup')) rows.push(...(await startupRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 
