@@ -50,8 +50,12 @@ export async function runStart(argv: string[]): Promise<undefined> {
     signalledEarly ??= signal
     beforeStart.abort()
   }
-  process.once('SIGINT', early)
-  process.once('SIGTERM', early)
+  // one listener per signal for the whole life of the process, never removed and added again:
+  // what it does moves from `early` to `shutdown` once the app runs (a signal in between is
+  // never left without a listener — Node would take the default action, or lose it)
+  let onSignal: (signal: string) => void = early
+  process.on('SIGINT', () => onSignal('SIGINT'))
+  process.on('SIGTERM', () => onSignal('SIGTERM'))
   try {
     app = await startApp({ configPath: args.config, dataDir: args.data, store: args.store, env: process.env, log, signal: beforeStart.signal })
   } catch (err) {
@@ -112,10 +116,7 @@ export async function runStart(argv: string[]): Promise<undefined> {
       process.exit(4)
     })
   })
-  process.removeListener('SIGINT', early)
-  process.removeListener('SIGTERM', early)
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  onSignal = shutdown
   if (signalledEarly) shutdown(signalledEarly)
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection (kept running)'))
   return undefined
