@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -51,8 +52,9 @@ describe('content calendar, end to end in a browser', () => {
     page.setDefaultTimeout(15_000)
     page.on('pageerror', (e) => pageErrors.push(e.message))
     const bot = world.bot!
-    const line = await waitFor(() => bot.stdout.find((l) => l.includes('/login?code=')), { what: 'the login link on the terminal' })
-    await page.goto(/(http:\/\/127\.0\.0\.1:\d+\/login\?code=[\w-]+)/.exec(line)![1]!)
+    // stdout is no terminal: the one-time link is in a file the log names
+    const named = await bot.waitForLog((l) => l.part === 'console' && typeof l.file === 'string', 'the log naming the login link file')
+    await page.goto((await readFile(named.file as string, 'utf8')).trim())
     await page.waitForSelector('body[data-ready="true"]')
   }, 90_000)
 
