@@ -1,3 +1,5 @@
+import type { DocLoader, Documents } from './Documents.js'
+
 /** A JSON value as it is kept on disk (or in Redis). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -36,6 +38,19 @@ export interface StorageAdapter {
   commit(changes: readonly Change[]): Promise<void>
   close(): Promise<void>
   readonly metrics: StoreMetrics
+  /**
+   * Optional: the adapter keeps every document itself, durable state only (the file store, for
+   * its checkpoints). The Store then reads through it (plus its changes not yet durable)
+   * instead of keeping a second copy; the adapter applies each commit to it before the
+   * commit's promise resolves, and parses a document only when it is first needed.
+   */
+  readonly documents?: Documents
+  /**
+   * Optional: every document (key directory) under `prefix`, each parsed when first needed —
+   * for an adapter without `documents`, so that a start does not parse (or sort) what nothing
+   * reads yet. Without it the Store loads `entries(prefix)`.
+   */
+  loadDocuments?(prefix: string): Promise<Array<[string, DocLoader]>>
 }
 
 /** Stored data that cannot be read back as written. The start stops; nothing is overwritten. */

@@ -1,0 +1,105 @@
+import { splitKey, type Json } from './StorageAdapter.js'
+
+/** One document's rows: leaf → value (a Map: scanning it is ~20× faster than a big object's for-in). */
+export type DocRows = Map<string, Json>
+
+/** How a document not parsed yet is parsed: synchronously, when something first needs it. */
+export type DocLoader = () => DocRows
+
+/**
+ * Values by document — one per key directory (`checkin/pool:x/members/07` holds
+ * `…/07/wxid_a`) — each parsed only when something first reads or writes it. A big pool's
+ * ledger of past days is read at start (bytes, or text from the database) but parsed only
+ * if someone looks at it, and a pool's member buckets one by one, as they are needed.
+ *
+ * Parsing a document in one go also keeps its rows together in memory, in the order they
+ * are scanned: rows that arrive one by one (from PostgreSQL, one message per row, with the
+ * driver's garbage in between) end up scattered over the heap, and a scan of a million of
+ * them is then ~5–8× slower (a cache miss per row; bench/RESULTS.md, "PostgreSQL-loaded").
+ */
+export class Documents {
+  private readonly docs = new Map<string, DocRows | DocLoader>()
+
+  /** A document to parse when first needed (replaces what was there). */
+  setLazy(dir: string, load: DocLoader): void {
+    this.docs.set(dir, load)
+  }
+
+  /** A document already parsed; an empty one is not kept. */
+  setRows(dir: string, rows: DocRows): void {
+    if (rows.size === 0) this.docs.delete(dir)
+    else this.docs.set(dir, rows)
+  }
+
+  has(dir: string): boolean {
+    return this.docs.has(dir)
+  }
+
+  /** Parsed yet? (false for a document that does not exist) */
+  isParsed(dir: string): boolean {
+    return this.docs.get(dir) instanceof Map
+  }
+
+  /** The document's rows, parsed now if they were not (a corrupt one throws, naming its file). */
+  rows(dir: string): DocRows | undefined {
+    const d = this.docs.get(dir)
+    if (d === undefined || d instanceof Map) return d
+    const rows = d()
+    this.setRows(dir, rows)
+    return rows
+  }
+
+  get(dir: string, leaf: string): Json | undefined {
+    return this.rows(dir)?.get(leaf)
+  }
+
+  /** Set (or, with undefined, delete) one key. The document is parsed first. */
+  set(dir: string, leaf: string, value: Json | undefined): void {
+    let rows = this.rows(dir)
+    if (value === undefined) {
+      if (!rows) return
+      rows.delete(leaf)
+      if (rows.size === 0) this.docs.delete(dir)
+      return
+    }
+    if (!rows) this.docs.set(dir, (rows = new Map()))
+    rows.set(leaf, value)
+  }
+
+  apply(key: string, value: Json | undefined): void {
+    const { dir, leaf } = splitKey(key)
+    this.set(dir, leaf, value)
+  }
+
+  /** Every document's directory, parsed or not. */
+  dirs(): IterableIterator<string> {
+    return this.docs.keys()
+  }
+
+  /** Directories that may hold keys under `prefix` (`a/b/` → `a/b`, `a/b/c`…, and `a` for `a/bc…`). */
+  *dirsUnder(prefix: string): Generator<string> {
+    for (const dir of this.docs.keys()) if (dirMayHold(dir, prefix)) yield dir
+  }
+
+  get size(): number {
+    return this.docs.size
+  }
+}
+
+/** Can directory `dir` hold a key starting with `prefix`? */
+export function dirMayHold(dir: string, prefix: string): boolean {
+  const d = dir + '/'
+  return d.startsWith(prefix) || prefix.startsWith(d)
+}
+
+/** Rows from a parsed JSON object (a document's file or text). */
+export function rowsOf(obj: Record<string, Json>): DocRows {
+  const rows: DocRows = new Map()
+  for (const leaf in obj) rows.set(leaf, obj[leaf]!)
+  return rows
+}
+
+/** A document's rows as the JSON text of one object (what its file holds). */
+export function docText(rows: DocRows): string {
+  return JSON.stringify(Object.fromEntries(rows))
+}
