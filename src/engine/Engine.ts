@@ -148,6 +148,11 @@ export class Engine {
     await deps.store.open('checkin/')
     const engine = new Engine(deps, core)
     await engine.setConfig(config)
+    // the pools' rank orders are built in the background, a member bucket per turn: a start
+    // answers at once, and the first 积分榜 after it does not wait for a million rows
+    for (const pool of new Set(config.groups.map((g) => engine.pointsPool(g.name)))) {
+      engine.points(pool).warmRanks().catch((err: unknown) => deps.log.warn({ err, pool }, 'building the rank order failed; it is built when first asked'))
+    }
     return engine
   }
 

@@ -314,7 +314,7 @@ export class FileAdapter implements StorageAdapter {
       this.documents.setRows(doc, parse(await this.fs.readFile(path)))
       return
     }
-    if (this.verified.get(doc) !== stamp(st)) {
+    if (!sameFile(this.verified.get(doc), st)) {
       parse(await this.fs.readFile(path)) // a corrupt file stops the start here, untouched
       this.trust(doc, stamp(st))
     }
@@ -386,7 +386,18 @@ export class FileAdapter implements StorageAdapter {
   }
 }
 
-/** A file as it was: its size and modification time (in whole milliseconds). */
+/** A file as it was: its size and modification time. */
 function stamp(st: { size: number; mtimeMs: number }): string {
-  return `${st.size}:${Math.floor(st.mtimeMs)}`
+  return `${st.size}:${st.mtimeMs}`
+}
+
+/**
+ * Is the file as stamped? Same size, and the same time within a millisecond: a copy that keeps
+ * times (`cp -p`, a restore) sets them through a float of seconds and may land a few
+ * nanoseconds off; an edit moves the time by far more.
+ */
+function sameFile(stamped: string | undefined, st: { size: number; mtimeMs: number }): boolean {
+  if (stamped === undefined) return false
+  const [size, mtime] = stamped.split(':').map(Number)
+  return size === st.size && Math.abs(mtime! - st.mtimeMs) < 1
 }

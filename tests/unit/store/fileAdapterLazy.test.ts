@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { cp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FileAdapter, LAZY_MIN_BYTES, VERIFIED_FILE } from '../../../src/store/FileAdapter.js'
@@ -18,17 +18,13 @@ async function writeBigDocument(dir: string): Promise<string> {
   return file
 }
 
-/**
- * Damage a file without changing its size, as bit rot would, and leave it looking as siyu
- * recorded it (the list holds the size and time it has now: utimes cannot put back a time
- * to the nanosecond).
- */
+/** Damage a file without changing its size, as bit rot would, and leave it looking as siyu recorded it. */
 async function rot(dir: string, doc: string, file: string): Promise<void> {
   const text = await readFile(file, 'utf8')
   await writeFile(file, '#' + text.slice(1))
   const st = await stat(file)
   const list = JSON.parse(await readFile(join(dir, VERIFIED_FILE), 'utf8')) as Record<string, string>
-  list[doc] = `${st.size}:${Math.floor(st.mtimeMs)}`
+  list[doc] = `${st.size}:${st.mtimeMs}`
   await writeFile(join(dir, VERIFIED_FILE), JSON.stringify(list))
 }
 
@@ -55,6 +51,21 @@ describe('FileAdapter: big documents are parsed when first needed', () => {
     await store.close()
   })
 
+  it('a copy of the data dir that keeps the files\' times (cp -p, a restart on a copy) is still trusted', async () => {
+    await writeBigDocument(dir)
+    const copy = join(dir, '..', `${dir.split('/').pop()}-copy`)
+    await cp(dir, copy, { recursive: true, preserveTimestamps: true })
+    try {
+      const a = new FileAdapter(copy)
+      await a.open()
+      expect(a.documents.isParsed('big/doc')).toBe(false)
+      expect(await a.read('big/doc/member_9')).toMatchObject({ total: 9 })
+      await a.close()
+    } finally {
+      await rm(copy, { recursive: true, force: true })
+    }
+  })
+
   it('a big file changed since siyu wrote it is checked whole at open: a corrupt one stops the start and stays as it was', async () => {
     const file = await writeBigDocument(dir)
     const text = await readFile(file, 'utf8')
@@ -76,7 +87,7 @@ describe('FileAdapter: big documents are parsed when first needed', () => {
     await a.close()
     const verified = JSON.parse(await readFile(join(dir, VERIFIED_FILE), 'utf8')) as Record<string, string>
     const st = await stat(file)
-    expect(verified['big/doc']).toBe(`${st.size}:${Math.floor(st.mtimeMs)}`)
+    expect(verified['big/doc']).toBe(`${st.size}:${st.mtimeMs}`)
   })
 
   it('bit rot (same size and time) is found at the first read, naming the file; a change to it is refused and the file never written over', async () => {
