@@ -96,6 +96,8 @@ export async function askToJoin(ctx: Ctx): Promise<void> {
   }
 
   book.setPending(who.id, { roomId: chosen.room.id, topic: chosen.room.topic, name: who.name, at: now })
+  // the member record: the join this invite brings is `via` the keyword (joined via, CONTRACT §11)
+  ctx.roster.expectJoin(who.id, ctx.group.name, ctx.message.text)
   const at = book.takeSlot(now, c.invitesPerHour)
   const job: InviteJob = { contactId: who.id, name: who.name, roomId: chosen.room.id, topic: chosen.room.topic, attempt: 0 }
   ctx.jobs.plan(`invite:${who.id}`, at, job, { maxLateMs: PENDING_MS })

@@ -1,8 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { ApiError, iso, type ConsoleDeps } from '../../src/console/ConsoleDeps.js'
-import type { ConsoleSection } from '../../src/console/extensions.js'
-import { ErrorBody } from '../../src/console/schemas.js'
+import { ApiError, ErrorBody, iso, type ConsoleDeps, type ConsoleSection } from '../../src/console/extensions.js'
 import { RULE_NAMES } from './config.js'
 import type { Skill } from '../../src/engine/Skill.js'
 import type { GuardConfig } from './config.js'
@@ -11,9 +9,9 @@ import { guardBlacklist, guardHistory, pardon } from './manage.js'
 import type { GuardMemory } from './removal.js'
 
 /*
- * guard's console section "移出记录 / Removals" (CONTRACT §8): the group's recent strikes,
- * removals and pardons, its blacklist, and a pardon — all through manage.ts, the same
- * functions `#guard list|pardon` use.
+ * guard's console section "移出记录 / Removals" (CONTRACT §8), declared in index.ts
+ * (`console: removalsSection`): the group's recent strikes, removals and pardons, its
+ * blacklist, and a pardon — all through manage.ts, the same functions `#guard list|pardon` use.
  */
 
 const GroupName = z.string().min(1).max(64).describe('a group name from the config')

@@ -1,6 +1,7 @@
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import { guardCommand } from './commands.js'
+import { removalsSection } from './console.js'
 import { GuardConfig, RULE_NAMES, type RuleName } from './config.js'
 import { contentViolation, evidenceOf, messageType, Windows } from './detect.js'
 import { bookOf, planRemoval, resumeRemovals, runRemoval, type GuardCtx, type GuardMemory } from './removal.js'
@@ -101,6 +102,8 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   },
 
   commands: { guard: guardCommand },
+  /** 移出记录 Removals in the console: the blacklist, recent strikes and removals, pardon (console.ts). */
+  console: removalsSection,
 })
 
 /** Admins always; then `exempt.ids`, then any of `exempt.tags`. A gate invite exempts nobody. */

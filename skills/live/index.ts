@@ -2,6 +2,7 @@ import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { ZonedTime } from '../../src/time/ZonedTime.js'
 import { liveCommand } from './commands.js'
 import { liveConfig, type LiveConfig } from './config.js'
+import { livesSection } from './console/index.js'
 import { LiveMemory } from './context.js'
 import { Deliveries } from './Deliveries.js'
 import { LiveCatalog } from './LiveCatalog.js'
@@ -65,6 +66,8 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
   },
 
   commands: { live: liveCommand },
+  /** 直播 Lives in the console: lives across groups, add to several at once, cancel (console/). */
+  console: livesSection,
 
   onJob(ctx) {
     onSlotDue(ctx)

@@ -1,6 +1,7 @@
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import { orderCommand } from './commands.js'
+import { ordersSection } from './console/index.js'
 import { ShopConfig } from './config.js'
 import { ShopMemory, shopParts } from './context.js'
 import { deliver, resumeCodes } from './delivery.js'
@@ -73,6 +74,8 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
   },
 
   commands: { order: orderCommand },
+  /** 订单 Orders in the console: the orders, done and cancel (console/). */
+  console: ordersSection,
 })
 
 function showCatalog(ctx: Ctx): true {

@@ -50,6 +50,12 @@ export const WelcomeSkill = defineSkill<WelcomeConfig>({
   config: WelcomeConfig,
 
   onJoin(ctx) {
+    // a join the puppet did not announce, found by comparing the member list: welcomed only
+    // when it surely happened within the last 10 minutes (a welcome's lateness bound)
+    if (ctx.found && (ctx.found.from === undefined || ctx.clock.now() - ctx.found.from > DEFAULT_MAX_LATE_MS)) {
+      ctx.log.info({ room: ctx.room.id, newcomers: ctx.members.length, since: ctx.found.from }, 'joins found by reconciling, too long ago to welcome')
+      return
+    }
     if (ctx.config.batchSeconds === 0) {
       const batch: PendingBatch = { room: ctx.room.id, topic: ctx.room.topic, members: [...ctx.members], memberCount: ctx.memberCount, due: ctx.clock.now() }
       return sendWelcome(ctx, batch, ctx.room.topic)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Skill } from '../engine/Skill.js'
+import type { SkillConfigSpec } from './skillSpec.js'
 import { AccountsSchema, GroupAccountsSchema } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, MatchSchema } from './schema.js'
 
@@ -7,7 +7,7 @@ import { AiSchema, BotSchema, ConsoleSchema, MatchSchema } from './schema.js'
  * The config's JSON Schema, built from the same zod schemas that validate it, so an
  * operator's editor (VS Code + YAML extension) completes keys and flags mistakes as they type.
  */
-export function configJsonSchema(skills: readonly Skill<any>[]): Record<string, unknown> {
+export function configJsonSchema(skills: readonly SkillConfigSpec<any>[]): Record<string, unknown> {
   const env = { timezone: 'Asia/Shanghai', now: 0 }
   const skillMap = z
     .strictObject(

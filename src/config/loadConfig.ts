@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { z } from 'zod'
-import type { Skill, SchemaEnv } from '../engine/Skill.js'
+import type { SchemaEnv, SkillConfigSpec } from './skillSpec.js'
 import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
 import { deepMerge, isPlainObject } from './merge.js'
 import { ConfigError, withSlips, type Problem } from './problems.js'
@@ -47,7 +47,7 @@ export const MAX_CONFIG_BYTES = 2 * 1024 * 1024
  * Read, parse and validate a config. Throws ConfigError with every problem found (not just
  * the first), each at its file:line:col. Warnings ride along on the result.
  */
-export async function loadConfig(file: string, skills: readonly Skill<any>[], now = Date.now()): Promise<LoadedConfig> {
+export async function loadConfig(file: string, skills: readonly SkillConfigSpec<any>[], now = Date.now()): Promise<LoadedConfig> {
   let text: string
   try {
     const info = await stat(file)
@@ -62,7 +62,7 @@ export async function loadConfig(file: string, skills: readonly Skill<any>[], no
   return parseConfig(file, text, skills, now)
 }
 
-export function parseConfig(file: string, text: string, skills: readonly Skill<any>[], now = Date.now()): LoadedConfig {
+export function parseConfig(file: string, text: string, skills: readonly SkillConfigSpec<any>[], now = Date.now()): LoadedConfig {
   const src = new YamlSource(file, text)
   // IME slips (a full-width colon, comma, space…) ride along with every way out below
   const slips = src.imeSlips()

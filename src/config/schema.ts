@@ -3,6 +3,7 @@ import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
+import { DEFAULT_RECONCILE_MS, DEFAULT_RETAIN_DAYS, MembersSchema, PrivacySchema } from './membersSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
 
@@ -47,6 +48,8 @@ export const BotSchema = z
     tags: TagRulesSchema,
     friends: FriendsSchema,
     takeoverSeconds: TakeoverSchema,
+    privacy: PrivacySchema,
+    members: MembersSchema,
   })
   .default({
     timezone: 'Asia/Shanghai',
@@ -56,6 +59,8 @@ export const BotSchema = z
     name: '小助手',
     tags: [],
     friends: { accept: 'none', keywords: [], perDay: 100 },
+    privacy: { retainDays: DEFAULT_RETAIN_DAYS },
+    members: { reconcileEvery: DEFAULT_RECONCILE_MS },
   })
 
 export type BotSettings = z.output<typeof BotSchema>

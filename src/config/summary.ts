@@ -1,8 +1,8 @@
-import type { Skill } from '../engine/Skill.js'
+import type { SkillConfigSpec } from './skillSpec.js'
 import type { LoadedConfig } from './loadConfig.js'
 
 /** The `npm run check` summary: groups, their skills, and what each skill has to say. */
-export function summarize(config: LoadedConfig, skills: readonly Skill<any>[], now = Date.now()): string[] {
+export function summarize(config: LoadedConfig, skills: readonly SkillConfigSpec<any>[], now = Date.now()): string[] {
   const env = { timezone: config.bot.timezone, now }
   const byName = new Map(skills.map((s) => [s.name, s]))
   const lines = [

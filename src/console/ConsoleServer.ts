@@ -12,14 +12,13 @@ import { ApiError, type ConsoleDeps } from './ConsoleDeps.js'
 import { CONSOLE_SECTIONS, type ConsoleApi, type ConsoleSection } from './extensions.js'
 import { GroupDesk } from './GroupDesk.js'
 import { HandoffDesk } from './HandoffDesk.js'
-import { LiveDesk } from './LiveDesk.js'
 import { MemberDesk } from './MemberDesk.js'
 import { Metrics } from './Metrics.js'
 import { groupRoutes } from './routes/groups.js'
 import { handoffRoutes } from './routes/handoffs.js'
-import { liveRoutes } from './routes/lives.js'
 import { memberRoutes } from './routes/members.js'
 import { systemRoutes } from './routes/system.js'
+import { Sections } from './Sections.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,6 +36,7 @@ export interface ConsoleServerOptions {
   announce: (line: string) => void
   /** Time the puppet's sends (for /metrics); returns how to undo it. */
   wrapSend?: (timed: <T>(send: () => Promise<T>) => Promise<T>) => () => void
+  /** Sections that are no skill's (default CONSOLE_SECTIONS); the skills' own come from `deps.engine`. */
   sections?: readonly ConsoleSection[]
 }
 
@@ -57,6 +57,7 @@ export class ConsoleServer {
   readonly app = Fastify({ bodyLimit: 64 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>()
   readonly auth: ConsoleAuth
   readonly metrics: Metrics
+  readonly sections: Sections
   private origin = ''
 
   constructor(
@@ -64,8 +65,8 @@ export class ConsoleServer {
     private readonly o: ConsoleServerOptions,
   ) {
     this.auth = new ConsoleAuth(o.token, () => deps.clock.now())
-    this.metrics = new Metrics(deps, { wrapSend: o.wrapSend })
-    for (const s of o.sections ?? CONSOLE_SECTIONS) s.metrics?.(this.metrics.registry, deps)
+    this.sections = new Sections(deps, o.sections ?? CONSOLE_SECTIONS)
+    this.metrics = new Metrics(deps, { wrapSend: o.wrapSend, sections: () => this.sections.registries() })
   }
 
   /** Listen; resolves to the base URL. */
@@ -86,6 +87,7 @@ export class ConsoleServer {
 
   async close(): Promise<void> {
     this.metrics.close()
+    this.sections.close()
     await this.app.close()
   }
 
@@ -122,26 +124,20 @@ export class ConsoleServer {
     await app.register(fastifyStatic, { root: ECHARTS, prefix: '/vendor/echarts/', decorateReply: false, allowedPath: (p) => p.endsWith('.mjs') || p.endsWith('.js') })
 
     const handoffs = new HandoffDesk(this.deps)
-    const lives = new LiveDesk(this.deps)
-    const desks = { handoffs, lives, groups: new GroupDesk(this.deps, handoffs, lives), members: new MemberDesk(this.deps) }
+    const desks = { handoffs, groups: new GroupDesk(this.deps, handoffs, this.sections), members: new MemberDesk(this.deps) }
     const api: ConsoleApi = {
       app,
       deps: this.deps,
       via: (req) => req.via ?? 'api',
       audit: (req, action, fields) => this.deps.log.info({ audit: true, via: req.via, action, ...fields }, `${req.via} change`),
     }
-    const sections = this.o.sections ?? CONSOLE_SECTIONS
     this.loginRoutes()
-    systemRoutes(api, { auth: this.auth, metrics: this.metrics, sections })
-    groupRoutes(api, desks.groups)
-    liveRoutes(api, desks.lives)
+    systemRoutes(api, { auth: this.auth, metrics: this.metrics, sections: this.sections })
+    groupRoutes(api, desks.groups, this.sections.groupShape())
     handoffRoutes(api, desks.handoffs)
     memberRoutes(api, desks.members)
-    for (const s of sections) {
-      s.routes?.(api)
-      const page = s.page
-      if (page) app.get(`/ext/${s.id}.js`, { schema: { hide: true } }, (_req, reply) => reply.sendFile(page.split('/').pop()!, dirname(page)))
-    }
+    // the skills' sections (orders, lives, removals…) and any that are no skill's
+    await this.sections.register(app, api)
   }
 
   /**

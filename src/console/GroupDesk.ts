@@ -2,8 +2,8 @@ import type { StatCounter } from '../engine/Skill.js'
 import type { DayStats } from '../engine/Stats.js'
 import { pointsBook } from '../engine/SkillContext.js'
 import { ApiError, type ConsoleDeps } from './ConsoleDeps.js'
+import type { GroupConfig } from '../config/loadConfig.js'
 import type { HandoffDesk } from './HandoffDesk.js'
-import type { LiveDesk } from './LiveDesk.js'
 
 const COUNTERS: StatCounter[] = ['joins', 'leaves', 'checkins', 'answeredByRules', 'answeredByModel', 'handedOff', 'messages']
 /** A room's member count is asked of the puppet at most this often. */
@@ -20,7 +20,8 @@ export class GroupDesk {
   constructor(
     private readonly deps: ConsoleDeps,
     private readonly handoffs: HandoffDesk,
-    private readonly lives: LiveDesk,
+    /** What the skills' sections add to a group's detail (the live desk's upcoming lives). */
+    private readonly extra: { groupValues(group: GroupConfig): Record<string, unknown> },
   ) {}
 
   async list() {
@@ -52,7 +53,7 @@ export class GroupDesk {
       leaderboard: pointsBook(this.deps.store, pool)
         .top(10)
         .map((r) => ({ rank: r.rank, id: r.id, name: r.row.name, total: r.row.total, streak: r.row.streak })),
-      lives: this.lives.upcoming(group),
+      ...this.extra.groupValues(group),
     }
   }
 

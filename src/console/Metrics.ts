@@ -12,7 +12,14 @@ export class Metrics {
   readonly registry = new Registry()
   private readonly undo: Array<() => void> = []
 
-  constructor(deps: ConsoleDeps, hooks: { wrapSend?: (timed: <T>(send: () => Promise<T>) => Promise<T>) => () => void }) {
+  constructor(
+    deps: ConsoleDeps,
+    private readonly hooks: {
+      wrapSend?: (timed: <T>(send: () => Promise<T>) => Promise<T>) => () => void
+      /** The registries of the console sections that are on now (read when scraped). */
+      sections?: () => Registry[]
+    },
+  ) {
     const r = [this.registry]
     const events = new Counter({ name: 'siyu_group_events_total', help: 'What the engine counted, by group and counter (as #stats shows it)', labelNames: ['group', 'counter'], registers: r })
     const messages = new Counter({ name: 'siyu_messages_seen_total', help: 'Messages seen in rooms of a configured group', registers: r })
@@ -55,7 +62,8 @@ export class Metrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics()
+    const sections = this.hooks.sections?.() ?? []
+    return sections.length === 0 ? this.registry.metrics() : Registry.merge([this.registry, ...sections]).metrics()
   }
 
   get contentType(): string {

@@ -1,17 +1,14 @@
 import { z } from 'zod'
-import { liveEntry } from '../../skills/live/config.js'
-import type { ZonedTime } from '../time/ZonedTime.js'
 
 /**
- * The API's shapes (CONTRACT §8; the names there are fixed, more fields are welcome). Bodies
- * and queries are validated with these; `GET /api/openapi.json` is generated from them.
- * Where the API and the config overlap (a live's title, start, link, preview) the config's
- * own schema is used.
+ * The core API's shapes (CONTRACT §8; the names there are fixed, more fields are welcome).
+ * Bodies and queries are validated with these; `GET /api/openapi.json` is generated from
+ * them. A skill's section keeps its own next to it (skills/live/console/schemas.ts…).
  */
 
 export const ErrorBody = z.object({ error: z.string().describe('what was wrong, for a person to read') })
 
-const GroupName = z.string().min(1).max(64).describe('a group name from the config')
+export const GroupName = z.string().min(1).max(64).describe('a group name from the config')
 /** A WeChat contact id (`wxid_…`): one word. */
 export const ContactIdParam = z.object({ contactId: z.string().regex(/^[^\s/]{1,128}$/, 'contactId is a WeChat contact id (wxid_…)') })
 /** A tag is one word of at most 20 characters (it is typed in chat after `#tag add @member`). */
@@ -40,12 +37,15 @@ export const GroupsResponse = z.array(
 
 export const GroupParams = z.object({ name: GroupName })
 
-export const GroupDetailResponse = z.object({
+/** A group's detail as the core makes it; the route adds the sections' `groupFields` (the live desk's `lives`). */
+export const GroupDetailCore = z.object({
   name: z.string(),
   pool: z.string(),
   leaderboard: z.array(z.object({ rank: z.number().int(), id: z.string(), name: z.string(), total: z.number(), streak: z.number().int() })),
-  lives: z.array(z.object({ id: z.string(), title: z.string(), start: z.string(), link: z.string().optional(), source: z.enum(['config', 'command']) })),
 })
+
+/** What a client reads of `GET /api/groups/<name>`: the core's fields, and the sections' kept as they come. */
+export const GroupDetailResponse = GroupDetailCore.loose()
 
 export const StatsQuery = z.object({
   group: GroupName,
@@ -56,31 +56,6 @@ export const StatsResponse = z.object({
   group: z.string(),
   days: z.array(DayStatsShape.extend({ day: z.string().describe('YYYY-MM-DD in bot.timezone') })),
 })
-
-/** A live's body: `groups` plus the config's own fields for a live (its id is given by the bot). */
-export const liveBody = (time: ZonedTime) =>
-  liveEntry(time)
-    .omit({ id: true })
-    .extend({
-      groups: z
-        .array(GroupName, { error: 'groups is a list of group names' })
-        .min(1, 'name at least one group')
-        .max(200)
-        .refine((g) => new Set(g).size === g.length, 'a group is named twice'),
-    })
-
-export const LiveCreated = z.object({ id: z.string(), groups: z.array(z.string()) })
-
-export const LivesResponse = z.array(
-  z.object({
-    id: z.string().describe('what DELETE /api/lives/<id> takes'),
-    groups: z.array(z.string()),
-    title: z.string(),
-    start: z.string().describe('ISO 8601 with the offset of bot.timezone'),
-    link: z.string().optional(),
-    source: z.enum(['config', 'command']),
-  }),
-)
 
 export const IdParams = z.object({ id: z.string().min(1).max(200) })
 
@@ -134,4 +109,18 @@ export const TagParams = ContactIdParam.extend({ tag: TagName })
 
 export const TagResponse = z.object({ id: z.string(), tag: z.string(), changed: z.boolean(), tags: z.array(z.string()) })
 
-export const SessionResponse = z.object({ via: z.enum(['console', 'api']), csrf: z.string().optional(), sections: z.array(z.object({ id: z.string(), title: z.string(), module: z.string() })) })
+export const SessionResponse = z.object({
+  via: z.enum(['console', 'api']),
+  csrf: z.string().optional(),
+  sections: z
+    .array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        module: z.string().describe('the page: an ES module exporting render(root, api)'),
+        path: z.string().optional().describe('the menu anchor when not #/x/<id>'),
+        order: z.number().optional().describe('the menu position when declared (the core: 10 overview, 20 inbox, 40 members; default 100)'),
+      }),
+    )
+    .describe('the sections that are on (their skill is on in a group), in menu order'),
+})

@@ -4,7 +4,6 @@ import type { Clock } from '../clock/Clock.js'
 import type { LoadedConfig } from '../config/loadConfig.js'
 import { ConfigError } from '../config/problems.js'
 import type { Engine } from '../engine/Engine.js'
-import type { WechatyRuntime } from '../runtime/WechatyRuntime.js'
 import type { SendQueue } from '../send/SendQueue.js'
 import type { Store } from '../store/Store.js'
 import type { ConsoleDeps } from './ConsoleDeps.js'
@@ -37,6 +36,16 @@ export interface RunningConsole {
   close(): Promise<void>
 }
 
+/**
+ * What the console uses of the bot's connection (src/runtime/WechatyRuntime.ts is one): told
+ * here, so the console does not import the runtime that starts it.
+ */
+export interface ConsoleRuntime {
+  readonly connected: boolean
+  /** The puppet's send, which `/metrics` times by wrapping it. */
+  send(conversationId: string, text: string, mentionIds: string[]): Promise<void>
+}
+
 export interface ConsoleParts {
   getConfig: () => LoadedConfig
   engine: Engine
@@ -44,7 +53,7 @@ export interface ConsoleParts {
   queue: SendQueue
   clock: Clock
   log: Logger
-  runtime: WechatyRuntime
+  runtime: ConsoleRuntime
   wechaty: Wechaty
 }
 
@@ -67,7 +76,7 @@ export function consoleDeps(o: ConsoleParts): ConsoleDeps {
 }
 
 /** Time the puppet's sends (for /metrics); returns how to undo it. */
-export function sendTimer(runtime: WechatyRuntime) {
+export function sendTimer(runtime: ConsoleRuntime) {
   return (timed: <T>(send: () => Promise<T>) => Promise<T>): (() => void) => {
     const send = runtime.send
     runtime.send = (to, text, mentionIds) => timed(() => send.call(runtime, to, text, mentionIds))

@@ -1,9 +1,32 @@
-import type { GroupConfig } from '../config/loadConfig.js'
-import type { Engine, MessageEvent } from './Engine.js'
-import type { SendKind } from '../send/SendQueue.js'
-import type { CommandContext, CommandSpec, Skill } from './Skill.js'
-import type { DayStats } from './Stats.js'
-import type { StoreHealth } from '../store/Store.js'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock/Clock.js'
+import type { GroupConfig, LoadedConfig } from '../config/loadConfig.js'
+import type { MessageEvent } from './events.js'
+import type { OutgoingQueue, SendKind } from '../send/SendQueue.js'
+import type { CommandContext, CommandSpec, MessageContext, Skill } from './Skill.js'
+import type { DayStats, Stats } from './Stats.js'
+import type { Store, StoreHealth } from '../store/Store.js'
+import type { ZonedTime } from '../time/ZonedTime.js'
+
+/**
+ * What admin commands use of the engine — the Engine is one (it hands itself over) — so this
+ * file does not import the Engine that imports it.
+ */
+export interface AdminHost {
+  readonly currentConfig: LoadedConfig
+  readonly log: Logger
+  readonly time: ZonedTime
+  readonly stats: Stats
+  readonly deps: {
+    readonly skills: readonly Skill<any>[]
+    readonly queue: OutgoingQueue
+    readonly store: Store
+    readonly clock: Clock
+    readonly reload?: () => Promise<{ ok: boolean; problems: string[] }>
+  }
+  isAdmin(contactId: string): boolean
+  messageContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MessageEvent): MessageContext<C, M>
+}
 
 interface CoreCommand {
   usage: string
@@ -18,7 +41,7 @@ interface CoreCommand {
 export class AdminCommands {
   private readonly core: Record<string, CoreCommand>
 
-  constructor(private readonly engine: Engine) {
+  constructor(private readonly engine: AdminHost) {
     this.core = {
       reload: { usage: 'reload', run: () => this.reload() },
       stats: { usage: 'stats', run: (group, ev) => Promise.resolve(this.stats(group, ev)) },

@@ -6,6 +6,7 @@ import type { OutgoingQueue } from '../send/SendQueue.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { ZonedTime } from '../time/ZonedTime.js'
 import { AdminCommands } from './AdminCommands.js'
+import type { DirectEvent, FriendshipEvent, MembersEvent, MessageEvent } from './events.js'
 import { pointsBook, SkillContext, type ContextDeps, type SkillScope } from './SkillContext.js'
 import type { Job } from './jobs.js'
 import { JobRunner } from './JobRunner.js'
@@ -26,8 +27,11 @@ import type {
 } from './Skill.js'
 import { Stats } from './Stats.js'
 import { TagBook } from '../members/TagBook.js'
+import { MemberBook } from '../members/MemberBook.js'
 import type { MemberPoints, PointsBook } from '../members/PointsBook.js'
 import { ActionGovernor } from '../send/ActionGovernor.js'
+import type { SendKind } from '../send/Item.js'
+import type { Segment } from '../text/Outgoing.js'
 import { NO_ACTIONS, type PuppetActions } from './actions.js'
 import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContext, type FriendshipContext, type PointsChangedContext } from './Skill.js'
 
@@ -45,39 +49,8 @@ export interface EngineDeps {
   governor?: ActionGovernor
 }
 
-/** A private text from a contact, as the runtime hands it over. */
-export interface DirectEvent {
-  contact: Member
-  message: IncomingText
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
-
-/** A friend request (type Receive), as the runtime hands it over. */
-export interface FriendshipEvent {
-  friendshipId: string
-  contact: Member
-  hello: string
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
-
-/** A text message in a room, as the runtime hands it over. */
-export interface MessageEvent {
-  room: RoomRef
-  talker: Member
-  message: IncomingText
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
-
-export interface MembersEvent {
-  room: RoomRef
-  members: Member[]
-  memberCount: number
-  /** The account that received it (many accounts: src/runtime/AccountRouter.ts), Koishi's selfId. */
-  account?: string
-}
+// the events the runtime hands over (their own file, so what the engine hands on need not import the Engine)
+export type { DirectEvent, FriendshipEvent, MembersEvent, MessageEvent } from './events.js'
 
 /** Longer texts are not read by skills (a paste, a flood): no trigger or question is that long. */
 export const MAX_INCOMING_LENGTH = 4000
@@ -108,6 +81,8 @@ export class Engine {
   private sweepTimer: Timer | undefined
   /** Tags per contact, brand-wide (`core/tags/`). */
   readonly tags: TagBook
+  /** The member record, brand-wide (`core/members/`, CONTRACT §11). */
+  readonly members: MemberBook
   /** Paces what the bot does (accept, invite, remove) like the queue paces what it says. */
   readonly governor: ActionGovernor
   private puppetActions: PuppetActions = NO_ACTIONS
@@ -124,7 +99,13 @@ export class Engine {
     this.stats = new Stats(core.child('stats'), () => this.zoned, () => deps.clock.now())
     this.jobs = new JobRunner(core.child('jobs'), deps.clock, deps.log.child({ part: 'jobs' }), (job) => this.runJob(job))
     this.admin = new AdminCommands(this)
-    this.tags = new TagBook(core)
+    this.members = new MemberBook(core.child('members'), {
+      time: () => this.zoned,
+      retainDays: () => this.config.bot.privacy.retainDays,
+      now: () => deps.clock.now(),
+    })
+    // a tag taken away leaves a trace in the member's timeline (the TagBook keeps current tags)
+    this.tags = new TagBook(core, (id, tag, mark) => this.members.noteUntag(id, tag, mark, deps.clock.now()))
     this.ownGovernor = !deps.governor
     this.governor = deps.governor ?? new ActionGovernor({ clock: deps.clock, limits: false, log: deps.log.child({ part: 'actions' }) })
     this.governed = {
@@ -262,6 +243,8 @@ export class Engine {
       return
     }
     this.stats.count(group.name, ev.room.id, 'messages')
+    // the member record: names seen, last message, today's count (the same commit as the stats)
+    this.members.noteMessage(group.name, ev.room, ev.talker, this.deps.clock.now())
     const kind = ev.message.kind ?? 'text'
     if (kind !== 'text') {
       if (!(await this.offerKind(group, ev, kind))) {
@@ -350,15 +333,32 @@ export class Engine {
     // a join the puppet reports twice is one join (welcomed once, counted once)
     const now = this.deps.clock.now()
     let members = raw.members
-    if (hook === 'onJoin') members = members.filter((m) => this.recentJoins.firstJoin(raw.room.id, m.id, now))
-    else for (const m of members) this.recentJoins.left(raw.room.id, m.id)
+    const book = this.members
+    if (hook === 'onJoin') {
+      members = members.filter((m) => {
+        if (this.recentJoins.firstJoin(raw.room.id, m.id, now)) return true
+        // a join found by reconciling and then announced: the announcement may name the inviter
+        book.enrichJoin(raw.room.id, m.id, raw)
+        return false
+      })
+    } else {
+      // a leave found by reconciling and then announced (or announced twice) is one leave
+      members = members.filter((m) => !book.isOut(raw.room.id, m.id))
+      for (const m of members) this.recentJoins.left(raw.room.id, m.id)
+    }
     if (members.length < raw.members.length) {
-      this.deps.log.debug({ room: raw.room.id, repeated: raw.members.length - members.length }, 'join reported twice; counted once')
+      this.deps.log.debug({ room: raw.room.id, repeated: raw.members.length - members.length, event: counter }, 'join or leave reported twice; counted once')
     }
     if (members.length === 0) return
-    this.deps.log.debug({ room: raw.room.id, group: group.name, event: counter, members: members.length }, 'members changed')
+    this.deps.log.debug({ room: raw.room.id, group: group.name, event: counter, members: members.length, found: raw.found !== undefined }, 'members changed')
     const ev = { ...raw, members }
     this.stats.count(group.name, ev.room.id, counter, ev.members.length)
+    // the member record, in the same turn (one commit with the stats and the skills' first writes)
+    const change = { now, by: raw.by, byBot: raw.byBot, found: raw.found }
+    for (const m of members) {
+      if (hook === 'onJoin') book.noteJoin(group.name, ev.room, m, change)
+      else book.noteLeave(group.name, ev.room, m, change)
+    }
     for (const [name, config] of group.skills) {
       const skill = this.skillsByName.get(name)
       const fn = skill?.[hook]
@@ -429,6 +429,17 @@ export class Engine {
     }
   }
 
+  /**
+   * A skill's text went out: in a room, it is the room's last bot message, which a leave
+   * within the hour follows (churn: what drove them out). The text is kept only for
+   * `scheduled` texts (operators' posts and reminders), never for replies that may name members.
+   */
+  private said(conversationId: string, skill: string, kind: SendKind, segments: readonly Segment[]): void {
+    if (!this.rooms.get(conversationId)) return
+    const text = kind === 'scheduled' ? segments.filter((s): s is string => typeof s === 'string').join('').trim().slice(0, 40) : undefined
+    this.members.noteSaid(conversationId, { at: this.deps.clock.now(), skill, kind, ...(text ? { text } : {}) })
+  }
+
   /** A brand-wide context: no group, no config; store `<skill>/brand/`, jobs of the brand. */
   brandContext<M>(skill: Skill<any, M>, event: Partial<SkillContext<undefined, M>> = {}): BrandContext<M> {
     const brand = { name: BRAND_SCOPE, skills: new Map(), index: -1 } as unknown as GroupConfig
@@ -482,7 +493,7 @@ export class Engine {
   }
 
   membersContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, ev: MembersEvent): MembersContext<C, M> {
-    return this.context(skill, group, config, { room: ev.room, members: ev.members, memberCount: ev.memberCount })
+    return this.context(skill, group, config, { room: ev.room, members: ev.members, memberCount: ev.memberCount, found: ev.found })
   }
 
   jobContext<C, M = unknown>(skill: Skill<C, M>, group: GroupConfig, config: C, job: Job): JobContext<C, M> {
@@ -526,8 +537,10 @@ export class Engine {
       count: (group, roomId, counter, n) => this.stats.count(group, roomId, counter, n),
       pointsPool: (group) => this.pointsPool(group),
       tags: this.tags,
+      roster: this.members,
       actions: this.governed,
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
+      said: (conversationId, skill, kind, segments) => this.said(conversationId, skill, kind, segments),
       background: (p) => {
         this.background.add(p)
         void p.finally(() => this.background.delete(p))

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
+import type { CheckReport, SchemaEnv, SkillConfigSpec } from '../config/skillSpec.js'
 import type { Namespace } from '../store/Store.js'
 import type { Coalesce, SendKind } from '../send/Item.js'
 import type { Sayable, Segment } from '../text/Outgoing.js'
@@ -12,19 +13,12 @@ import type { Job, JobPlanner } from './jobs.js'
 import type { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
+import type { Member, RoomRef } from '../members/refs.js'
 import type { PuppetActions } from './actions.js'
+import type { MemberDirectory } from '../members/MemberDirectory.js'
 
-/** A member as skills see them: contact id (the key for everything) and display name. */
-export interface Member {
-  id: string
-  /** Group alias if set, else WeChat name. Shown to people, never used as a key. */
-  name: string
-}
-
-export interface RoomRef {
-  id: string
-  topic: string
-}
+// a member (contact id and display name) and a room, as everything refers to them
+export type { Member, RoomRef } from '../members/refs.js'
 
 export interface SendOptions {
   /**
@@ -96,6 +90,13 @@ export interface GroupContext<C, M = unknown> {
   readonly pointsPool: string
   /** Tags per contact id, brand-wide (CONTRACT §4). */
   readonly tags: TagBook
+  /**
+   * The member record, brand-wide (CONTRACT §11, src/members/): joins and leaves per room,
+   * who invited them, names seen, last message, messages per day. Kept by the engine; skills
+   * read it (and gate tells it which keyword an invite came from). `ctx.members` is another
+   * thing: who joined or left, on join and leave contexts.
+   */
+  readonly roster: MemberDirectory
   readonly jobs: JobPlanner
   /**
    * Accept a friend request, invite into a room, remove from one, read a room's members.
@@ -175,6 +176,13 @@ export interface MembersContext<C, M = unknown> extends RoomContext<C, M> {
   readonly members: readonly Member[]
   /** Members in the room after the change. */
   readonly memberCount: number
+  /**
+   * Set when the puppet did not announce the change and the bot found it by comparing the
+   * room's member list (at start, periodically, or when an unknown member spoke): it happened
+   * between `from` (unknown if absent) and now. A welcome for a join found long after it
+   * happened would be odd: see the welcome skill.
+   */
+  readonly found?: { from?: number }
 }
 
 export interface CommandContext<C, M = unknown> extends MessageContext<C, M> {
@@ -247,17 +255,16 @@ export interface CommandSpec<C, M = unknown> {
   run(ctx: CommandContext<C, M>): void | Promise<void>
 }
 
-/** Facts a schema may depend on (live times are read in the bot's time zone). */
-export interface SchemaEnv {
-  timezone: string
-  now: number
-}
+// what the config reads of a skill is the config's (a skill is checked before any engine runs)
+export type { CheckReport, SchemaEnv } from '../config/skillSpec.js'
 
-export interface CheckReport {
-  /** An error at `path` under this skill's config. */
-  error(path: ReadonlyArray<string | number>, message: string): void
-  warn(path: ReadonlyArray<string | number>, message: string): void
-}
+/**
+ * What other parts of the bot let a skill declare next to its chat behaviour. Each part adds
+ * its field here by declaration merging, from its own folder (as Koishi's services extend
+ * its Context), so the engine imports none of them and never reads these fields:
+ * - `console` — the skill's section of the operator console (src/console/extensions.ts).
+ */
+export interface SkillExtensions {}
 
 /**
  * A skill: one folder in `skills/`, one exported definition. The core routes each event of a
@@ -265,7 +272,7 @@ export interface CheckReport {
  * that returns `true` ends the chain. Handlers read and write `ctx.store` synchronously and
  * never await between reading a value and writing it back.
  */
-export interface Skill<C = unknown, M = unknown> {
+export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, SkillExtensions {
   name: string
   /** One line for `npm run check` and the JSON Schema. */
   description: string
@@ -314,6 +321,16 @@ export interface Skill<C = unknown, M = unknown> {
    * every reload and every hour (Engine.sweep). Must be harmless to call at any time.
    */
   sweep?(ctx: GroupContext<C, M>): void
+  /**
+   * Forget a member (CONTRACT §11: `#forget`, `DELETE /api/members/<id>`, 删除我的数据): remove
+   * every record of this contact the skill keeps for this group — or rewrite it under
+   * `anonymousId` where a total others depend on must stay (a pool's points, an order's
+   * stock). Synchronous: it is one store commit with the rest of the forget, never half-done.
+   * Called once per group that enables the skill (pools shared by groups: make it idempotent).
+   */
+  forgetMember?(ctx: GroupContext<C, M>, contactId: string, anonymousId: string): void
+  /** Everything the skill keeps about the contact in this group (JSON), for `GET /api/members/<id>/export`. */
+  exportMember?(ctx: GroupContext<C, M>, contactId: string): unknown
 }
 
 /** Identity, for type inference of the config and memory types. */

@@ -3,6 +3,7 @@ import type { AiClient } from '../ai/AiClient.js'
 import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
+import type { SendKind } from '../send/Item.js'
 import { Namespace, type Store } from '../store/Store.js'
 import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
@@ -12,6 +13,7 @@ import { PointsBook } from '../members/PointsBook.js'
 import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { PuppetActions } from './actions.js'
+import type { MemberDirectory } from '../members/MemberDirectory.js'
 import type {
   CommandContext,
   IncomingText,
@@ -50,11 +52,15 @@ export interface ContextDeps {
   /** A group's point pool (its checkin pool, or its name). */
   pointsPool: (group: string) => string
   tags: TagBook
+  /** The member record (src/members/MemberBook.ts). */
+  roster: MemberDirectory
   background: (p: Promise<unknown>) => void
   /** The puppet's actions, paced by the governor. */
   actions: PuppetActions
   /** Points of a member changed (rule tags follow). */
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
+  /** A skill's text went out (the member record notes the last bot message per room). */
+  said: (conversationId: string, skill: string, kind: SendKind, segments: readonly Segment[]) => void
 }
 
 /**
@@ -70,6 +76,7 @@ export class SkillContext<C, M = unknown>
   message!: IncomingText
   members!: readonly Member[]
   memberCount!: number
+  found?: { from?: number }
   job!: Job
   /** Private messages and friend requests: who. */
   contact!: Member
@@ -134,13 +141,22 @@ export class SkillContext<C, M = unknown>
     return this.deps.tags
   }
 
+  get roster(): MemberDirectory {
+    return this.deps.roster
+  }
+
   rooms(): RoomRef[] {
     return this.deps.rooms(this.scope.group)
   }
 
   sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
     const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
-    return this.deps.queue.enqueue(roomId, toSegments(what), { after: this.deps.store.durable(), ...options, tag }).then((r) => {
+    const segments = toSegments(what)
+    const onSent = (): void => {
+      this.deps.said(roomId, this.scope.skill, options.kind ?? 'owed', segments)
+      options.onSent?.()
+    }
+    return this.deps.queue.enqueue(roomId, segments, { after: this.deps.store.durable(), ...options, tag, onSent }).then((r) => {
       if (r.sent) return
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
       // the queue logs those once per room and minute, and shutdown in one summary line

@@ -19,9 +19,13 @@ export type ContactTags = Record<string, TagMark>
  * requirement.ts). Reads and writes are synchronous, like every store access.
  */
 export class TagBook {
-  private readonly rows: Table<ContactTags>
+  readonly rows: Table<ContactTags>
 
-  constructor(ns: Namespace) {
+  constructor(
+    ns: Namespace,
+    /** Told of every tag taken away, synchronously (the member record keeps that it was given). */
+    private readonly onRemove?: (contactId: string, tag: string, mark: TagMark) => void,
+  ) {
     this.rows = ns.table<ContactTags>('tags')
   }
 
@@ -48,9 +52,10 @@ export class TagBook {
   remove(contactId: string, tag: string): boolean {
     const old = this.rows.get(contactId)
     if (!old?.[tag]) return false
-    const { [tag]: _gone, ...rest } = old
+    const { [tag]: gone, ...rest } = old
     if (Object.keys(rest).length === 0) this.rows.delete(contactId)
     else this.rows.set(contactId, rest)
+    if (gone) this.onRemove?.(contactId, tag, gone)
     return true
   }
 

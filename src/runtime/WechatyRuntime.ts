@@ -108,8 +108,8 @@ export class WechatyRuntime implements PuppetActions {
     })
     w.on('message', (msg) => this.onMessage(msg))
     w.on('friendship', (f) => this.onFriendship(f))
-    w.on('room-join', (room, invitees, _inviter, date) => this.onMembers('join', room, invitees, date))
-    w.on('room-leave', (room, leavers, _remover, date) => this.onMembers('leave', room, leavers, date))
+    w.on('room-join', (room, invitees, inviter, date) => this.onMembers('join', room, invitees, date, inviter))
+    w.on('room-leave', (room, leavers, remover, date) => this.onMembers('leave', room, leavers, date, remover))
     w.on('room-topic', (room, topic) => {
       this.o.engine.rooms.upsert({ id: room.id, topic })
       log.info({ room: room.id, topic }, 'room topic changed')
@@ -237,7 +237,7 @@ export class WechatyRuntime implements PuppetActions {
     void this.serializer.run(`contact:${contact.id}`, 'friendship', () => this.o.engine.handleFriendship(ev))
   }
 
-  private onMembers(kind: 'join' | 'leave', room: RoomInterface, contacts: ContactInterface[], date?: Date): void {
+  private onMembers(kind: 'join' | 'leave', room: RoomInterface, contacts: ContactInterface[], date?: Date, by?: ContactInterface): void {
     if (this.stopping) return
     if (date && date.getTime() < this.startedAt - 2_000) return
     const self = this.selfId ?? this.o.wechaty.currentUser?.id
@@ -260,7 +260,10 @@ export class WechatyRuntime implements PuppetActions {
     const described = Promise.all([roomRef(room), Promise.all(others.map((c) => member(room, c))), room.memberAll().catch(() => [])])
     void this.serializer.run(room.id, kind, async () => {
       const [ref, members, all] = await described
-      const ev = { room: ref, members, memberCount: all.length }
+      // who added (join) or removed (leave) them: the member record's inviter; the bot itself is no inviter
+      const byId = by?.id || undefined
+      const byBot = byId !== undefined && byId === self
+      const ev = { room: ref, members, memberCount: all.length, by: byBot ? undefined : byId, byBot }
       if (kind === 'join') await this.o.engine.handleJoin(ev)
       else await this.o.engine.handleLeave(ev)
     })
@@ -335,7 +338,8 @@ async function roomRef(room: RoomInterface): Promise<RoomRef> {
 function member(room: RoomInterface, contact: ContactInterface): Promise<Member> {
   return lookups(room).run(`member\n${room.id}\n${contact.id}`, async () => {
     const alias = await room.alias(contact).catch(() => undefined)
-    return { id: contact.id, name: alias || contact.name() || contact.id }
+    const nick = contact.name()
+    return { id: contact.id, name: alias || nick || contact.id, ...(nick ? { nick } : {}), ...(alias ? { alias } : {}) }
   })
 }
 

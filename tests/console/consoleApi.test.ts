@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PuppetMock, mock } from 'wechaty-puppet-mock'
 import { ConsoleServer } from '../../src/console/ConsoleServer.js'
 import { CONSOLE_SECTIONS } from '../../src/console/extensions.js'
-import * as S from '../../src/console/schemas.js'
+import * as CoreSchemas from '../../src/console/schemas.js'
+import { LiveCreated, LivesResponse } from '../../skills/live/console/schemas.js'
 import { consoleDeps } from '../../src/console/startConsole.js'
 import { startApp, type App } from '../../src/runtime/App.js'
 import { freePort } from '../helpers/PuppetService.js'
@@ -14,6 +15,9 @@ import { silentLogger } from '../../src/log/logger.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/waitFor.js'
+
+// the live desk's shapes live with the live skill now (skills/live/console/)
+const S = { ...CoreSchemas, LiveCreated, LivesResponse }
 
 const TOKEN = 'test-token-0123456789abcdef'
 
@@ -40,6 +44,11 @@ groups:
     match: { topic: "安静*" }
     skills:
       checkin: {}
+      # a skill's console section is on while a group has the skill: the orders and removals sections
+      guard: {}
+      shop:
+        items:
+          - { id: sample, name: 小样, price: 5, delivery: admin }
 `
 
 /**

@@ -1,13 +1,15 @@
+import type { z } from 'zod'
 import type { ConsoleApi } from '../extensions.js'
 import type { GroupDesk } from '../GroupDesk.js'
-import { ErrorBody, GroupDetailResponse, GroupParams, GroupsResponse, StatsQuery, StatsResponse } from '../schemas.js'
+import { ErrorBody, GroupDetailCore, GroupParams, GroupsResponse, StatsQuery, StatsResponse } from '../schemas.js'
 
-export function groupRoutes(api: ConsoleApi, desk: GroupDesk): void {
+/** `sectionFields`: what the skills' sections add to a group's detail (`lives`), documented with the rest. */
+export function groupRoutes(api: ConsoleApi, desk: GroupDesk, sectionFields: z.ZodRawShape): void {
   const { app } = api
   app.get('/api/groups', { schema: { summary: 'every group with its rooms, member counts and today’s numbers', response: { 200: GroupsResponse } } }, () => desk.list())
   app.get(
     '/api/groups/:name',
-    { schema: { summary: 'a group’s leaderboard and upcoming lives', params: GroupParams, response: { 200: GroupDetailResponse, 404: ErrorBody } } },
+    { schema: { summary: 'a group’s leaderboard and upcoming lives', params: GroupParams, response: { 200: GroupDetailCore.extend(sectionFields), 404: ErrorBody } } },
     (req) => desk.detail(req.params.name),
   )
   app.get(

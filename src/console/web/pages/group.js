@@ -1,5 +1,5 @@
 import * as echarts from '/vendor/echarts/echarts.esm.min.mjs'
-import { get, h, label, table, when } from '../lib.js'
+import { get, h, label, table } from '../lib.js'
 
 const COLORS = ['#245bdb', '#c8102e', '#2e7d32', '#f59e0b', '#7c3aed', '#0891b2']
 
@@ -24,9 +24,16 @@ function chart(el, days, series, stacked) {
   return c
 }
 
-export async function renderGroup(view, name) {
+/** The cards the sections that are on add to a group's page (a page module's `groupCard(detail)`). */
+async function sectionCards(sections, detail) {
+  const modules = await Promise.all(sections.map((s) => import(s.module)))
+  return modules.filter((m) => typeof m.groupCard === 'function').map((m) => m.groupCard(detail))
+}
+
+export async function renderGroup(view, name, sections = []) {
   const q = encodeURIComponent(name)
   const [stats, detail] = await Promise.all([get(`/api/stats?group=${q}&days=30`), get(`/api/groups/${q}`)])
+  const cards = await sectionCards(sections, detail)
   const members = h('div', { class: 'chart', id: 'chart-members' })
   const questions = h('div', { class: 'chart', id: 'chart-questions' })
   view.replaceChildren(
@@ -53,17 +60,8 @@ export async function renderGroup(view, name) {
               ),
             ),
       ),
-      h(
-        'div',
-        { class: 'card' },
-        h('h2', {}, label('待开播直播', 'Upcoming lives')),
-        detail.lives.length === 0
-          ? h('p', { class: 'muted' }, '暂时没有直播预告')
-          : table(
-              [['编号', 'Id'], ['开播', 'Start'], ['标题', 'Title']],
-              detail.lives.map((l) => h('tr', {}, h('td', {}, l.id), h('td', {}, when(l.start)), h('td', {}, l.title))),
-            ),
-      ),
+      // the sections' cards: the live desk's upcoming lives…
+      cards,
     ),
   )
   chart(members, stats.days, [['入群', 'joins'], ['退群', 'leaves'], ['签到', 'checkins']], false)

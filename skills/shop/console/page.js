@@ -1,6 +1,6 @@
 // 订单 / Orders: the shop's orders (a console section, served at /ext/orders.js).
 // Pending ones to ship; mark done, or cancel (points back, stock back) after a confirm.
-import { errorBox, h, label, table, when } from '../lib.js'
+import { errorBox, h, label, table, when } from '/lib.js'
 
 const STATUS = { pending: '待处理', done: '已完成', cancelled: '已取消' }
 

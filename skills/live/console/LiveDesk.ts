@@ -1,11 +1,10 @@
-import type { LiveConfig } from '../../skills/live/config.js'
-import type { LiveCtx, LiveMemory } from '../../skills/live/context.js'
-import { LiveCatalog, type Live } from '../../skills/live/LiveCatalog.js'
-import { syncSchedule } from '../../skills/live/LiveSchedule.js'
-import type { GroupConfig } from '../config/loadConfig.js'
-import type { Skill } from '../engine/Skill.js'
-import { ApiError, iso, type ConsoleDeps } from './ConsoleDeps.js'
-import type { Via } from './auth.js'
+import type { GroupConfig } from '../../../src/config/loadConfig.js'
+import { ApiError, iso, type ConsoleDeps, type Via } from '../../../src/console/extensions.js'
+import type { Skill } from '../../../src/engine/Skill.js'
+import type { LiveConfig } from '../config.js'
+import type { LiveCtx, LiveMemory } from '../context.js'
+import { LiveCatalog, type Live } from '../LiveCatalog.js'
+import { syncSchedule } from '../LiveSchedule.js'
 
 export interface NewLive {
   groups: string[]

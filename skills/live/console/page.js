@@ -1,7 +1,10 @@
-import { api, errorBox, get, h, label, table, when } from '../lib.js'
+// 直播 / Lives: the live skill's console page (served at /ext/lives.js, menu #/lives): upcoming
+// lives across groups (cancel), and one live added to several groups at once. groupCard():
+// a group's upcoming lives on its page.
+import { errorBox, h, label, table, when } from '/lib.js'
 
-export async function renderLives(view) {
-  const [lives, groups] = await Promise.all([get('/api/lives'), get('/api/groups')])
+export async function render(root, api) {
+  const [lives, groups] = await Promise.all([api.get('/api/lives'), api.get('/api/groups')])
   const withLive = groups.filter((g) => g.skills.includes('live'))
   const msg = h('div')
   const title = h('input', { name: 'title', required: true, maxlength: 100, placeholder: '例如：双十一新品首发' })
@@ -21,9 +24,9 @@ export async function renderLives(view) {
           const body = { groups: chosen, title: title.value, start: start.value.replace('T', ' ') }
           if (link.value.trim()) body.link = link.value.trim()
           if (preview.value.trim()) body.preview = preview.value
-          const r = await api('POST', '/api/lives', body)
-          await renderLives(view)
-          view.querySelector('#live-msg').replaceChildren(h('p', { class: 'ok' }, `已添加直播 ${r.id}（${r.groups.join('、')}）`))
+          const r = await api.send('POST', '/api/lives', body)
+          await render(root, api)
+          root.querySelector('#live-msg').replaceChildren(h('p', { class: 'ok' }, `已添加直播 ${r.id}（${r.groups.join('、')}）`))
         } catch (err) {
           msg.replaceChildren(errorBox(err))
         }
@@ -38,8 +41,7 @@ export async function renderLives(view) {
     h('button', { type: 'submit' }, label('添加', 'Add')),
     msg,
   )
-  view.replaceChildren(
-    h('h1', {}, label('直播', 'Lives')),
+  root.replaceChildren(
     h('div', { id: 'live-msg' }),
     h(
       'div',
@@ -67,8 +69,8 @@ export async function renderLives(view) {
                       class: 'quiet',
                       onclick: async () => {
                         if (!confirm(`取消直播「${l.title}」？提醒不再发送。`)) return
-                        await api('DELETE', `/api/lives/${encodeURIComponent(l.id)}`).catch((err) => view.prepend(errorBox(err)))
-                        await renderLives(view)
+                        await api.send('DELETE', `/api/lives/${encodeURIComponent(l.id)}`).catch((err) => root.prepend(errorBox(err)))
+                        await render(root, api)
                       },
                     },
                     label('取消', 'Cancel'),
@@ -79,5 +81,20 @@ export async function renderLives(view) {
           ),
     ),
     form,
+  )
+}
+
+/** The group page's card: the group's upcoming lives (`lives` of GET /api/groups/<name>). */
+export function groupCard(detail) {
+  return h(
+    'div',
+    { class: 'card' },
+    h('h2', {}, label('待开播直播', 'Upcoming lives')),
+    detail.lives.length === 0
+      ? h('p', { class: 'muted' }, '暂时没有直播预告')
+      : table(
+          [['编号', 'Id'], ['开播', 'Start'], ['标题', 'Title']],
+          detail.lives.map((l) => h('tr', {}, h('td', {}, l.id), h('td', {}, when(l.start)), h('td', {}, l.title))),
+        ),
   )
 }

@@ -1,9 +1,8 @@
-import { Catalog } from '../../../../skills/shop/Catalog.js'
-import { CodeLedger } from '../../../../skills/shop/Codes.js'
-import type { ShopConfig } from '../../../../skills/shop/config.js'
-import { cancelOrder, markDone, orderBook, type CloseResult, type Order, type OrderStatus } from '../../../../skills/shop/Orders.js'
-import { ApiError, iso, type ConsoleDeps } from '../../ConsoleDeps.js'
-import type { Via } from '../../auth.js'
+import { ApiError, iso, type ConsoleDeps, type Via } from '../../../src/console/extensions.js'
+import { Catalog } from '../Catalog.js'
+import { CodeLedger } from '../Codes.js'
+import type { ShopConfig } from '../config.js'
+import { cancelOrder, markDone, orderBook, type CloseResult, type Order, type OrderStatus } from '../Orders.js'
 
 /** The pool a group's shop spends: `shop.pool`, else the group's checkin pool (as skills/shop/context.ts). */
 interface ShopPool {

@@ -1,17 +1,17 @@
 import { fileURLToPath } from 'node:url'
 import type { FastifyRequest } from 'fastify'
 import { Gauge } from 'prom-client'
-import { orderBook } from '../../../../skills/shop/Orders.js'
-import type { ConsoleSection } from '../../extensions.js'
-import { ErrorBody } from '../../schemas.js'
+import { ErrorBody, type ConsoleSection } from '../../../src/console/extensions.js'
+import { orderBook } from '../Orders.js'
 import { OrderDesk } from './OrderDesk.js'
 import { CancelBody, DoneBody, OrderChanged, OrderIdParams, OrderShape, OrdersQuery } from './schemas.js'
 
 /**
  * 订单 / Orders — the shop's orders in the console and the API (CONTRACT §8):
  * `GET /api/orders`, `POST /api/orders/<id>/done`, `POST /api/orders/<id>/cancel`.
- * A section is three files: this one (routes and page), a desk (what it does), its schemas;
- * the page is `src/console/web/pages/<id>.js`.
+ * The shop declares it (`console: ordersSection` in ../index.ts). Four files: this one
+ * (routes, metrics, page), a desk (what it does, through the shop's own functions), its
+ * schemas, and the page (`page.js`, served at /ext/orders.js).
  */
 /** A POST without a body (curl -X POST …/done) means the defaults; fastify hands the schema null. */
 function noBodyIsEmpty(req: FastifyRequest, _reply: unknown, done: () => void): void {
@@ -95,5 +95,5 @@ export const ordersSection: ConsoleSection = {
       },
     })
   },
-  page: fileURLToPath(new URL('../../web/pages/orders.js', import.meta.url)),
+  page: fileURLToPath(new URL('./page.js', import.meta.url)),
 }
