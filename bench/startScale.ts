@@ -40,15 +40,22 @@ function checkin(book: PointsBook, id: string, day: string, yesterday: string): 
   book.checkIn({ memberId: id, name: id, day, yesterday, now: Date.now(), points: 10, bonusForStreak: () => 0, group: 'scale', room: 'r@chatroom' })
 }
 
-/** Open a store and its pool, then check one member in, durably: the bot could answer now. */
-async function startAndAnswer(adapter: StorageAdapter, member: string): Promise<{ store: Store; book: PointsBook }> {
+/**
+ * Open a store and its pool, then check one member in, durably: the bot could answer now. As
+ * the engine does for every message, the member's record (core/members/, a 256-bucket table
+ * since MemberBook) is touched in the same turn: through the plain Table API, which the
+ * baseline has too.
+ */
+async function startAndAnswer(adapter: StorageAdapter, member: string): Promise<{ store: Store; book: PointsBook; touch: (id: string) => void }> {
   await adapter.open()
   const store = new Store(adapter)
-  await store.open('core/')
+  const records = (await store.open('core/')).child('members').table<Record<string, unknown>>('rows', 256)
+  const touch = (id: string) => void records.update(id, (r) => (r ? { ...r, lastActive: Date.now() } : r))
   const book = new PointsBook(await store.open(POOL))
+  touch(member)
   checkin(book, member, '2026-11-26', '2026-11-25')
   await store.durable()
-  return { store, book }
+  return { store, book, touch }
 }
 
 if (mode === 'generate') {
@@ -57,9 +64,21 @@ if (mode === 'generate') {
   await adapter.open()
   const store = new Store(adapter)
   const book = new PointsBook(await store.open(POOL))
+  // today's code only (the baseline only reads what this writes): the member records as the
+  // engine keeps them, a join and a message each (MemberBook, core/members/)
+  const { MemberBook } = await import('../src/members/MemberBook.js')
+  const { ZonedTime } = await import('../src/time/ZonedTime.js')
+  const zoned = new ZonedTime('Asia/Shanghai')
+  const day = Date.parse('2026-11-25T12:00:00+08:00')
+  const records = new MemberBook((await store.open('core/')).child('members'), { time: () => zoned, retainDays: () => 90, now: () => day })
   // yesterday's check-ins of every member (their rows and one ledger day), committed in slices
   for (let i = 0; i < n; i++) {
-    checkin(book, `wxid_member_${i}`, '2026-11-25', '2026-11-24')
+    const id = `wxid_member_${i}`
+    const room = { id: `room${i % 2000}@chatroom`, topic: `粉丝${i % 2000}群` }
+    const member = { id, name: `会员${i}` }
+    records.noteJoin('scale', room, member, { now: day - 86_400_000 })
+    records.noteMessage('scale', room, member, day)
+    checkin(book, id, '2026-11-25', '2026-11-24')
     if (i % 50_000 === 49_999) await store.durable()
   }
   await store.close()
@@ -67,7 +86,7 @@ if (mode === 'generate') {
 } else if (mode === 'measure') {
   const t0 = performance.now()
   const c0 = cpuMs()
-  const { store, book } = await startAndAnswer(adapterFor(where!), 'wxid_member_first')
+  const { store, book, touch } = await startAndAnswer(adapterFor(where!), 'wxid_member_42')
   const startMs = performance.now() - t0
   const startCpuMs = cpuMs() - c0
   const rssAtAnswer = rss()
@@ -78,12 +97,16 @@ if (mode === 'generate') {
   const single: number[] = []
   for (let i = 0; i < 200; i++) {
     t = performance.now()
+    touch(`wxid_member_${i}`)
     checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
     await store.durable()
     single.push(performance.now() - t)
   }
   t = performance.now()
-  for (let i = 200; i < 200 + BURST; i++) checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
+  for (let i = 200; i < 200 + BURST; i++) {
+    touch(`wxid_member_${i}`)
+    checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
+  }
   await store.durable()
   const burstMs = performance.now() - t
   const ranks: number[] = []
