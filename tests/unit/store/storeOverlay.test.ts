@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeClock } from '../../../src/clock/FakeClock.js'
 import { FileAdapter } from '../../../src/store/FileAdapter.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import type { Change, Json, StorageAdapter } from '../../../src/store/StorageAdapter.js'
@@ -65,13 +66,15 @@ describe('Store: changes not durable yet sit beside the durable documents', () =
 
   it('keeps a failed commit\'s values readable (they are retried), and a closed store refuses writes', async () => {
     const a = new GatedAdapter()
-    const store = new Store(a, { retryMs: 10 })
+    const clock = new FakeClock()
+    const store = new Store(a, { clock, retryMs: 10 })
     const ns = await store.open('s/')
     ns.set('k/a', 1)
     await turn()
     a.gates[0]!.fail(Object.assign(new Error('EIO: disk'), { code: 'EIO' }))
-    await new Promise((r) => setTimeout(r, 30))
+    await turn()
     expect(ns.get('k/a')).toBe(1)
+    await clock.advance(10) // the retry
     expect(a.gates).toHaveLength(2) // retried with the same change
     expect(a.gates[1]!.changes).toEqual([{ key: 's/k/a', value: 1 }])
     a.gates[1]!.pass()
