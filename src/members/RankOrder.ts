@@ -11,9 +11,10 @@
  * entries in three parallel arrays (points, time reached, id) — about 24 bytes an entry, the
  * ids shared with the store's keys.
  *
- * Written by hand: the npm order-statistic trees we found either cost ~150 bytes an entry
- * (js-sdsl's indexed red-black tree: a node object per entry, 150 MB at a million members)
- * or have no positions at all (sorted-btree).
+ * Written by hand: the npm order-statistic trees we found either make an object per entry
+ * (js-sdsl's red-black tree with `enableIndex`: a node of seven fields plus a key object, by
+ * its layout several times these 24 bytes — not measured here) or have no positions at all
+ * (sorted-btree).
  */
 export interface Ranked {
   total: number
