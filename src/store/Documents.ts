@@ -1,4 +1,4 @@
-import { splitKey, type Json } from './StorageAdapter.js'
+import { splitKey, type Json } from './keys.js'
 
 /** One document's rows: leaf → value (a Map: scanning it is ~20× faster than a big object's for-in). */
 export type DocRows = Map<string, Json>

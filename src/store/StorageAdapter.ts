@@ -1,7 +1,7 @@
 import type { DocLoader, Documents } from './Documents.js'
+import type { Json } from './keys.js'
 
-/** A JSON value as it is kept on disk (or in Redis). */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+export { splitKey, type Json } from './keys.js'
 
 /** One key set to a value, or deleted (`value: undefined`). */
 export interface Change {
@@ -76,12 +76,6 @@ export class StoreLockedError extends Error {
     super(`data directory ${dir} is in use by process ${pid}; stop it first or use another --data`)
     this.name = 'StoreLockedError'
   }
-}
-
-/** A key's directory (`checkin/pool/members/07`) and its last segment (`wxid_a`). */
-export function splitKey(key: string): { dir: string; leaf: string } {
-  const cut = key.lastIndexOf('/')
-  return { dir: key.slice(0, cut), leaf: key.slice(cut + 1) }
 }
 
 export function assertKey(key: string): void {
