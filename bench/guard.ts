@@ -168,6 +168,8 @@ ${GUARD_SECTION}        removalsPerHour: 20
     addToRoom: async () => {},
     removeFromRoom: async () => void removedAt.push(clock.now()),
     roomMemberIds: async () => [],
+    roomMember: async (_r, c) => ({ id: c, name: c }),
+    ownIds: () => [],
   }
   engine.setActions(actions)
   engine.markRoomsReady()

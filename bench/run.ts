@@ -16,10 +16,14 @@ const { siyuBurst, naiveBurst } = await import('./checkinBurst.js')
 const { matchingRound } = await import('./matching.js')
 const { timersRound } = await import('./timers.js')
 const { rushRows } = await import('./rush.js')
+const { everySkillRows } = await import('./rushEverySkill.js')
 const { redemptionBurst, checkinBurstSameWorld } = await import('./shopBurst.js')
 const { journalText, openWithJournal, parseMs } = await import('./journalReplay.js')
 const { consoleRows } = await import('./console.js')
 const { guardRows, GUARD_SECTION } = await import('./guard.js')
+const { postsRows } = await import('./posts.js')
+const { membersRows } = await import('./members.js')
+const { engagementRows } = await import('./engagement.js')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 /** `BENCH_ONLY=shop,checkin` runs those sections and prints them without touching RESULTS.md. */
@@ -140,6 +144,9 @@ if (wanted('timers')) {
 // 6. a rush that lasts: the send queue's priorities against the queue before them (bench/rush.ts)
 if (wanted('rush')) rows.push(...(await rushRows(ROUNDS, log)))
 
+// 6b. the same rush, and a 10-minute soak, with every skill of the example config on (bench/rushEverySkill.ts, issue 27)
+if (wanted('rushAll')) rows.push(...(await everySkillRows(ROUNDS, log)))
+
 // 7. shop: a redemption burst against the same burst of check-ins, alternating
 if (wanted('shop')) {
   const shop: Awaited<ReturnType<typeof redemptionBurst>>[] = []
@@ -185,6 +192,13 @@ if (wanted('postgres')) {
 
 // 11. guard: its cost per message against the pipeline's, and a 200-member flood (bench/guard.ts)
 if (wanted('guard')) rows.push(...(await guardRows(ROUNDS, log)))
+
+// 12. posts: one post to 30 groups × 3 rooms under the default limits; the pipeline with 200 posts scheduled (bench/posts.ts)
+if (wanted('posts')) rows.push(...(await postsRows(ROUNDS, log)))
+// 13. the member record: 100,000 members in 200 rooms — the list, the CSV, churn; a year on disk (bench/members.ts)
+if (wanted('members')) rows.push(...(await membersRows(log)))
+// 14. engagement: activity points in the rush and in the pipeline, on against off (bench/engagement.ts)
+if (wanted('engagement')) rows.push(...(await engagementRows(ROUNDS, log)))
 
 const header = `# siyu bench — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC
 

@@ -48,6 +48,9 @@ groups:
             reply: 下单后 48 小时内发货
 `
 
+/** Activity points as the rush bench of engagement runs them: most chatter counts. */
+export const ACTIVITY = '{ points: 1, minLength: 2, cooldown: 60s, dailyCap: 10 }'
+
 export interface RushResult {
   checkins: number
   confirmed: number
@@ -73,10 +76,11 @@ export interface RushResult {
  * `drainSeconds`: 0 stops right after the rush, as the issue's run did (what is lost at a
  * stop); more keeps the bot running quietly that long first (every confirmation's delay).
  */
-export async function rush(which: 'new' | 'old', seconds = 240, drainSeconds = 0): Promise<RushResult> {
+export async function rush(which: 'new' | 'old', seconds = 240, drainSeconds = 0, activity = false): Promise<RushResult> {
   const t0 = performance.now()
   const clock = new FakeClock(Date.UTC(2026, 10, 26, 12, 0, 0))
-  const config = parseConfig('rush.yaml', CONFIG, SKILLS, clock.now())
+  // `activity`: checkin.activity on, counting every chatter text of 2+ characters (bench/engagement.ts)
+  const config = parseConfig('rush.yaml', activity ? CONFIG.replace('checkin: {}', `checkin: { activity: ${ACTIVITY} }`) : CONFIG, SKILLS, clock.now())
   const adapter = new MemoryAdapter()
   await adapter.open()
   const store = new Store(adapter)
@@ -90,9 +94,9 @@ export async function rush(which: 'new' | 'old', seconds = 240, drainSeconds = 0
   // count what is dropped by the kind the skill declared (the old queue ignores it, the skills still say it)
   const dropped: Record<SendKind, number> = { owed: 0, info: 0, scheduled: 0 }
   const enqueue = queue.enqueue.bind(queue)
-  queue.enqueue = (to, segments, o = {}) =>
+  queue.enqueue = (to, segments, o) =>
     enqueue(to, segments, o).then((r) => {
-      if (!r.sent && !r.coalesced) dropped[o.kind ?? 'owed']++
+      if (!r.sent && !r.coalesced) dropped[o.kind]++
       return r
     })
 
@@ -225,7 +229,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const which = process.argv[2] === 'old' ? 'old' : 'new'
     const seconds = Number(process.argv[3] ?? 240)
     const drain = Number(process.argv[4] ?? 0)
-    console.log(JSON.stringify(await rush(which, seconds, drain)))
+    console.log(JSON.stringify(await rush(which, seconds, drain, process.argv[5] === 'activity')))
   }
   process.exit(0)
 }

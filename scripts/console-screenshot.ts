@@ -87,8 +87,8 @@ try {
   await page.waitForSelector('body[data-ready="true"]')
   // two lives for both fan groups, added through the page's own API session
   await page.evaluate(`(async () => {
-    const s = await (await fetch('/api/session')).json()
-    const add = (title, start) => fetch('/api/lives', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': s.csrf }, body: JSON.stringify({ groups: ['希思黎粉丝', '会员VIP'], title, start }) })
+    const secret = sessionStorage.getItem('siyu.session')
+    const add = (title, start) => fetch('/api/lives', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': secret }, body: JSON.stringify({ groups: ['希思黎粉丝', '会员VIP'], title, start }) })
     await add('双十一新品首发：黑玫瑰系列', '${time.formatLocal(now + 2 * 86_400_000)}')
     await add('会员专场：全能乳液买一送一', '${time.formatLocal(now + 5 * 86_400_000)}')
   })()`)

@@ -1,7 +1,7 @@
 /**
- * `npm run check -- --config <file>`: validate a config without starting.
+ * `siyu check`, run from the TypeScript source (`node --import tsx src/check.ts --config …`).
  * Exit 0 with a summary, or exit 1 with every problem as `file:line:col: message`.
  */
-import { runCheck } from './cli/runCheck.js'
-
-process.exitCode = await runCheck(process.argv.slice(2), process.stdout, process.stderr)
+const { runCli } = await import('./cli/commands.js')
+process.exitCode = (await runCli(['check', ...process.argv.slice(2)])) ?? 0
+export {}

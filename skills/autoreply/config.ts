@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { nonNegativeInt, positiveInt, regexSource, stringList } from '../../src/config/common.js'
 import { fixedPromptLines } from '../../src/ai/prompt.js'
 import { template, type Template } from '../../src/text/template.js'
+import { reply } from '../../src/config/reply.js'
 import { OutputGuard } from './OutputGuard.js'
 import { RuleMatcher, type MatchRule } from './RuleMatcher.js'
 
@@ -67,8 +68,8 @@ const RuleSchema = z
     keywords: stringList('a keyword or a list of keywords').optional().describe('matches when the message contains any of them (any case)'),
     regex: regexSource('iu').optional().describe('a regular expression found anywhere in the message (any case); runs on RE2 (linear time): no backreferences or lookaround'),
     exact: stringList('a text or a list of texts').optional().describe('the whole message, trimmed (any case)'),
-    reply: template([...REPLY_VARS], 'the answer.').optional(),
-    replies: z.array(template([...REPLY_VARS]), { error: 'replies is a list of texts' }).optional().describe('answers; one is picked at random'),
+    reply: reply([...REPLY_VARS], 'the answer.').optional(),
+    replies: z.array(reply([...REPLY_VARS]), { error: 'replies is a list of answers' }).optional().describe('answers; one is picked at random (each a text, or a list of texts and { media })'),
     cooldownSeconds: nonNegativeInt('cooldownSeconds').default(0).describe('per room: after answering, the rule stays quiet this long (0: never)'),
     handoff: z
       .boolean({ error: 'handoff is true or false' })
@@ -126,7 +127,7 @@ const AiPartSchema = z
       .max(300, 'timeoutSeconds is at most 300')
       .optional()
       .describe('how long a member waits for the model (default: the top-level ai.timeoutSeconds)'),
-    fallbackReply: template([...REPLY_VARS], 'sent after an @mention of the member when the model is off, over the limit or failing.').prefault(DEFAULT_FALLBACK),
+    fallbackReply: reply([...REPLY_VARS], 'sent after an @mention of the member when the model is off, over the limit or failing.').prefault(DEFAULT_FALLBACK),
     handoffText: template([...HANDOFF_VARS], 'the private message to each admin when a question was not answered.').prefault(DEFAULT_HANDOFF),
   })
   .transform((a) => ({ ...a, guard: new OutputGuard([a.systemPrompt, ...fixedPromptLines()]) }))

@@ -78,7 +78,8 @@ export function handOff(ctx: MessageContext<AutoreplySettings>, question: string
     }),
     MAX_TEXT_LENGTH,
   )
-  for (const admin of ctx.bot.admins) say(ctx.tell(admin, note), admin)
+  // owed: the hand-off is stored (the inbox); an admin's notes merge when several wait
+  for (const admin of ctx.bot.admins) say(ctx.tell(admin, note, { kind: 'owed' }), admin)
   ctx.count('handedOff')
   const rule = options.rule
   if (ctx.bot.admins.length === 0) log.warn({ reason, rule, question, handoff: record.id }, 'question handed off, but bot.admins is empty: only the console inbox has it')

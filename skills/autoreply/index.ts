@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
+import { readTextFile, readTextFileSync, TextFileError } from '../../src/text/decodeText.js'
 import { uses } from '../../src/text/template.js'
 import { AutoreplyConfig, type AiPart, type AutoreplySettings } from './config.js'
 import { handOff } from './handoff.js'
@@ -45,8 +45,16 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
         report.error(['ai', 'knowledge'], `knowledge file not found: ${file} (paths are relative to the working directory, ${process.cwd()})`)
       } else if (!info.isFile()) {
         report.error(['ai', 'knowledge'], `knowledge is not a file: ${file}`)
-      } else if (info.size > KNOWLEDGE_WARN_BYTES) {
-        report.warn(['ai', 'knowledge'], `knowledge file is ${info.size} bytes; all of it goes with every question (cost, and the model's context limit)`)
+      } else {
+        if (info.size > KNOWLEDGE_WARN_BYTES) {
+          report.warn(['ai', 'knowledge'], `knowledge file is ${info.size} bytes; all of it goes with every question (cost, and the model's context limit)`)
+        }
+        // read as its author saved it (UTF-8, UTF-16, GB18030) or refused at its line, as codes files are
+        try {
+          readTextFileSync(resolve(file), file)
+        } catch (err) {
+          report.error(['ai', 'knowledge'], err instanceof TextFileError ? `knowledge file ${err.message}` : `knowledge file ${file}: ${(err as Error).message}`)
+        }
       }
     },
 
@@ -64,9 +72,9 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
       const ai = ctx.config.ai
       if (!ai?.knowledge) return
       const file = ai.knowledge
-      const text = readFile(resolve(file), 'utf8').then(
-        (t) => {
-          ctx.log.info({ file, chars: t.length }, 'knowledge loaded')
+      const text = readTextFile(resolve(file), file).then(
+        ({ text: t, encoding }) => {
+          ctx.log.info({ file, chars: t.length, encoding }, 'knowledge loaded')
           return t
         },
         (err: unknown) => {
@@ -87,6 +95,12 @@ export function createAutoreplySkill(options: AutoreplyOptions = {}) {
       if (!ai || (ai.whenMentioned && !ctx.message.mentionsBot)) return false
       askModel(ctx, ai, text, knowledge.get(ai))
       return true
+    },
+
+    // the member's data rights (CONTRACT §11): hand-offs are the core's (src/inbox); here the
+    // per-member count of questions to the model this hour
+    forgetMember(ctx, contactId) {
+      ctx.store.table<number[]>('asked').delete(contactId)
     },
   })
 }

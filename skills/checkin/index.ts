@@ -4,6 +4,8 @@ import type { Segment } from '../../src/text/Outgoing.js'
 import { uses } from '../../src/text/template.js'
 import { CheckinConfig } from './config.js'
 import type { PointsBook } from '../../src/members/PointsBook.js'
+import { countActivity, exportActivity, forgetActivity, sweepActivity } from './activity.js'
+import { exportInvites, forgetInvites, inviteBoard, inviteDue, noteJoins, noteLeaves } from './invites.js'
 
 /**
  * checkin — daily check-in points (签到积分). The trigger is the whole trimmed message; a
@@ -29,8 +31,15 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
 
   summary(config) {
     const bonus = [...config.streakBonus].map(([d, p]) => `${d}天+${p}`).join(', ')
-    return [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
+    const lines = [`${config.triggers.join('/')} → +${config.points}${bonus ? ` (bonus ${bonus})` : ''}, pool ${config.pool ?? '(group name)'}`]
+    const a = config.activity
+    if (a) lines.push(`activity: +${a.points} per message of ${a.minLength}+ characters, once per ${Math.round(a.cooldown / 1000)}s, at most ${a.dailyCap} a day`)
+    const i = config.invites
+    if (i) lines.push(`invites: +${i.points} to the inviter once the invitee stayed ${i.keepDays} days; ${i.rankTriggers.join('/')}`)
+    return lines
   },
+
+  takes: (c, text) => c.triggers.includes(text) || c.rankTriggers.includes(text) || c.meTriggers.includes(text) || (c.invites?.rankTriggers.includes(text) ?? false),
 
   onMessage(ctx) {
     const text = ctx.message.text
@@ -38,9 +47,49 @@ export const CheckinSkill = defineSkill<CheckinConfig, CheckinMemory>({
     if (c.triggers.includes(text)) return checkIn(ctx)
     if (c.rankTriggers.includes(text)) return leaderboard(ctx)
     if (c.meTriggers.includes(text)) return myPoints(ctx)
+    if (c.invites?.rankTriggers.includes(text)) return inviteBoard(ctx, poolOf(ctx))
+    // speaking earns activity points, silently; the message goes on to the other skills
+    if (c.activity) {
+      const outcome = countActivity(ctx, poolOf(ctx))
+      if (outcome === 'earned') ctx.log.debug({ member: ctx.talker.id, points: c.activity.points }, 'activity points')
+    }
     return false
   },
+
+  onJoin(ctx) {
+    if (ctx.config.invites) noteJoins(ctx, poolOf(ctx))
+  },
+
+  onLeave(ctx) {
+    // also when invites were turned off meanwhile: a pending invite never outlives a leave
+    noteLeaves(ctx, poolOf(ctx))
+  },
+
+  onJob(ctx) {
+    if (ctx.job.id.startsWith('invite:')) inviteDue(ctx)
+  },
+
+  sweep(ctx) {
+    if (!ctx.config.activity) return
+    const today = ctx.time.dayKey(ctx.clock.now())
+    sweepActivity(ctx.pool(poolOf(ctx)), today, ctx.time.previousDay(today))
+  },
+
+  forgetMember(ctx, contactId, anonymousId) {
+    // the points themselves (rows, ledger) belong to the members' core (src/members): here what checkin adds
+    forgetActivity(ctx.pool(poolOf(ctx)), contactId)
+    forgetInvites(ctx, poolOf(ctx), contactId, anonymousId)
+  },
+
+  exportMember(ctx, contactId) {
+    return { activity: exportActivity(ctx.pool(poolOf(ctx)), contactId), invites: exportInvites(ctx, poolOf(ctx), contactId) }
+  },
 })
+
+/** The pool this group's points go to (checkin.pool, else the group's name). */
+function poolOf(ctx: { config: CheckinConfig; group: { name: string } }): string {
+  return ctx.config.pool ?? ctx.group.name
+}
 
 type Ctx = MessageContext<CheckinConfig, CheckinMemory>
 
@@ -88,18 +137,18 @@ function checkIn(ctx: Ctx): true {
 function leaderboard(ctx: Ctx): true {
   const top = book(ctx).top(ctx.config.rankTop)
   if (top.length === 0) {
-    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), { mergeable: false, ...rankReply(ctx) })
+    void ctx.say(ctx.render(ctx.config.rankEmpty, {}), rankReply(ctx))
     return true
   }
   const lines: Segment[] = [...ctx.render(ctx.config.rankTitle, { top: ctx.config.rankTop })]
   for (const t of top) lines.push('\n', ...ctx.render(ctx.config.rankLine, { rank: t.rank, name: t.row.name, total: t.row.total }))
-  void ctx.say(lines, { mergeable: false, ...rankReply(ctx) })
+  void ctx.say(lines, rankReply(ctx))
   return true
 }
 
-/** The leaderboard is one reply per room while it waits, @-ing everyone who asked. */
+/** The leaderboard is one reply per room while it waits, @-ing everyone who asked; a list stands alone. */
 function rankReply(ctx: Ctx): SendOptions {
-  return { kind: 'info', coalesce: { key: 'checkin:rank', asker: ctx.talker } }
+  return { kind: 'info', mergeable: false, coalesce: { key: 'checkin:rank', asker: ctx.talker } }
 }
 
 function myPoints(ctx: Ctx): true {
@@ -116,7 +165,7 @@ function myPoints(ctx: Ctx): true {
 function confirm(ctx: Ctx, line: Segment[]): void {
   const seconds = ctx.config.batchSeconds
   if (seconds === 0) {
-    void ctx.say(line)
+    void ctx.say(line, { kind: 'owed' })
     return
   }
   const pending = ctx.memory.get(ctx.room.id)
@@ -130,7 +179,7 @@ function confirm(ctx: Ctx, line: Segment[]): void {
     if (!batch) return
     const merged: Segment[] = []
     batch.lines.forEach((l, i) => merged.push(...(i > 0 ? ['\n'] : []), ...l))
-    void ctx.say(merged)
+    void ctx.say(merged, { kind: 'owed' })
   })
   ctx.memory.set(ctx.room.id, { lines: [line], timer })
 }

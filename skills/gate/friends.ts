@@ -1,3 +1,4 @@
+import { AWAY_RETRY_MS, isNotConnected } from '../../src/engine/actions.js'
 import type { BrandContext, FriendshipContext } from '../../src/engine/Skill.js'
 import { segment } from '../../src/store/Store.js'
 import type { GateMemory } from './join.js'
@@ -8,10 +9,13 @@ export interface WaitingRequest {
   contactId: string
   name: string
   at: number
+  /** Refusals so far (an account that was away counts none). */
   attempts: number
+  /** The account that received it (several accounts): only that one can accept it, also after a restart. */
+  account?: string
 }
 
-/** Tries per request before it is given up on (WeChat expires old requests). */
+/** Refusals per request before it is given up on (WeChat expires old requests); an account away is no refusal. */
 const MAX_ACCEPT_ATTEMPTS = 3
 const RETRY_MS = 10 * 60_000
 
@@ -44,7 +48,7 @@ export function onFriendRequest(ctx: FriendshipContext<GateMemory>): boolean {
   ctx.store.set(seenKey, now)
   const seq = (ctx.store.get<number>('meta/seq') ?? 0) + 1
   ctx.store.set('meta/seq', seq)
-  const req: WaitingRequest = { friendshipId: ctx.friendshipId, contactId: who.id, name: who.name, at: now, attempts: 0 }
+  const req: WaitingRequest = { friendshipId: ctx.friendshipId, contactId: who.id, name: who.name, at: now, attempts: 0, ...(ctx.account ? { account: ctx.account } : {}) }
   ctx.store.set(`waiting/${String(seq).padStart(10, '0')}`, req)
   drain(ctx)
   return true
@@ -79,11 +83,17 @@ export function drain(ctx: Ctx): void {
 
 async function accept(ctx: Ctx, key: string, req: WaitingRequest, countKey: string): Promise<void> {
   try {
-    await ctx.actions.acceptFriendship(req.friendshipId)
+    await ctx.actions.acceptFriendship(req.friendshipId, { account: req.account, contactId: req.contactId })
   } catch (err) {
     inFlightOf(ctx).delete(key)
     // not accepted: give the day's slot back; try again later, or give up
     ctx.store.update<number>(countKey, (n) => Math.max(0, (n ?? 1) - 1))
+    if (isNotConnected(err)) {
+      // its account is logged out or cut off: no refusal, no try spent; again when it is back
+      ctx.jobs.plan('away', ctx.clock.now() + AWAY_RETRY_MS, null, { maxLateMs: 7 * 24 * 3600_000, wakeWhenOnline: true })
+      ctx.log.info({ contact: req.contactId, account: req.account, reason: (err as Error).message }, 'friend request waits for its account to be back')
+      return
+    }
     const attempts = req.attempts + 1
     if (attempts >= MAX_ACCEPT_ATTEMPTS) {
       ctx.store.delete(key)
@@ -99,7 +109,8 @@ async function accept(ctx: Ctx, key: string, req: WaitingRequest, countKey: stri
   inFlightOf(ctx).delete(key)
   ctx.log.info({ audit: true, action: 'friend accept', contact: req.contactId, name: req.name, friendship: req.friendshipId }, 'friend request accepted')
   const greeting = ctx.bot.friends.greeting
-  if (greeting) await ctx.tell(req.contactId, ctx.render(greeting, { name: req.name }))
+  // owed: it tells the new friend the accept (stored above) went through
+  if (greeting) await ctx.tell(req.contactId, ctx.render(greeting, { name: req.name }), { kind: 'owed' })
 }
 
 /** Requests whose accept is on its way (working memory: after a restart they are simply waiting again). */

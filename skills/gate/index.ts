@@ -1,7 +1,9 @@
 import { defineSkill } from '../../src/engine/Skill.js'
 import { GateConfig } from './config.js'
-import { drain, onFriendRequest } from './friends.js'
+import { drain, onFriendRequest, type WaitingRequest } from './friends.js'
+import { Namespace } from '../../src/store/Store.js'
 import { askToJoin, invites, runInvite, type GateMemory } from './join.js'
+import { sweepFriends } from './sweep.js'
 
 /**
  * gate — 门槛 (CONTRACT §5): who gets in. Friend requests (brand-wide, `bot.friends`) are
@@ -36,6 +38,11 @@ export const GateSkill = defineSkill<GateConfig, GateMemory>({
     drain(ctx)
   },
 
+  sweepBrand(ctx) {
+    const dropped = sweepFriends(ctx)
+    if (dropped > 0) ctx.log.debug({ dropped }, 'old friend-request records swept')
+  },
+
   async onJob(ctx) {
     if (ctx.job.id.startsWith('invite:')) await runInvite(ctx)
   },
@@ -45,5 +52,19 @@ export const GateSkill = defineSkill<GateConfig, GateMemory>({
     for (const m of ctx.members) {
       if (book.clear(m.id)) ctx.log.info({ audit: true, action: 'invite accepted', contact: m.id, room: ctx.room.id }, 'an invited contact joined')
     }
+  },
+
+  // the member's data rights (CONTRACT §11): a pending invite, a waiting friend request
+  forgetMember(ctx, contactId) {
+    invites(ctx).clear(contactId)
+    const brand = new Namespace(ctx.store.store, 'gate/brand/')
+    for (const [key, req] of brand.entries<WaitingRequest>('waiting/')) if (req.contactId === contactId) brand.delete(key)
+  },
+
+  exportMember(ctx, contactId) {
+    const pending = invites(ctx).pendingOf(contactId, ctx.clock.now())
+    const brand = new Namespace(ctx.store.store, 'gate/brand/')
+    const requests = brand.entries<WaitingRequest>('waiting/').map(([, r]) => r).filter((r) => r.contactId === contactId)
+    return pending || requests.length > 0 ? { pendingInvite: pending, friendRequests: requests } : undefined
   },
 })

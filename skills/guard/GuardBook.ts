@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto'
 import { Namespace, segment, type Store, type Table } from '../../src/store/Store.js'
 import type { RuleName } from './config.js'
 import { takeHourlySlot } from '../../src/engine/hourlySlots.js'
@@ -124,7 +125,46 @@ export class GuardBook {
   }
 
   blacklisted(contactId: string): BlacklistRow | undefined {
-    return this.banned.get(contactId)
+    return this.banned.get(contactId) ?? this.forgottenBan(contactId)
+  }
+
+  /** A forgotten member's ban, kept under a salted hash of their id (see forget). */
+  private forgottenBan(contactId: string): BlacklistRow | undefined {
+    const salt = this.ns.get<string>('meta/salt')
+    return salt === undefined ? undefined : this.banned.get(forgottenKey(salt, contactId))
+  }
+
+  /**
+   * Forget a member (CONTRACT §11): strikes, evidence, waiting removals and history lines go.
+   * A ban stays — keeping the group clean is why it exists, and 删除我的数据 must not be a way
+   * back in — but not under their id: under a salted hash of it (no name, no evidence), which
+   * only someone who already knows the id can match. Returns what was removed.
+   */
+  forget(contactId: string): { strikes: number; banned: boolean; removing: number; records: number } {
+    const strikes = this.clearStrikes(contactId)
+    const ban = this.banned.get(contactId)
+    if (ban) {
+      let salt = this.ns.get<string>('meta/salt')
+      if (salt === undefined) this.ns.set('meta/salt', (salt = randomBytes(16).toString('hex')))
+      this.banned.delete(contactId)
+      this.banned.set(forgottenKey(salt, contactId), { name: '', at: ban.at, rule: ban.rule, roomId: ban.roomId, topic: '' })
+    }
+    const removing = this.removingOf(contactId)
+    for (const p of removing) this.clearRemoving(contactId, p.roomId)
+    const log = this.ns.get<GuardRecord[]>('log') ?? []
+    const kept = log.filter((r) => r.contactId !== contactId)
+    if (kept.length !== log.length) this.ns.set('log', kept)
+    return { strikes, banned: ban !== undefined, removing: removing.length, records: log.length - kept.length }
+  }
+
+  /** Every record of the member in this group (export). */
+  recordsOf(contactId: string): { strikes: StrikeRow | undefined; blacklisted: BlacklistRow | undefined; removing: PendingRemoval[]; history: GuardRecord[] } {
+    return {
+      strikes: this.strikes.get(contactId),
+      blacklisted: this.banned.get(contactId),
+      removing: this.removingOf(contactId),
+      history: (this.ns.get<GuardRecord[]>('log') ?? []).filter((r) => r.contactId === contactId),
+    }
   }
 
   ban(contactId: string, row: BlacklistRow): void {
@@ -198,6 +238,11 @@ export class GuardBook {
   private removingKey(contactId: string, roomId: string): string {
     return `removing/${segment(contactId)}/${segment(roomId)}`
   }
+}
+
+/** The blacklist key of a forgotten member: `forgotten:<sha256(salt + id)>`. */
+function forgottenKey(salt: string, contactId: string): string {
+  return `forgotten:${createHash('sha256').update(salt).update(contactId).digest('hex').slice(0, 32)}`
 }
 
 function stripUndefined<T extends object>(o: T): T {

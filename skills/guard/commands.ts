@@ -31,9 +31,11 @@ const ACTION_NAMES: Record<GuardRecord['action'], string> = {
 
 async function list(ctx: Ctx): Promise<void> {
   const records = guardHistory(ctx.store.store, ctx.group.name, 20)
-  if (records.length === 0) return ctx.say('本组还没有防骚扰记录', { mergeable: false, kind: 'info' })
+  // a list: one per room while it waits, @-ing every admin who asked
+  const options = { kind: 'info', mergeable: false, coalesce: { key: 'guard:list', asker: ctx.talker } } as const
+  if (records.length === 0) return ctx.say('本组还没有防骚扰记录', options)
   const lines = records.map((r) => formatRecord(ctx, r))
-  await ctx.say(`防骚扰记录（最近 ${records.length} 条，新的在前）：\n${lines.join('\n')}`, { mergeable: false, kind: 'info' })
+  await ctx.say(`防骚扰记录（最近 ${records.length} 条，新的在前）：\n${lines.join('\n')}`, options)
 }
 
 export function formatRecord(ctx: { time: { format(ms: number): string } }, r: GuardRecord): string {
@@ -49,6 +51,7 @@ async function pardonCmd(ctx: Ctx, words: readonly string[]): Promise<void> {
   const ids = ctx.message.mentionIds.length > 0 ? ctx.message.mentionIds : words.filter((w) => !w.startsWith('@'))
   if (ids.length === 0) return ctx.usage('要 @ 成员或写联系人 id')
   const lines: string[] = []
+  let changed = false
   for (const id of ids) {
     const r = pardon(ctx.store.store, ctx.group.name, id, ctx.talker.id, ctx.clock.now())
     ctx.memory.windows.forget(id)
@@ -57,6 +60,7 @@ async function pardonCmd(ctx: Ctx, words: readonly string[]): Promise<void> {
       lines.push(`${who} 在本组没有违规记录，也不在黑名单里`)
       continue
     }
+    changed = true
     ctx.log.info(
       { audit: true, action: 'guard pardon', contact: id, admin: ctx.talker.id, strikes: r.strikes, unbanned: r.unbanned, removalsCancelled: r.removalsCancelled },
       'member pardoned',
@@ -64,5 +68,6 @@ async function pardonCmd(ctx: Ctx, words: readonly string[]): Promise<void> {
     const parts = [r.strikes > 0 ? `清除 ${r.strikes} 次违规` : '', r.unbanned ? '移出黑名单' : '', r.removalsCancelled > 0 ? '取消等待中的移出' : ''].filter(Boolean)
     lines.push(`已赦免 ${who}：${parts.join('，')}`)
   }
-  await ctx.say(lines.join('\n'), { mergeable: false })
+  // a pardon stored is owed its confirmation; "nothing to pardon" changed nothing
+  await ctx.say(lines.join('\n'), changed ? { kind: 'owed' } : { kind: 'info', coalesce: { key: `guard:pardon:${ctx.talker.id}:${ids.join(',')}` } })
 }

@@ -68,7 +68,7 @@ export function contentViolation(block: GuardConfig['block'], m: IncomingText): 
   // a card's link is its kind's business (a mini-program's page path is no web link)
   const text = m.card ? [m.text, m.card.title, m.card.description].filter(Boolean).join('\n') : m.text
   if (text === '') return undefined
-  if (block.links && (kind === 'text' || kind === 'other') && hasLink(text)) return 'links'
+  if (block.links && (kind === 'text' || kind === 'groupNote' || kind === 'other') && hasLink(text)) return 'links'
   if (block.words.length > 0) {
     const lower = text.toLowerCase()
     for (const w of lowerWords(block.words)) if (lower.includes(w)) return 'words'
@@ -91,9 +91,10 @@ export class Windows {
 
   /**
    * Record a message; returns `flood` or `repeat` when it makes one (the member's window is
-   * then emptied: one flood is one strike, not one per message beyond the limit).
+   * then emptied: one flood is one strike, not one per message beyond the limit). A text some
+   * skill takes as a request (`counts.repeat` false) counts for the flood, not as a repeat.
    */
-  note(c: GuardConfig, contactId: string, m: IncomingText, now: number): { rule: 'flood' | 'repeat'; count: number } | undefined {
+  note(c: GuardConfig, contactId: string, m: IncomingText, now: number, counts = { repeat: true }): { rule: 'flood' | 'repeat'; count: number } | undefined {
     this.maybeSweep(c, now)
     const { flood, repeat } = c.block
     let made: { rule: 'flood' | 'repeat'; count: number } | undefined
@@ -106,7 +107,7 @@ export class Windows {
       } else this.flood.set(contactId, times)
     }
     // (a text shorter than minChars in UTF-16 units is shorter in characters too: no work)
-    if (repeat && (m.kind ?? 'text') === 'text' && m.text.length >= repeat.minChars) {
+    if (repeat && counts.repeat && (m.kind ?? 'text') === 'text' && m.text.length >= repeat.minChars) {
       const norm = normalize(m.text)
       if ([...norm].length >= repeat.minChars) {
         const key = `${contactId}\n${norm}`

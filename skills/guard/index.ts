@@ -24,7 +24,7 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   description: 'keeps the group clean: links, cards, words, floods and repeats earn strikes; the Nth removes (防骚扰)',
   config: GuardConfig,
   memory: () => ({ windows: new Windows(), running: new Set() }),
-  kinds: ['text', 'url', 'miniProgram', 'contact', 'other'],
+  kinds: ['text', 'url', 'miniProgram', 'contact', 'groupNote', 'other'],
   screen: true,
 
   summary(c) {
@@ -71,7 +71,9 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
       return true
     }
     const now = ctx.clock.now()
-    const windowed = ctx.memory.windows.note(ctx.config, who.id, m, now)
+    // a command or another skill's trigger (签到, 兑换 sample, #help) said again is no repeat
+    const request = ctx.config.block.repeat && (m.kind ?? 'text') === 'text' && ctx.takenBy(m.text) !== undefined
+    const windowed = ctx.memory.windows.note(ctx.config, who.id, m, now, { repeat: !request })
     const rule = contentViolation(ctx.config.block, m) ?? windowed?.rule
     if (!rule) return false
     const note =
@@ -104,6 +106,30 @@ export const GuardSkill = defineSkill<GuardConfig, GuardMemory>({
   commands: { guard: guardCommand },
   /** 移出记录 Removals in the console: the blacklist, recent strikes and removals, pardon (console.ts). */
   console: removalsSection,
+
+  keepsOut(ctx, contactId) {
+    // the blacklist is what keeps a removed member out (without it they may come back)
+    if (!ctx.config.blacklist || isExempt(ctx, contactId)) return undefined
+    const banned = bookOf(ctx).blacklisted(contactId)
+    return banned ? `removed from ${banned.topic} for ${banned.rule}` : undefined
+  },
+
+  // the member's data rights (CONTRACT §11)
+  forgetMember(ctx, contactId) {
+    bookOf(ctx).forget(contactId)
+  },
+
+  exportMember(ctx, contactId) {
+    const r = bookOf(ctx).recordsOf(contactId)
+    return r.strikes || r.blacklisted || r.removing.length > 0 || r.history.length > 0 ? r : undefined
+  },
+
+  memberTimeline(ctx, contactId) {
+    const words = { strike: '违规警告', removal: '被移出', 'removal failed': '移出失败', pardon: '被赦免' } as const
+    return bookOf(ctx)
+      .recordsOf(contactId)
+      .history.map((r) => ({ at: r.at, kind: r.action === 'strike' ? 'strike' : r.action === 'pardon' ? 'pardon' : 'removal', detail: `${words[r.action]}${r.rule ? `（${r.rule}）` : ''}${r.strike ? ` 第 ${r.strike}/${r.of} 次` : ''}` }))
+  },
 })
 
 /** Admins always; then `exempt.ids`, then any of `exempt.tags`. A gate invite exempts nobody. */

@@ -1,3 +1,4 @@
+import { AWAY_RETRY_MS, isNotConnected } from '../../src/engine/actions.js'
 import type { GroupContext, JobContext, Member, RoomRef } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import { RULE_NAMES, type GuardConfig, type RuleName } from './config.js'
@@ -21,8 +22,9 @@ export function bookOf(ctx: GuardCtx): GuardBook {
   return (ctx.memory.book ??= new GuardBook(ctx.store))
 }
 
+/** A removal (or a failed one) is recorded before the admins are told: owed, merged when several wait. */
 export function tellAdmins(ctx: GuardCtx, text: string): void {
-  for (const admin of ctx.bot.admins) void ctx.tell(admin, text)
+  for (const admin of ctx.bot.admins) void ctx.tell(admin, text, { kind: 'owed' })
 }
 
 export interface RemovalCause {
@@ -90,9 +92,12 @@ export function resumeRemovals(ctx: GuardCtx): number {
 
 /**
  * The removal job: `room.remove(contact)` through the governor. Done: removeText in the room,
- * each admin a private report with the evidence. Failed (the bot is not the room's owner or
- * an admin, 操作太频繁...): each admin a private report instead, and no retry — a retry
- * storm is what gets an account restricted; the blacklist still holds if they come back.
+ * each admin a private report with the evidence. Refused by WeChat (the bot is not the room's
+ * owner or an admin, 操作太频繁...): each admin a private report instead, and no retry — a
+ * retry storm is what gets an account restricted; the blacklist still holds if they come back.
+ * Not done because the room's account is away (logged out, cut off, a takeover's grace, this
+ * process not holding the lease): no refusal — it stays owed and is tried again when the
+ * account is back (NotConnectedError, AWAY_RETRY_MS).
  */
 export async function runRemoval(ctx: JobContext<GuardConfig, GuardMemory>): Promise<void> {
   const p = ctx.job.data as unknown as PendingRemoval
@@ -119,6 +124,14 @@ export async function runRemoval(ctx: JobContext<GuardConfig, GuardMemory>): Pro
   try {
     await ctx.actions.removeFromRoom(p.roomId, p.contactId)
   } catch (err) {
+    if (isNotConnected(err)) {
+      // the room's account is logged out, cut off or being taken over: WeChat refused nothing.
+      // The removal stays owed (durably: its job and the book's record) and goes when it is back.
+      ctx.memory.running.delete(ctx.job.id)
+      ctx.jobs.plan(ctx.job.id, ctx.clock.now() + AWAY_RETRY_MS, p, { maxLateMs: ctx.config.window, wakeWhenOnline: true })
+      ctx.log.info({ contact: p.contactId, room: p.roomId, reason: (err as Error).message }, 'removal waits for the room’s account to be back')
+      return
+    }
     failure = (err as Error).message || String(err)
   } finally {
     ctx.memory.running.delete(ctx.job.id)

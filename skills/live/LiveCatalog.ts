@@ -17,6 +17,8 @@ export interface Live {
   start: number
   link?: string
   preview?: string
+  /** Media items of a config live's preview, sent after its reminders and start message. */
+  previewMedia?: string[]
 }
 
 /** A live added in chat (`added/<id>`). */
@@ -49,6 +51,7 @@ interface Definition {
   start: number
   link?: string
   preview?: string
+  previewMedia?: string[]
   cancelledForGood?: boolean
 }
 
@@ -193,7 +196,8 @@ export class LiveCatalog {
       title: l.title,
       start: l.start,
       link: l.link,
-      preview: l.preview,
+      preview: l.preview?.text,
+      previewMedia: l.preview?.media,
     }))
     const configIds = new Set(out.map((d) => d.id))
     for (const [, a] of this.ctx.store.entries<AddedLive>('added/')) {
@@ -206,7 +210,7 @@ export class LiveCatalog {
 
   private toLive(d: Definition, gen: number): Live {
     const ref = gen === 0 ? d.key : `${d.key}~${gen}`
-    return { id: d.id, source: d.source, ref, title: d.title, start: d.start, ...(d.link ? { link: d.link } : {}), ...(d.preview ? { preview: d.preview } : {}) }
+    return { id: d.id, source: d.source, ref, title: d.title, start: d.start, ...(d.link ? { link: d.link } : {}), ...(d.preview ? { preview: d.preview } : {}), ...(d.previewMedia ? { previewMedia: d.previewMedia } : {}) }
   }
 
   private state(key: string): LiveState | undefined {

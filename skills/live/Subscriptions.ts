@@ -1,6 +1,6 @@
 import type { Member } from '../../src/engine/Skill.js'
 import type { Namespace } from '../../src/store/Store.js'
-import { segment } from '../../src/store/Store.js'
+import { segment, unsegment } from '../../src/store/Store.js'
 
 interface Subscription {
   id: string
@@ -46,6 +46,33 @@ export class Subscriptions {
   /** Subscribers in every room of the group. */
   count(ref: string): number {
     return this.ns.get<number>(countKey(ref)) ?? 0
+  }
+
+  /** Every subscription of a member, any live and room (their data rights). */
+  ofMember(memberId: string): Array<{ ref: string; roomId: string; at: number }> {
+    const out: Array<{ ref: string; roomId: string; at: number }> = []
+    const leaf = segment(memberId)
+    for (const key of this.ns.keys('', false)) {
+      const parts = key.split('/')
+      if (parts.length !== 3 || parts[2] !== leaf) continue
+      const s = this.ns.get<Subscription>(key)
+      if (s) out.push({ ref: unsegment(parts[0]!), roomId: unsegment(parts[1]!), at: s.at })
+    }
+    return out
+  }
+
+  /** Remove a member's subscriptions (the counts stay: they were subscribers). Returns how many. */
+  forgetMember(memberId: string): number {
+    const leaf = segment(memberId)
+    let n = 0
+    for (const key of this.ns.keys('', false)) {
+      const parts = key.split('/')
+      if (parts.length === 3 && parts[2] === leaf) {
+        this.ns.delete(key)
+        n++
+      }
+    }
+    return n
   }
 
   forget(ref: string): void {

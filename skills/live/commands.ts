@@ -1,4 +1,4 @@
-import type { CommandContext, CommandSpec } from '../../src/engine/Skill.js'
+import type { CommandContext, CommandSpec, SendOptions } from '../../src/engine/Skill.js'
 import type { LiveConfig } from './config.js'
 import type { LiveMemory } from './context.js'
 import { liveTag } from './Deliveries.js'
@@ -52,20 +52,25 @@ async function add(ctx: Ctx, words: readonly string[]): Promise<void> {
   syncSchedule(ctx)
   ctx.log.info({ live: live.id, start: new Date(start).toISOString(), by: ctx.talker.id }, 'live added')
   const p = ctx.bot.commandPrefix
-  await ctx.say(`已添加直播 ${live.id}：${ctx.time.format(start)} ${title}${link ? ` ${link}` : ''}\n取消：${p}live cancel ${live.id}`, { mergeable: false })
+  await ctx.say(`已添加直播 ${live.id}：${ctx.time.format(start)} ${title}${link ? ` ${link}` : ''}\n取消：${p}live cancel ${live.id}`, { kind: 'owed' })
 }
 
 async function list(ctx: Ctx): Promise<void> {
   const lives = new LiveCatalog(ctx).upcoming(ctx.clock.now())
   if (lives.length === 0) {
-    await ctx.say('本群暂时没有待开播的直播', { mergeable: false })
+    await ctx.say('本群暂时没有待开播的直播', listReply(ctx))
     return
   }
   const subs = new Subscriptions(ctx.store)
   const lines = lives.map(
     (l) => `${l.id} · ${ctx.time.format(l.start)} ${l.title}（${l.source === 'config' ? '配置' : '命令添加'}，预约 ${subs.count(l.ref)} 人）`,
   )
-  await ctx.say(`本群待开播的直播（${lives.length}）：\n${lines.join('\n')}`, { mergeable: false, kind: 'info' })
+  await ctx.say(`本群待开播的直播（${lives.length}）：\n${lines.join('\n')}`, listReply(ctx))
+}
+
+/** `#live list` is a list: one per room while it waits, @-ing every admin who asked. */
+function listReply(ctx: Ctx): SendOptions {
+  return { kind: 'info', mergeable: false, coalesce: { key: 'live:admin-list', asker: ctx.talker } }
 }
 
 async function cancel(ctx: Ctx, words: readonly string[]): Promise<void> {
@@ -80,5 +85,5 @@ async function cancel(ctx: Ctx, words: readonly string[]): Promise<void> {
   const withdrawn = ctx.withdraw(liveTag(live.ref))
   ctx.log.info({ live: live.id, by: ctx.talker.id, withdrawn }, 'live cancelled')
   const note = live.source === 'config' ? '（配置里的这场直播保持取消，直到配置改了它的时间或标题）' : ''
-  await ctx.say(`已取消直播 ${live.id}：${live.title}，提醒不再发送${note}`, { mergeable: false })
+  await ctx.say(`已取消直播 ${live.id}：${live.title}，提醒不再发送${note}`, { kind: 'owed' })
 }

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { duration, stringList } from '../../src/config/common.js'
 import type { SchemaEnv } from '../../src/engine/Skill.js'
 import { template } from '../../src/text/template.js'
+import { MediaRefSchema, reply } from '../../src/config/reply.js'
 import { ZonedTime } from '../../src/time/ZonedTime.js'
 
 /**
@@ -52,15 +53,35 @@ const remindOffsets = z
   .union([duration(), z.array(duration())], { error: 'remind is a list of durations like [1h, 10m]' })
   .transform((v) => [...new Set(typeof v === 'number' ? [v] : v)].sort((a, b) => b - a))
 
+/**
+ * A config live's preview may also be a list of texts and `{ media: <name> }` (CONTRACT §10):
+ * the texts are `{preview}`, the media items (the live's poster, its card) go out right after
+ * the reminder and the start message, as messages of their own.
+ */
+const configPreview = z
+  .union([z.string(), z.array(z.union([z.string(), MediaRefSchema], { error: 'a preview item is a text or { media: <name> }' })).min(1)], {
+    error: 'preview is a text (the product list), or a list of texts and { media: <name> }',
+  })
+  .transform((v) => {
+    const items = typeof v === 'string' ? [v] : v
+    const text = items.filter((x): x is string => typeof x === 'string').join('\n').trim()
+    const media = items.flatMap((x) => (typeof x === 'string' ? [] : [x.media]))
+    return { ...(text === '' ? {} : { text: `${text}\n` }), ...(media.length > 0 ? { media } : {}) }
+  })
+
 export const liveConfig = (env: SchemaEnv) => {
   const time = new ZonedTime(env.timezone)
   return z.strictObject({
-    lives: z.array(liveEntry(time), { error: 'lives is a list of {id, title, start, link, preview}' }).default([]),
+    lives: z
+      .array(liveEntry(time).extend({ preview: configPreview.optional().describe('the product list shown in reminders; media items go out after them') }), {
+        error: 'lives is a list of {id, title, start, link, preview}',
+      })
+      .default([]),
     remind: remindOffsets.prefault(['1h', '10m']).describe('reminders before the start; units s, m, h, d'),
-    remindText: template(['title', 'start', 'in', 'link', 'preview'], 'Sent at each reminder.').prefault(
+    remindText: reply(['title', 'start', 'in', 'link', 'preview'], 'Sent at each reminder.').prefault(
       '【直播预告】{title} {in}后开播（{start}）\n{preview}{link}',
     ),
-    startText: template(['title', 'start', 'link', 'preview', 'subscribers'], 'Sent at the start; {subscribers} @s who subscribed in that room.').prefault(
+    startText: reply(['title', 'start', 'link', 'preview', 'subscribers'], 'Sent at the start; {subscribers} @s who subscribed in that room.').prefault(
       '【开播啦】{title} {link} {subscribers}',
     ),
     subscribeTriggers: stringList().prefault(['预约', '预约直播']).describe('the whole message, trimmed: subscribe to the next live'),

@@ -44,11 +44,18 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
     return upcoming.map((l) => `upcoming ${l.id}: ${time.formatLocal(l.start)} ${l.title} (${reminders})`)
   },
 
+  calendar(config, _env, from, to, ctx) {
+    const lives = ctx ? new LiveCatalog(ctx).active() : config.lives.map((l) => ({ id: l.id, title: l.title, start: l.start, source: 'config' as const }))
+    return lives.filter((l) => l.start >= from && l.start < to).map((l) => ({ at: l.start, kind: 'live' as const, id: l.id, title: l.title, source: l.source }))
+  },
+
   onStart(ctx) {
     syncSchedule(ctx)
     // after a restart: texts the last process queued but never handed over (a no-op on reload)
     new Deliveries(ctx).resume((ref) => new LiveCatalog(ctx).byRef(ref))
   },
+
+  takes: (c, text) => c.subscribeTriggers.includes(text) || c.listTriggers.includes(text),
 
   onMessage(ctx) {
     const text = ctx.message.text
@@ -76,6 +83,20 @@ export const LiveSkill = defineSkill<LiveConfig, LiveMemory>({
   sweep(ctx) {
     // a bot that runs for months without a reload still forgets lives of a month ago
     pruneOld(ctx, ctx.clock.now())
+  },
+
+  // the member's data rights (CONTRACT §11): their subscriptions
+  forgetMember(ctx, contactId) {
+    new Subscriptions(ctx.store).forgetMember(contactId)
+  },
+
+  exportMember(ctx, contactId) {
+    const subs = new Subscriptions(ctx.store).ofMember(contactId)
+    return subs.length > 0 ? { subscriptions: subs } : undefined
+  },
+
+  memberTimeline(ctx, contactId) {
+    return new Subscriptions(ctx.store).ofMember(contactId).map((s) => ({ at: s.at, kind: 'subscribe', detail: `预约直播 ${s.ref}` }))
   },
 })
 

@@ -1,5 +1,5 @@
 import type { Member } from '../../src/engine/Skill.js'
-import type { Mention, Segment } from '../../src/text/Outgoing.js'
+import type { MediaMark, Mention, Segment } from '../../src/text/Outgoing.js'
 import { uses } from '../../src/text/template.js'
 import { humanDurationZh } from '../../src/time/duration.js'
 import type { LiveCtx } from './context.js'
@@ -18,7 +18,7 @@ export function untilStart(ms: number): string {
 
 /** The reminder, with `{in}` counted from `now` (the moment it is queued, not planned). */
 export function reminderText(ctx: LiveCtx, live: Live, now: number): Segment[] {
-  return tidy(
+  const text = tidy(
     ctx.render(ctx.config.remindText, {
       title: live.title,
       start: ctx.time.format(live.start),
@@ -27,6 +27,12 @@ export function reminderText(ctx: LiveCtx, live: Live, now: number): Segment[] {
       preview: live.preview,
     }),
   )
+  return [...text, ...previewMedia(live)]
+}
+
+/** The preview's media items (poster, card): after the text, each a message of its own. */
+function previewMedia(live: Live): MediaMark[] {
+  return (live.previewMedia ?? []).map((media) => ({ media }))
 }
 
 /**
@@ -47,7 +53,8 @@ export function startMessages(ctx: LiveCtx, live: Live, subscribers: readonly Me
     }),
   )
   const usesSubscribers = uses(ctx.config.startText, 'subscribers')
-  return usesSubscribers ? [first, ...chunks.slice(1)] : [first]
+  const firstWithMedia = [...first, ...previewMedia(live)]
+  return usesSubscribers ? [firstWithMedia, ...chunks.slice(1)] : [firstWithMedia]
 }
 
 export function upcomingList(ctx: LiveCtx, lives: readonly Live[]): Segment[] {

@@ -43,8 +43,10 @@ async function run(ctx: Ctx): Promise<void> {
   const who = words.slice(0, at)
   const reason = words.slice(at + 1).join(' ').trim() || undefined
   // members by their @ (contact ids the message carries); without one, contact ids typed out
+  // each member once, however often typed or @-ed: `sub wxid_a wxid_a 60` is one change of 60,
+  // so the balance check below covers every change made (all or nothing)
   const mentioned = ctx.message.mentionIds
-  const targets = mentioned.length > 0 ? [...new Set(mentioned)] : who.filter((w) => !w.startsWith('@'))
+  const targets = [...new Set(mentioned.length > 0 ? mentioned : who.filter((w) => !w.startsWith('@')))]
   if (targets.length === 0) return ctx.usage(who.length > 0 ? '没认出 @ 的是谁：请在群里 @ 成员（或写联系人 id）' : '要给谁？@ 一位成员')
   // one mention: its @text is the member's name as shown in this room (kept for a new row)
   const typed = mentioned.length === 1 && who.length > 0 ? who.join(' ').replace(/^@/, '').trim() || undefined : undefined
@@ -58,7 +60,11 @@ async function run(ctx: Ctx): Promise<void> {
     const short = targets.filter((id) => (book.get(id)?.total ?? 0) < n)
     if (short.length > 0) {
       const lines = short.map((id) => `${label(id)} 只有 ${book.get(id)?.total ?? 0} 分`)
-      await ctx.say(`不能扣 ${n} 分，积分不能为负：${lines.join('，')}（未做任何修改）`, { mergeable: false })
+      // nothing changed: informational (the same refusal asked again while it waits is one reply)
+      await ctx.say(`不能扣 ${n} 分，积分不能为负：${lines.join('，')}（未做任何修改）`, {
+        kind: 'info',
+        coalesce: { key: `points:refused:${ctx.talker.id}:${n}:${short.join(',')}` },
+      })
       return
     }
   }
@@ -71,5 +77,5 @@ async function run(ctx: Ctx): Promise<void> {
     ctx.log.info({ audit: true, member: id, pool, delta: sign * n, total: r.row.total, by: ctx.talker.id, ...(reason ? { reason } : {}) }, 'points adjusted')
     done.push(`${label(id)} ${sign > 0 ? '+' : '-'}${n}，现有 ${r.row.total} 分`)
   }
-  await ctx.say(`积分池 ${pool}：${done.join('；')}${reason ? `（${reason}）` : ''}`, { mergeable: false })
+  await ctx.say(`积分池 ${pool}：${done.join('；')}${reason ? `（${reason}）` : ''}`, { kind: 'owed' })
 }

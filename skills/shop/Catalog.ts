@@ -17,9 +17,7 @@ export class Catalog {
 
   /** By id (any case) or by exact name. */
   find(query: string): ItemConfig | undefined {
-    const q = query.trim()
-    const lower = q.toLowerCase()
-    return this.items.find((i) => i.id.toLowerCase() === lower) ?? this.items.find((i) => i.name === q)
+    return findItem(this.items, query)
   }
 
   /** How many can still be redeemed; undefined: unlimited. */
@@ -36,4 +34,11 @@ export class Catalog {
     if (item.delivery === 'codes' && item.codes) return this.codes.nextFree(item.codes) !== undefined
     return true
   }
+}
+
+/** An item by id (any case) or by exact name. */
+export function findItem(items: readonly ItemConfig[], query: string): ItemConfig | undefined {
+  const q = query.trim()
+  const lower = q.toLowerCase()
+  return items.find((i) => i.id.toLowerCase() === lower) ?? items.find((i) => i.name === q)
 }

@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { readTextFileSync, type TextEncoding } from '../../src/text/decodeText.js'
 import { Namespace, type Store, type Table } from '../../src/store/Store.js'
 
 /** A codes file bigger than this is refused at load (a wrong file, not a list of codes). */
@@ -12,6 +13,8 @@ export interface CodeList {
   codes: readonly string[]
   /** Lines that repeated an earlier code (each code is given at most once anyway). */
   duplicates: number
+  /** How the file was read (a Windows "Unicode text" export is UTF-16). */
+  encoding: TextEncoding
 }
 
 /**
@@ -19,6 +22,9 @@ export interface CodeList {
  * spaces around a code are trimmed. The path is relative to the working directory (like
  * autoreply's `knowledge`). Read synchronously because it happens while the config is
  * validated (load, `npm run check`, reload), where a missing file must be an error at its line.
+ * Decoded by its BOM or encoding (UTF-8, UTF-16 from Excel/Notepad "Unicode text", GB18030)
+ * or refused with the line that is not text (TextFileError): a code read in the wrong
+ * encoding would be given out garbled, and PostgreSQL refuses its NUL bytes.
  */
 export function readCodesFile(file: string): CodeList {
   const path = resolve(file)
@@ -27,13 +33,14 @@ export function readCodesFile(file: string): CodeList {
   if (info.size > MAX_CODES_FILE_BYTES) throw new Error(`${info.size} bytes; the limit is ${MAX_CODES_FILE_BYTES}`)
   const seen = new Set<string>()
   let duplicates = 0
-  for (const raw of readFileSync(path, 'utf8').split(/\r?\n/)) {
+  const { text, encoding } = readTextFileSync(path, file)
+  for (const raw of text.split(/\r?\n/)) {
     const code = raw.trim()
     if (code === '' || code.startsWith('#')) continue
     if (seen.has(code)) duplicates++
     else seen.add(code)
   }
-  return { file, codes: [...seen], duplicates }
+  return { file, codes: [...seen], duplicates, encoding }
 }
 
 /** Who got a code: written in the same turn as the order that took it. */
@@ -78,6 +85,17 @@ export class CodeLedger {
     let free = 0
     for (let i = first; i < list.codes.length; i++) if (this.used.get(list.codes[i]!) === undefined) free++
     return free
+  }
+
+  /** A forgotten member's codes stay given (never reused), assigned to the anonymous id. */
+  anonymize(contactId: string, anonymousId: string): number {
+    let n = 0
+    for (const [code, a] of this.used.rows()) {
+      if (a.member !== contactId) continue
+      this.used.set(code, { ...a, member: anonymousId })
+      n++
+    }
+    return n
   }
 
   /** Mark a code given. Throws if it already is: the caller checked in this same turn. */

@@ -25,6 +25,12 @@ export interface Order {
   code?: string
   /** delivery codes: when the puppet accepted the private message with the code. */
   deliveredAt?: number
+  /**
+   * delivery codes: when the message with the code was handed to the puppet (set just before,
+   * cleared when the queue gave it up): from then on the member may have the code, so the
+   * order can no longer be cancelled.
+   */
+  sendingAt?: number
   /** A tag this order gave the member (taken back on cancel when nothing else gave it). */
   tag?: string
   /** pending → done | cancelled: when and by whom (an admin's contact id, `console`, `api`, `auto`). */
@@ -125,6 +131,25 @@ export class OrderBook {
     else this.ns.delete(`open/${order.id}`)
   }
 
+  /**
+   * A forgotten member (CONTRACT §11): their orders stay (stock, numbering, the pool's points
+   * depend on them) under `anonymousId`, without the personal fields (name, the chat message);
+   * the member's indexes move with them. Returns how many orders. Idempotent.
+   */
+  anonymize(contactId: string, anonymousId: string): number {
+    const mine = this.ofMember(contactId)
+    for (const o of mine) {
+      this.byMessage.delete(messageKey(contactId, o.message))
+      this.orders.set(o.id, { ...o, member: anonymousId, memberName: '', message: '' })
+    }
+    const ids = this.byMember.get(contactId)
+    if (ids) {
+      this.byMember.delete(contactId)
+      this.byMember.set(anonymousId, { ids: [...(this.byMember.get(anonymousId)?.ids ?? []), ...ids.ids] })
+    }
+    return mine.length
+  }
+
   addTaken(itemId: string, n: number): void {
     const key = `items/${itemSegment(itemId)}`
     this.ns.set<ItemState>(key, { taken: Math.max(0, (this.ns.get<ItemState>(key)?.taken ?? 0) + n) })
@@ -150,7 +175,8 @@ export function orderBook(store: Store, pool: string): OrderBook {
 
 export type CloseResult =
   | { ok: true; order: Order; refunded?: number; total?: number }
-  | { ok: false; reason: 'unknown' | 'closed'; order?: Order }
+  /** `sent`: a code order whose code is out (or on its way): it cannot be cancelled. */
+  | { ok: false; reason: 'unknown' | 'closed' | 'sent'; order?: Order }
 
 /** Mark a pending order fulfilled. */
 export function markDone(book: OrderBook, id: string, by: string, now: number): CloseResult {
@@ -167,18 +193,32 @@ export interface CancelDeps {
   tags: TagBook
   /** The calendar day of `now` in bot.timezone (the ledger's day). */
   day: string
+  /** Withdraw the shop's queued texts carrying `tag` that `group` queued (ctx.withdraw). */
+  withdraw: (tag: string, group: string) => number
+}
+
+/** The send-queue tag of a code order's private message (withdrawn when the order is cancelled). */
+export function codeTag(order: Pick<Order, 'id' | 'pool'>): string {
+  return `code:${order.pool}:${order.id}`
 }
 
 /**
  * Cancel a pending order: a reversing ledger entry (reason `refund`) gives the points back,
  * the item's stock comes back, a tag the order gave is taken back when no other live order of
- * the member gave it. A code stays given (the member has seen it): it is never reused.
- * Everything in this one synchronous call, so it is one group commit.
+ * the member gave it. A code order is cancelled only while its code has not gone out: the
+ * message still waiting in the send queue is withdrawn (the member never sees the code); once
+ * it was handed to the puppet (`sendingAt`) or delivered, the cancel is refused (`sent`) — a
+ * code cannot be taken back. The code is never reused either way. Everything in this one
+ * synchronous call, so it is one group commit and no send can slip in between.
  */
 export function cancelOrder(book: OrderBook, id: string, by: string, now: number, deps: CancelDeps, note?: string): CloseResult {
   const order = book.get(id.trim())
   if (!order) return { ok: false, reason: 'unknown' }
   if (order.status !== 'pending') return { ok: false, reason: 'closed', order }
+  if (order.delivery === 'codes' && order.code !== undefined) {
+    if (order.deliveredAt !== undefined || order.sendingAt !== undefined) return { ok: false, reason: 'sent', order }
+    deps.withdraw(codeTag(order), order.group)
+  }
   const refund = deps.points.change(order.member, order.price, 'refund', {
     now,
     day: deps.day,

@@ -1,4 +1,4 @@
-import type { CommandContext, CommandSpec } from '../../src/engine/Skill.js'
+import type { CommandContext, CommandSpec, SendOptions } from '../../src/engine/Skill.js'
 import type { ShopConfig } from './config.js'
 import { shopParts, type ShopMemory } from './context.js'
 import { cancelOrder, markDone, type CloseResult } from './Orders.js'
@@ -38,13 +38,18 @@ async function list(ctx: Ctx): Promise<void> {
   const { book, pool } = shopParts(ctx)
   const open = book.open()
   if (open.length === 0) {
-    await ctx.say(`积分池 ${pool} 没有待处理的订单`, { mergeable: false })
+    await ctx.say(`积分池 ${pool} 没有待处理的订单`, listReply(ctx))
     return
   }
   const shown = open.slice(0, OPEN_ORDERS_SHOWN).map((o) => orderLine(ctx, o))
   const more = open.length > shown.length ? `\n……还有 ${open.length - shown.length} 单` : ''
   const p = ctx.bot.commandPrefix
-  await ctx.say(`积分池 ${pool} 待处理订单（${open.length}）：\n${shown.join('\n')}${more}\n发货后：${p}order done <订单号>`, { mergeable: false })
+  await ctx.say(`积分池 ${pool} 待处理订单（${open.length}）：\n${shown.join('\n')}${more}\n发货后：${p}order done <订单号>`, listReply(ctx))
+}
+
+/** `#order list` is a list: one per room while it waits, @-ing every admin who asked. */
+function listReply(ctx: Ctx): SendOptions {
+  return { kind: 'info', mergeable: false, coalesce: { key: 'shop:admin-orders', asker: ctx.talker } }
 }
 
 async function close(ctx: Ctx, rawId: string, what: 'done' | 'cancel', note?: string): Promise<void> {
@@ -52,9 +57,16 @@ async function close(ctx: Ctx, rawId: string, what: 'done' | 'cancel', note?: st
   const now = ctx.clock.now()
   const id = rawId.replace(/^#/, '')
   const r: CloseResult =
-    what === 'done' ? markDone(book, id, ctx.talker.id, now) : cancelOrder(book, id, ctx.talker.id, now, { points, tags: ctx.tags, day: ctx.time.dayKey(now) }, note)
+    what === 'done'
+      ? markDone(book, id, ctx.talker.id, now)
+      : cancelOrder(book, id, ctx.talker.id, now, { points, tags: ctx.tags, day: ctx.time.dayKey(now), withdraw: (tag, group) => ctx.withdraw(tag, group) }, note)
   if (!r.ok) {
-    const why = r.reason === 'unknown' ? `积分池 ${pool} 没有订单 ${id}` : `订单 ${id} 已经${r.order!.status === 'done' ? '完成' : '取消'}了，不能再改`
+    const why =
+      r.reason === 'unknown'
+        ? `积分池 ${pool} 没有订单 ${id}`
+        : r.reason === 'sent'
+          ? `订单 ${id} 的券码已经发给会员（或正在发送），券码收不回，不能取消；要补偿请用 ${ctx.bot.commandPrefix}points add`
+          : `订单 ${id} 已经${r.order!.status === 'done' ? '完成' : '取消'}了，不能再改`
     await ctx.usage(why)
     return
   }
@@ -67,5 +79,5 @@ async function close(ctx: Ctx, rawId: string, what: 'done' | 'cancel', note?: st
     what === 'done'
       ? `订单 ${o.id} 已标记完成：${o.memberName} 的 ${o.itemName}`
       : `订单 ${o.id} 已取消：${o.memberName} 的 ${o.itemName}，退回 ${r.refunded} 分（现有 ${r.total} 分），库存已恢复`
-  await ctx.say(text, { mergeable: false })
+  await ctx.say(text, { kind: 'owed' })
 }

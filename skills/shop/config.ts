@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { duration, nonNegativeInt, positiveInt, stringList } from '../../src/config/common.js'
 import { Requirement } from '../../src/members/requirement.js'
+import { TextFileError } from '../../src/text/decodeText.js'
 import { template } from '../../src/text/template.js'
+import { reply } from '../../src/config/reply.js'
 import { readCodesFile, type CodeList } from './Codes.js'
 
 /*
@@ -35,6 +37,11 @@ const codesFile = () =>
       try {
         return readCodesFile(file)
       } catch (err) {
+        // a file that is not text says where: `codes file config/codes/coupon.txt:3: a NUL character…`
+        if (err instanceof TextFileError) {
+          ctx.addIssue({ code: 'custom', message: `codes file ${err.message}` })
+          return z.NEVER
+        }
         const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message
         ctx.addIssue({ code: 'custom', message: `codes file ${file}: ${why} (paths are relative to the working directory, ${process.cwd()})` })
         return z.NEVER
@@ -81,24 +88,24 @@ export const ShopConfig = z.strictObject({
   listTriggers: stringList().prefault(['积分商城']),
   redeemTriggers: stringList().prefault(['兑换']).describe('"兑换 sample" or "兑换 黑玫瑰精华小样"'),
   ordersTriggers: stringList().prefault(['我的兑换']),
-  listTitle: template(['name', 'total']).prefault('积分商城（{name} 现有 {total} 分）'),
+  listTitle: reply(['name', 'total']).prefault('积分商城（{name} 现有 {total} 分）'),
   listLine: template(['id', 'item', 'price', 'left']).prefault('{id} · {item} · {price} 分 · 剩 {left}'),
-  listFooter: template(['example']).prefault('发「兑换 {example}」即可兑换'),
-  listEmpty: template([]).prefault('积分商城还没有上架，敬请期待～'),
-  redeemReply: template(['name', 'item', 'price', 'total', 'order']).prefault('{name} 兑换成功：{item}，扣 {price} 分，剩 {total} 分（订单 {order}）'),
-  soldOutReply: template(['name', 'item']).prefault('{item} 已经兑完啦'),
-  notEnoughReply: template(['name', 'item', 'price', 'total', 'missing']).prefault('{name} 兑换{item}需要 {price} 分，你现在有 {total} 分，还差 {missing} 分'),
-  limitReply: template(LIMIT_VARS).prefault('{name}，{item}每人限兑 {limit} 次'),
-  limitAgainReply: template(LIMIT_VARS)
+  listFooter: reply(['example']).prefault('发「兑换 {example}」即可兑换'),
+  listEmpty: reply([]).prefault('积分商城还没有上架，敬请期待～'),
+  redeemReply: reply(['name', 'item', 'price', 'total', 'order']).prefault('{name} 兑换成功：{item}，扣 {price} 分，剩 {total} 分（订单 {order}）'),
+  soldOutReply: reply(['name', 'item']).prefault('{item} 已经兑完啦'),
+  notEnoughReply: reply(['name', 'item', 'price', 'total', 'missing']).prefault('{name} 兑换{item}需要 {price} 分，你现在有 {total} 分，还差 {missing} 分'),
+  limitReply: reply(LIMIT_VARS).prefault('{name}，{item}每人限兑 {limit} 次'),
+  limitAgainReply: reply(LIMIT_VARS)
     .prefault('{name}，{item}每人每{period}限兑 {limit} 次，{next} 后可再兑换')
     .describe('the limit reply for items with a period (it can say when the next one is possible)'),
-  deniedReply: template(['name', 'item', 'missing', 'need', 'points', 'tags'])
+  deniedReply: reply(['name', 'item', 'missing', 'need', 'points', 'tags'])
     .prefault('{name} 暂时不能兑换{item}：{missing}')
     .describe('{missing}: what is missing in words; {need}/{points}: points needed/held; {tags}: tags missing'),
-  unknownReply: template(['name', 'query']).prefault('{name}，没有找到「{query}」，发「积分商城」看看能兑换什么～'),
+  unknownReply: reply(['name', 'query']).prefault('{name}，没有找到「{query}」，发「积分商城」看看能兑换什么～'),
   ordersTitle: template(['name', 'count']).prefault('{name} 的兑换记录（最近 {count} 条）'),
   ordersLine: template(['order', 'item', 'price', 'status', 'date']).prefault('{order} · {item} · {price} 分 · {status} · {date}'),
-  ordersEmpty: template(['name']).prefault('{name} 还没有兑换记录，发「积分商城」看看吧～'),
+  ordersEmpty: reply(['name']).prefault('{name} 还没有兑换记录，发「积分商城」看看吧～'),
   codeText: template(['name', 'item', 'code', 'order'])
     .prefault('【兑换券码】{item}：{code}\n订单 {order}，请妥善保存，勿转发他人')
     .describe('the private message with the code'),

@@ -1,4 +1,4 @@
-import { orderBook, type Order } from './Orders.js'
+import { codeTag, orderBook, type Order, type OrderBook } from './Orders.js'
 import { shopParts, type ShopCtx } from './context.js'
 
 /**
@@ -22,19 +22,43 @@ export function sendCode(ctx: ShopCtx, order: Order): void {
   if (order.code === undefined || ctx.memory.delivering.has(order.id)) return
   ctx.memory.delivering.add(order.id)
   const text = ctx.render(ctx.config.codeText, { name: order.memberName, item: order.itemName, code: order.code, order: order.id })
+  const book = (): OrderBook => orderBook(ctx.store.store, order.pool)
   void ctx.sayIn(order.member, text, {
+    // owed (the order is stored) and a message of its own: onSent marks exactly this one delivered
+    kind: 'owed',
     mergeable: false,
+    because: 'code',
+    // `#order cancel` withdraws it while it waits (see cancelOrder)
+    tag: codeTag(order),
+    // from here the member may get the code: the order can no longer be cancelled (on disk
+    // first, so a crash in the middle of the send does not forget it)
+    beforeSend: async () => {
+      const current = book().get(order.id)
+      if (current?.status === 'pending' && current.sendingAt === undefined) book().put({ ...current, sendingAt: ctx.clock.now() })
+      await ctx.durable()
+    },
+    // a lost send is sent again (the same code to the same member), as before
+    atMostOnce: false,
     onSent: () => {
       ctx.memory.delivering.delete(order.id)
-      const book = orderBook(ctx.store.store, order.pool)
       const now = ctx.clock.now()
-      const current = book.get(order.id)
+      const current = book().get(order.id)
       if (!current || current.deliveredAt !== undefined) return
-      book.put(current.status === 'pending' ? { ...current, status: 'done', deliveredAt: now, closedAt: now, closedBy: 'auto' } : { ...current, deliveredAt: now })
+      book().put(current.status === 'pending' ? { ...current, status: 'done', deliveredAt: now, closedAt: now, closedBy: 'auto' } : { ...current, deliveredAt: now })
       ctx.log.info({ audit: true, order: order.id, pool: order.pool, member: order.member, item: order.item, by: 'auto' }, 'order done: code delivered')
     },
     onDropped: (reason) => {
       ctx.memory.delivering.delete(order.id)
+      const current = book().get(order.id)
+      if (current?.status !== 'pending') {
+        ctx.log.info({ order: order.id, member: order.member, status: current?.status }, 'the code message was withdrawn: the order is closed')
+        return
+      }
+      // given up (failed every retry, shutdown): cancellable again until it is sent again
+      if (current.sendingAt !== undefined) {
+        const { sendingAt: _, ...rest } = current
+        book().put(rest)
+      }
       ctx.log.warn({ order: order.id, member: order.member, reason }, 'the code message was not sent; it is sent again at the next start')
     },
   })
@@ -52,7 +76,8 @@ function tellAdmins(ctx: ShopCtx, order: Order, topic: string): void {
     topic,
   })
   const how = `\n发货后：${p}order done ${order.id} · 取消并退分：${p}order cancel ${order.id}（在该群发送）`
-  for (const admin of ctx.bot.admins) void ctx.tell(admin, [...notice, how])
+  // owed (the order is stored); an admin's notices merge when several wait
+  for (const admin of ctx.bot.admins) void ctx.tell(admin, [...notice, how], { kind: 'owed' })
   if (ctx.bot.admins.length === 0) ctx.log.warn({ order: order.id }, 'an order to ship and no bot.admins to tell')
 }
 

@@ -1,10 +1,13 @@
 import { defineSkill, type MessageContext } from '../../src/engine/Skill.js'
 import { humanDurationZh } from '../../src/time/duration.js'
+import { uses } from '../../src/text/template.js'
 import { orderCommand } from './commands.js'
+import { findItem } from './Catalog.js'
 import { ordersSection } from './console/index.js'
-import { ShopConfig } from './config.js'
+import { ShopConfig, type ItemConfig } from './config.js'
 import { ShopMemory, shopParts } from './context.js'
 import { deliver, resumeCodes } from './delivery.js'
+import { exportShopMember, forgetShopMember, shopMoments } from './memberData.js'
 import { redeem, type RedeemOutcome } from './redeem.js'
 import { catalogText, missingText, myOrdersText, periodText } from './texts.js'
 
@@ -50,36 +53,68 @@ export const ShopSkill = defineSkill<ShopConfig, ShopMemory>({
     resumeCodes(ctx)
   },
 
+  takes: (c, text) => memberRequest(c, text) !== undefined,
+
   onMessage(ctx) {
-    const text = ctx.message.text
-    const c = ctx.config
-    if (c.listTriggers.includes(text)) return showCatalog(ctx)
-    if (c.ordersTriggers.includes(text)) {
-      void ctx.say(myOrdersText(ctx, shopParts(ctx).book.ofMember(ctx.talker.id)), { mergeable: false })
-      return true
+    const req = memberRequest(ctx.config, ctx.message.text)
+    switch (req?.kind) {
+      case undefined:
+        return false
+      case 'list':
+        return showCatalog(ctx)
+      case 'orders':
+        // a member's list: their repeats while it waits are one reply
+        void ctx.say(myOrdersText(ctx, shopParts(ctx).book.ofMember(ctx.talker.id)), { kind: 'info', mergeable: false, coalesce: { key: `shop:orders:${ctx.talker.id}` } })
+        return true
+      case 'redeem':
+        return redeemItem(ctx, req.item.id)
+      case 'unknown':
+        void ctx.say(ctx.render(ctx.config.unknownReply, { name: ctx.talker.name, query: req.query }), { kind: 'info', coalesce: { key: `shop:unknown:${ctx.talker.id}:${req.query}` } })
+        return true
     }
-    for (const trigger of c.redeemTriggers) {
-      if (!text.startsWith(trigger)) continue
-      const rest = text.slice(trigger.length)
-      const query = rest.trim()
-      if (query === '') return showCatalog(ctx)
-      const item = shopParts(ctx).catalog.find(query)
-      if (item) return redeemItem(ctx, item.id)
-      // "兑换 xyz" is a request for something we do not have; "兑换券怎么用" is a question for others
-      if (!/^\s/.test(rest)) continue
-      void ctx.say(ctx.render(c.unknownReply, { name: ctx.talker.name, query }))
-      return true
-    }
-    return false
   },
 
   commands: { order: orderCommand },
   /** 订单 Orders in the console: the orders, done and cancel (console/). */
   console: ordersSection,
+
+  // the member's data rights (CONTRACT §11): see memberData.ts
+  forgetMember: forgetShopMember,
+  exportMember: exportShopMember,
+  memberTimeline: shopMoments,
 })
 
+type MemberRequest = { kind: 'list' } | { kind: 'orders' } | { kind: 'redeem'; item: ItemConfig } | { kind: 'unknown'; query: string }
+
+/**
+ * What a member's text asks of the shop, from the config alone (onMessage answers it; `takes`
+ * tells guard it is a request, not a repeat): the list, their orders, an item, an item we do
+ * not have — or nothing, for conversation.
+ */
+function memberRequest(c: ShopConfig, text: string): MemberRequest | undefined {
+  if (c.listTriggers.includes(text)) return { kind: 'list' }
+  if (c.ordersTriggers.includes(text)) return { kind: 'orders' }
+  for (const trigger of c.redeemTriggers) {
+    if (!text.startsWith(trigger)) continue
+    const rest = text.slice(trigger.length)
+    const query = rest.trim()
+    if (query === '') return { kind: 'list' }
+    const item = findItem(c.items, query)
+    if (item) return { kind: 'redeem', item }
+    // "兑换 xyz" is a request for something we do not have; "兑换券怎么用" is a question for others
+    if (/^\s/.test(rest)) return { kind: 'unknown', query }
+  }
+  return undefined
+}
+
+/**
+ * The catalog is a list: one per room while it waits, @-ing everyone who asked — unless its
+ * title shows the asker's name or points (the default does), then one per member.
+ */
 function showCatalog(ctx: Ctx): true {
-  void ctx.say(catalogText(ctx, shopParts(ctx)), { mergeable: false })
+  const personal = uses(ctx.config.listTitle, 'name') || uses(ctx.config.listTitle, 'total')
+  const key = personal ? `shop:catalog:${ctx.talker.id}` : 'shop:catalog'
+  void ctx.say(catalogText(ctx, shopParts(ctx)), { kind: 'info', mergeable: false, coalesce: { key, asker: ctx.talker } })
   return true
 }
 
@@ -101,7 +136,11 @@ function redeemItem(ctx: Ctx, itemId: string): true {
   } else {
     ctx.log.debug({ item: item.id, member: ctx.talker.id, outcome: r.kind }, 'redemption refused')
   }
-  void ctx.say(replyFor(ctx, item.name, r))
+  // an order (new, or the same message again) is owed its confirmation; a refusal stored nothing
+  void ctx.say(
+    replyFor(ctx, item.name, r),
+    r.kind === 'ok' || r.kind === 'duplicate' ? { kind: 'owed' } : { kind: 'info', coalesce: { key: `shop:refused:${ctx.talker.id}:${item.id}` } },
+  )
   return true
 }
 

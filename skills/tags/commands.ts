@@ -73,7 +73,8 @@ async function change(ctx: Ctx, op: 'add' | 'del', words: readonly string[]): Pr
   const lines: string[] = []
   if (changed.length > 0) lines.push(`${op === 'add' ? '已加上' : '已去掉'}标签「${tag}」：${changed.join('、')}`)
   if (unchanged.length > 0) lines.push(`${op === 'add' ? '本来就有' : '本来就没有'}「${tag}」：${unchanged.join('、')}`)
-  await ctx.say(lines.join('\n'), { mergeable: false })
+  // a change stored is owed its confirmation; "already so" for everyone changed nothing
+  await ctx.say(lines.join('\n'), changed.length > 0 ? { kind: 'owed' } : { kind: 'info', coalesce: { key: `tags:${op}:${ctx.talker.id}:${tag}:${who.map((t) => t.id).join(',')}` } })
 }
 
 async function list(ctx: Ctx, words: readonly string[]): Promise<void> {
@@ -84,5 +85,6 @@ async function list(ctx: Ctx, words: readonly string[]): Promise<void> {
     if (tags.length === 0) return `${t.name}：没有标签`
     return `${t.name}：${tags.map(([tag, m]) => `${tag}（${SOURCE_NAMES[m.source] ?? m.source} · ${ctx.time.format(m.at)}）`).join('、')}`
   })
-  await ctx.say(lines.join('\n'), { mergeable: false })
+  // a list: the same members' list asked again while it waits is one reply, @-ing the admins who asked
+  await ctx.say(lines.join('\n'), { kind: 'info', mergeable: false, coalesce: { key: `tags:list:${who.map((t) => t.id).join(',')}`, asker: ctx.talker } })
 }

@@ -18,15 +18,18 @@ export const TagsSkill = defineSkill<TagsConfig>({
   config: TagsConfig,
   commands: { tag: tagCommand },
 
+  takes: (c, text) => c.meTriggers.includes(text),
+
   onMessage(ctx) {
     if (!ctx.config.meTriggers.includes(ctx.message.text)) return false
-    void ctx.say(myTags(ctx, ctx.talker))
+    // informational: a member's repeats while it waits are one reply
+    void ctx.say(myTags(ctx, ctx.talker), { kind: 'info', coalesce: { key: `tags:me:${ctx.talker.id}` } })
     return true
   },
 
   onDirect(ctx) {
     if (!ctx.config.meTriggers.includes(ctx.message.text)) return false
-    void ctx.reply(myTags(ctx, ctx.contact))
+    void ctx.reply(myTags(ctx, ctx.contact), { kind: 'info', coalesce: { key: 'tags:me' } })
     return true
   },
 

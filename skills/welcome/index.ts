@@ -3,7 +3,7 @@ import { DEFAULT_MAX_LATE_MS } from '../../src/engine/jobs.js'
 import { defineSkill, type GroupContext, type Member } from '../../src/engine/Skill.js'
 import { segment } from '../../src/store/Store.js'
 import { splitSegments, type Mention } from '../../src/text/Outgoing.js'
-import { template } from '../../src/text/template.js'
+import { reply } from '../../src/config/reply.js'
 
 /**
  * welcome — the entry ritual. Everyone who joins within `batchSeconds` of the first joiner
@@ -18,7 +18,7 @@ import { template } from '../../src/text/template.js'
  * bound for anything owed across downtime), else it is dropped with a log line.
  */
 export const WelcomeConfig = z.strictObject({
-  text: template(['names', 'topic', 'count'], 'The welcome; {names} becomes real @mentions.').prefault(
+  text: reply(['names', 'topic', 'count'], 'The welcome; {names} becomes real @mentions.').prefault(
     '欢迎 {names} 加入{topic}！你是本群第 {count} 位家人，签到、提问、直播预约都可以找我～',
   ),
   batchSeconds: z
@@ -58,7 +58,9 @@ export const WelcomeSkill = defineSkill<WelcomeConfig>({
     }
     if (ctx.config.batchSeconds === 0) {
       const batch: PendingBatch = { room: ctx.room.id, topic: ctx.room.topic, members: [...ctx.members], memberCount: ctx.memberCount, due: ctx.clock.now() }
-      return sendWelcome(ctx, batch, ctx.room.topic)
+      // not awaited: the room's next events need not wait for the rate limits (a welcome with media is several messages)
+      void sendWelcome(ctx, batch, ctx.room.topic)
+      return
     }
     const key = pendingKey(ctx.room.id)
     let batch = ctx.store.get<PendingBatch>(key)
@@ -98,6 +100,13 @@ export const WelcomeSkill = defineSkill<WelcomeConfig>({
     return sendWelcome(ctx, batch, room.topic)
   },
 
+  // the member's data rights (CONTRACT §11): a newcomer forgotten before their welcome is left out of it
+  forgetMember(ctx, contactId) {
+    for (const [key, batch] of ctx.store.entries<PendingBatch>('pending/')) {
+      if (batch.members.some((m) => m.id === contactId)) ctx.store.set<PendingBatch>(key, { ...batch, members: batch.members.filter((m) => m.id !== contactId) })
+    }
+  },
+
   sweep(ctx) {
     // a batch that lost its job (none should): dropped, said once
     for (const [key, batch] of ctx.store.entries<PendingBatch>('pending/')) {
@@ -119,5 +128,6 @@ function sendWelcome(ctx: GroupContext<WelcomeConfig>, batch: PendingBatch, topi
   const segments = ctx.render(ctx.config.text, { names, topic, count: batch.memberCount })
   ctx.log.info({ room: batch.room, newcomers: names.length }, 'welcoming newcomers')
   // a very large batch can outgrow one message: split between mentions, never inside one
-  return Promise.all(splitSegments(segments).map((part) => ctx.sayIn(batch.room, part, { mergeable: false, kind: 'owed' /* never dropped in a rush */ }))).then(() => undefined)
+  // owed (the batch is stored; never dropped in a rush), and each part alone: it @s up to 20 newcomers
+  return Promise.all(splitSegments(segments).map((part) => ctx.sayIn(batch.room, part, { kind: 'owed', mergeable: false, because: 'mentions' }))).then(() => undefined)
 }

@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import type { AiSettings } from '../config/schema.js'
-import { AiError, type AiClient, type AiQuestion } from './AiClient.js'
+import { AiError, type AiClient, type AiQuestion, type AiTask } from './AiClient.js'
 import { buildMessages } from './prompt.js'
 
 /** The model over any OpenAI-compatible endpoint (`ai.baseURL`), key from the environment. */
@@ -34,6 +34,27 @@ export class OpenAiClient implements AiClient {
           user: q.askerId,
         },
         { timeout: q.timeoutMs, maxRetries: 0, signal: q.signal },
+      )
+      return (r.choices[0]?.message?.content ?? '').trim()
+    } catch (err) {
+      throw this.safeError(err)
+    }
+  }
+
+  async complete(task: AiTask): Promise<string> {
+    try {
+      const r = await this.client.chat.completions.create(
+        {
+          model: this.settings.model,
+          messages: [
+            { role: 'system', content: task.system },
+            { role: 'user', content: task.user },
+          ],
+          temperature: this.settings.temperature,
+          max_tokens: task.maxTokens,
+          user: task.userId,
+        },
+        { timeout: task.timeoutMs, maxRetries: 0 },
       )
       return (r.choices[0]?.message?.content ?? '').trim()
     } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * `npm run migrate -- --from <data dir | postgres://…> --to <data dir | postgres://…>`:
+ * `siyu migrate --from <data dir | postgres://…> --to <data dir | postgres://…>`:
  * copy all of siyu's state between the JSON files and PostgreSQL (either way), then verify
  * by reading both sides back (key count and a SHA-256 over every key and value).
  * Exit codes: 0 copied and verified, 1 mismatch or failure, 2 bad arguments or a target
@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { FileAdapter } from '../store/FileAdapter.js'
@@ -15,8 +14,9 @@ import { isPostgresUrl, parsePgUrl, redactUrl } from '../store/postgres/connecti
 import { pgNames } from '../store/postgres/schema.js'
 import { PostgresAdapter } from '../store/PostgresAdapter.js'
 import { StoreLockedError, type Json, type StorageAdapter } from '../store/StorageAdapter.js'
+import { usageError } from './usage.js'
 
-const USAGE = 'usage: npm run migrate -- --from <data dir | postgres://…> --to <data dir | postgres://…>'
+const USAGE = 'usage: siyu migrate --from <data dir | postgres://…> --to <data dir | postgres://…> (or npm run migrate -- …)'
 /** Older versions kept the sandbox's store in <data>/sandbox (now <data>-sandbox): not the brand's data. */
 const SANDBOX = 'sandbox/'
 const CHUNK = 10_000
@@ -138,7 +138,7 @@ export async function runMigrate(argv: string[], out: (l: string) => void = cons
   try {
     ;({ from, to } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' } } }).values)
   } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}`)
+    err(`${usageError('migrate', e)}\n${USAGE}`)
     return 2
   }
   if (!from || !to) {
@@ -170,4 +170,3 @@ export async function runMigrate(argv: string[], out: (l: string) => void = cons
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await runMigrate(process.argv.slice(2)))

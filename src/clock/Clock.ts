@@ -17,10 +17,16 @@ export interface Clock {
   at(at: number, fn: () => void): Timer
 }
 
-/** The real clock: Date.now, setTimeout for short waits, node-schedule for instants. */
+/**
+ * The real clock: Date.now, setTimeout for short waits, node-schedule for instants. An offset
+ * (tests only, see clockFromEnv) moves the bot's "now" and its instants together; relative
+ * waits are unchanged.
+ */
 export class SystemClock implements Clock {
+  constructor(private readonly offsetMs = 0) {}
+
   now(): number {
-    return Date.now()
+    return Date.now() + this.offsetMs
   }
 
   after(ms: number, fn: () => void): Timer {
@@ -31,9 +37,11 @@ export class SystemClock implements Clock {
   at(at: number, fn: () => void): Timer {
     // node-schedule chains long timeouts (> 24.8 days) and re-arms a timer that fires early
     // when the wall clock moved; it returns null for an instant already past.
-    const job = at > Date.now() ? schedule.scheduleJob(new Date(at), fn) : null
+    const real = at - this.offsetMs
+    const job = real > Date.now() ? schedule.scheduleJob(new Date(real), fn) : null
     if (job) return { cancel: () => job.cancel() }
     const handle = setTimeout(fn, 0)
     return { cancel: () => clearTimeout(handle) }
   }
 }
+

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { template } from '../text/template.js'
+import { reply } from './reply.js'
 import { nonNegativeInt, positiveInt, stringList } from './common.js'
 
 /**
@@ -30,7 +30,7 @@ export const FriendsSchema = z
       .default('none')
       .describe('which friend requests are accepted'),
     keywords: stringList().default([]).describe('with accept: keywords, the hello text must contain one of these'),
-    greeting: template(['name'], 'sent as a private message after accepting.').optional(),
+    greeting: reply(['name'], 'sent as a private message after accepting.').optional(),
     perDay: positiveInt('perDay').default(100).describe('most accepts per day; beyond it requests wait for tomorrow (kept, not lost)'),
   })
   .refine((f) => f.accept !== 'keywords' || f.keywords.length > 0, {

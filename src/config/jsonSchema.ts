@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { SkillConfigSpec } from './skillSpec.js'
 import { AccountsSchema, GroupAccountsSchema } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, MatchSchema } from './schema.js'
+import { MediaSectionSchema } from './mediaSchema.js'
 
 /**
  * The config's JSON Schema, built from the same zod schemas that validate it, so an
@@ -36,6 +37,7 @@ export function configJsonSchema(skills: readonly SkillConfigSpec<any>[]): Recor
       )
       .optional(),
     accounts: AccountsSchema,
+    media: MediaSectionSchema,
   })
   const schema = z.toJSONSchema(full, { io: 'input', target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>
   return { ...schema, title: 'siyu bot config', $id: 'https://siyu.invalid/siyu.schema.json' }

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { z } from 'zod'
 import type { SchemaEnv, SkillConfigSpec } from './skillSpec.js'
 import { RoomMatcher, TopicRegexError } from './GroupMatcher.js'
@@ -6,8 +7,12 @@ import { deepMerge, isPlainObject } from './merge.js'
 import { ConfigError, withSlips, type Problem } from './problems.js'
 import { AccountSchema, type AccountSettings } from './accountsSchema.js'
 import { AiSchema, BotSchema, ConsoleSchema, DefaultsSchema, GroupSchema, TopLevelKeys, type AiSettings, type BotSettings, type ConsoleSettings } from './schema.js'
+import { decodeText, TextFileError } from '../text/decodeText.js'
 import { YamlSource, type Path } from './YamlSource.js'
 import { flattenIssues, suggest, type FlatIssue } from './zodIssues.js'
+import { MediaSectionSchema, type MediaSection } from './mediaSchema.js'
+import { mediaRefsIn } from './mediaRefs.js'
+import { checkMediaFiles, type MediaFetch } from './checkMedia.js'
 
 export interface GroupConfig {
   name: string
@@ -35,9 +40,13 @@ export interface LoadedConfig {
   accounts: AccountConfig[]
   /** The console section (read at start; a reload does not move the server). */
   console: ConsoleSettings
+  /** `media:` by name (CONTRACT §10); files are relative to `baseDir`. */
+  media: MediaSection
+  /** The config file's folder: media files are written relative to it. */
+  baseDir: string
   warnings: Problem[]
   /** A problem at a place in the config file (checks made after loading, e.g. at start). */
-  problemAt?: (path: Path, message: string) => Problem
+  problemAt?: (path: Path, message: string, severity?: Problem['severity']) => Problem
 }
 
 /** A config bigger than this is refused before parsing (a pasted log, a wrong file). */
@@ -47,19 +56,62 @@ export const MAX_CONFIG_BYTES = 2 * 1024 * 1024
  * Read, parse and validate a config. Throws ConfigError with every problem found (not just
  * the first), each at its file:line:col. Warnings ride along on the result.
  */
-export async function loadConfig(file: string, skills: readonly SkillConfigSpec<any>[], now = Date.now()): Promise<LoadedConfig> {
+export async function loadConfig(file: string, skills: readonly SkillConfigSpec<any>[], now = Date.now(), options: LoadOptions = {}): Promise<LoadedConfig> {
   let text: string
   try {
     const info = await stat(file)
     if (info.size > MAX_CONFIG_BYTES) {
       throw new ConfigError([problem(file, `config is ${info.size} bytes; the limit is ${MAX_CONFIG_BYTES} (is this the right file?)`)])
     }
-    text = await readFile(file, 'utf8')
+    // a config saved as UTF-16 or GB18030 by a Windows editor is read as it was typed, or refused at its line
+    text = decodeText(await readFile(file), file).text
   } catch (err) {
     if (err instanceof ConfigError) throw err
+    if (err instanceof TextFileError) throw new ConfigError([{ ...problem(file, err.detail), line: err.line ?? 1 }])
     throw new ConfigError([problem(file, `cannot read the config: ${(err as Error).message}`)])
   }
-  return parseConfig(file, text, skills, now)
+  // media files are looked at (read, typed by content, fetched) even when the rest has errors:
+  // every problem in one run
+  let config: LoadedConfig
+  try {
+    config = parseConfig(file, text, skills, now)
+  } catch (err) {
+    if (!(err instanceof ConfigError) || options.media === false) throw err
+    const section = mediaSectionOf(file, text)
+    if (!section) throw err
+    const more = await checkMediaFiles(section.media, dirname(file), section.at, options.fetch)
+    throw new ConfigError([...err.problems, ...more].sort((a, b) => a.line - b.line || a.col - b.col))
+  }
+  if (options.media === false) return config
+  const more = await checkMediaFiles(config.media, config.baseDir, (path, message, severity) => config.problemAt!(path, message, severity), options.fetch)
+  if (more.some((p) => p.severity === 'error')) throw new ConfigError([...config.warnings, ...more].sort((a, b) => a.line - b.line || a.col - b.col))
+  return { ...config, warnings: [...config.warnings, ...more] }
+}
+
+export interface LoadOptions {
+  /** false: do not read or fetch media files (a reload checks them; tests of other things). */
+  media?: false
+  /** How https media are fetched (tests); default: fetch() with a timeout. */
+  fetch?: MediaFetch
+}
+
+/** The `media:` section alone, with a way to place problems (when the rest of the config has errors). */
+function mediaSectionOf(file: string, text: string): { media: MediaSection; at: (path: Path, message: string, severity?: Problem['severity']) => Problem } | undefined {
+  const src = new YamlSource(file, text)
+  let raw: unknown
+  try {
+    raw = src.doc.toJS({ maxAliasCount: 100 })
+  } catch {
+    return undefined
+  }
+  const r = MediaSectionSchema.safeParse(isPlainObject(raw) ? raw.media : undefined)
+  if (!r.success || r.data.size === 0) return undefined
+  return { media: r.data, at: (path, message, severity) => placed(src, path, message, severity) }
+}
+
+function placed(src: YamlSource, path: Path, message: string, severity: Problem['severity'] = 'error'): Problem {
+  const found = src.offsetOf(path)
+  return src.problemAt(found.offset >= 0 ? found.offset : 0, message, severity)
 }
 
 export function parseConfig(file: string, text: string, skills: readonly SkillConfigSpec<any>[], now = Date.now()): LoadedConfig {
@@ -110,6 +162,17 @@ export function parseConfig(file: string, text: string, skills: readonly SkillCo
   })
   const declaredIds = rawIds.filter((id) => id !== undefined)
   const accounts = accountsOf(parsedAccounts, src)
+  const media = section(MediaSectionSchema, rawObj.media, ['media']) ?? new Map()
+  // every { media: <name> } in a reply names an item of media: (reported where it is written)
+  const mediaNames = isPlainObject(rawObj.media) ? Object.keys(rawObj.media) : []
+  for (const [where, value] of [['bot'], ['defaults'], ['groups']].map((p) => [p, rawObj[p[0]!]] as const)) {
+    for (const ref of mediaRefsIn(value, where)) {
+      if (mediaNames.includes(ref.name)) continue
+      const near = suggest(ref.name, mediaNames)
+      const known = near.startsWith(' (') ? near : mediaNames.length > 0 ? `; media: defines ${mediaNames.join(', ')}` : '; there is no top-level media: section'
+      at({ path: [...ref.path], message: `unknown media "${ref.name}"${known}` }, [[...ref.path]])
+    }
+  }
   const cfg = {
     bot: bot ?? BotSchema.parse(undefined),
     ai,
@@ -197,11 +260,8 @@ export function parseConfig(file: string, text: string, skills: readonly SkillCo
 
   const all = withSlips(problems, slips)
   if (all.some((p) => p.severity === 'error')) throw new ConfigError(all)
-  const problemAt = (path: Path, message: string): Problem => {
-    const found = src.offsetOf(path)
-    return src.problemAt(found.offset >= 0 ? found.offset : 0, message)
-  }
-  return { file, bot: cfg.bot, ai: cfg.ai, groups, accounts, console: consoleSection ?? ConsoleSchema.parse(undefined), warnings: all, problemAt }
+  const problemAt = (path: Path, message: string, severity: Problem['severity'] = 'error'): Problem => placed(src, path, message, severity)
+  return { file, bot: cfg.bot, ai: cfg.ai, groups, accounts, console: consoleSection ?? ConsoleSchema.parse(undefined), media, baseDir: dirname(file), warnings: all, problemAt }
 }
 
 /** The valid accounts, each remembering where its tokenEnv is written. */

@@ -3,6 +3,7 @@ import { parseDailyWindow, ZonedTime } from '../time/ZonedTime.js'
 import { positiveInt, stringList } from './common.js'
 import { FriendsSchema, TagRulesSchema } from './brandSchema.js'
 import { GroupAccountsSchema, TakeoverSchema } from './accountsSchema.js'
+import { PerDaySchema } from './mediaSchema.js'
 import { DEFAULT_RECONCILE_MS, DEFAULT_RETAIN_DAYS, MembersSchema, PrivacySchema } from './membersSchema.js'
 
 /** The top level of the config: `bot`, `ai`, `defaults`, `groups`. Skills bring their own parts. */
@@ -14,11 +15,12 @@ export const RateLimitSchema = z
       z.strictObject({
         roomPerMinute: positiveInt('roomPerMinute').default(20).describe('most bot messages per room per minute'),
         totalPerMinute: positiveInt('totalPerMinute').default(60).describe('most bot messages overall per minute'),
+        perDay: PerDaySchema,
       }),
     ],
-    { error: 'rateLimit is {roomPerMinute, totalPerMinute}, or false to turn limits off' },
+    { error: 'rateLimit is {roomPerMinute, totalPerMinute, perDay}, or false to turn limits off' },
   )
-  .default({ roomPerMinute: 20, totalPerMinute: 60 })
+  .default({ roomPerMinute: 20, totalPerMinute: 60, perDay: { image: 300, file: 100, link: 300, miniProgram: 200 } })
 
 export const BotSchema = z
   .strictObject({
@@ -55,7 +57,7 @@ export const BotSchema = z
     timezone: 'Asia/Shanghai',
     admins: [],
     commandPrefix: '#',
-    rateLimit: { roomPerMinute: 20, totalPerMinute: 60 },
+    rateLimit: { roomPerMinute: 20, totalPerMinute: 60, perDay: { image: 300, file: 100, link: 300, miniProgram: 200 } },
     name: '小助手',
     tags: [],
     friends: { accept: 'none', keywords: [], perDay: 100 },
@@ -127,8 +129,14 @@ export const ConsoleSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'tokenEnv is the NAME of an environment variable, not the token itself')
       .default('SIYU_CONSOLE_TOKEN')
       .describe('name of the environment variable holding the operator token (API bearer, console login)'),
+    trustProxy: z
+      .boolean({ error: 'console.trustProxy is true or false' })
+      .default(false)
+      .describe(
+        'behind a reverse proxy: take the client from X-Forwarded-For (the failed-login limit is per client) and https from X-Forwarded-Proto (Secure cookies); only when every request comes through the proxy',
+      ),
   })
-  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN' })
+  .default({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN', trustProxy: false })
 
 export type ConsoleSettings = z.output<typeof ConsoleSchema>
 
@@ -141,4 +149,5 @@ export const TopLevelKeys = z.strictObject({
   defaults: z.unknown().optional(),
   groups: z.unknown().optional(),
   accounts: z.unknown().optional(),
+  media: z.unknown().optional(),
 })

@@ -18,6 +18,20 @@ export interface CheckReport {
   warn(path: ReadonlyArray<string | number>, message: string): void
 }
 
+/** One thing on a group's calendar: `npm run check`'s next 7 days, the console's 内容日历. */
+export interface CalendarEntry {
+  at: number
+  kind: 'post' | 'live'
+  /** The post's or live's id in the group (what admins type). */
+  id: string
+  /** What it is, short: a live's title, a post's first words. */
+  title: string
+  /** config, console, command… */
+  source?: string
+  /** This occurrence will not go out (a skip date, `#post skip`): shown struck through. */
+  skipped?: boolean
+}
+
 /** A skill as `loadConfig`, `npm run check` and the JSON Schema see it. */
 export interface SkillConfigSpec<C = unknown> {
   name: string
@@ -29,4 +43,10 @@ export interface SkillConfigSpec<C = unknown> {
   check?(config: C, report: CheckReport, env: SchemaEnv): void
   /** Lines for `npm run check`'s summary (upcoming lives...). */
   summary?(config: C, env: SchemaEnv): string[]
+  /**
+   * What the skill has on the group's calendar in [from, to) (posts, lives), from the config
+   * alone: `npm run check`'s next 7 days. (The engine's Skill also passes the group's context,
+   * for what is stored: the console's content calendar.)
+   */
+  calendar?(config: C, env: SchemaEnv, from: number, to: number): CalendarEntry[]
 }

@@ -13,6 +13,7 @@ import { CONSOLE_SECTIONS, type ConsoleApi, type ConsoleSection } from './extens
 import { GroupDesk } from './GroupDesk.js'
 import { HandoffDesk } from './HandoffDesk.js'
 import { MemberDesk } from './MemberDesk.js'
+import { MemberListDesk } from './MemberListDesk.js'
 import { Metrics } from './Metrics.js'
 import { groupRoutes } from './routes/groups.js'
 import { handoffRoutes } from './routes/handoffs.js'
@@ -32,8 +33,16 @@ export interface ConsoleServerOptions {
   port: number
   /** The operator token (from `console.tokenEnv`); none: one-time login codes, loopback only. */
   token: string | undefined
-  /** Where the one-time login URLs are printed (the terminal, never the log). */
-  announce: (line: string) => void
+  /**
+   * Where each one-time login URL goes (a terminal, or a file only its owner reads — never the
+   * log), with a word on why: `start`, `next` (the last one was used), `expired`.
+   */
+  announce: (url: string, why: 'start' | 'next' | 'expired') => void
+  /**
+   * Behind a reverse proxy (`console.trustProxy`): the client is X-Forwarded-For's (the
+   * failed-login limit is per client) and X-Forwarded-Proto `https` makes the cookie Secure.
+   */
+  trustProxy?: boolean
   /** Time the puppet's sends (for /metrics); returns how to undo it. */
   wrapSend?: (timed: <T>(send: () => Promise<T>) => Promise<T>) => () => void
   /** Sections that are no skill's (default CONSOLE_SECTIONS); the skills' own come from `deps.engine`. */
@@ -54,7 +63,7 @@ export function isLoopback(host: string): boolean {
  * `web/` and ECharts from node_modules (no CDN, no build step).
  */
 export class ConsoleServer {
-  readonly app = Fastify({ bodyLimit: 64 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>()
+  readonly app
   readonly auth: ConsoleAuth
   readonly metrics: Metrics
   readonly sections: Sections
@@ -64,6 +73,7 @@ export class ConsoleServer {
     private readonly deps: ConsoleDeps,
     private readonly o: ConsoleServerOptions,
   ) {
+    this.app = Fastify({ bodyLimit: 64 * 1024, logger: false, trustProxy: o.trustProxy ?? false }).withTypeProvider<ZodTypeProvider>()
     this.auth = new ConsoleAuth(o.token, () => deps.clock.now())
     this.sections = new Sections(deps, o.sections ?? CONSOLE_SECTIONS)
     this.metrics = new Metrics(deps, { wrapSend: o.wrapSend, sections: () => this.sections.registries() })
@@ -83,6 +93,11 @@ export class ConsoleServer {
   /** A fresh one-time login URL (no token configured), to print on the terminal. */
   loginUrl(): string {
     return `${this.origin}/login?code=${this.auth.newLoginCode()}`
+  }
+
+  /** Make a fresh one-time login URL and hand it to `announce` (the terminal, or the link file). */
+  announce(why: 'start' | 'next' | 'expired'): void {
+    this.o.announce(this.loginUrl(), why)
   }
 
   async close(): Promise<void> {
@@ -135,15 +150,19 @@ export class ConsoleServer {
     systemRoutes(api, { auth: this.auth, metrics: this.metrics, sections: this.sections })
     groupRoutes(api, desks.groups, this.sections.groupShape())
     handoffRoutes(api, desks.handoffs)
-    memberRoutes(api, desks.members)
+    memberRoutes(api, desks.members, new MemberListDesk(this.deps))
     // the skills' sections (orders, lives, removals…) and any that are no skill's
     await this.sections.register(app, api)
   }
 
   /**
    * Every request: a Host this server answers to (a DNS-rebinding page cannot borrow the
-   * loopback console), then for the API and metrics either the bearer token or a session
-   * cookie; with the cookie, every change must carry the session's CSRF token in a header.
+   * loopback console), then for the API, metrics and logout either the bearer token or a
+   * session: its cookie *and* its secret in the `x-csrf-token` header (the page keeps it in
+   * sessionStorage), on reads too — browsers send 127.0.0.1's cookies to every port, so a
+   * program on another port gets the cookie and must get nothing with it. A change also needs
+   * a same-origin `Origin` when one is sent. The right token and a live session always pass:
+   * the failed-login limit (per client) only answers failures.
    */
   private guard(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
     if (isLoopback(this.o.host)) {
@@ -152,35 +171,29 @@ export class ConsoleServer {
     }
     // the route the router matched, not the raw URL: an encoded or odd path cannot slip past
     const route = req.routeOptions.url ?? ''
-    const needsAuth = (route.startsWith('/api/') && route !== '/api/openapi.json') || route === '/metrics'
+    const needsAuth = (route.startsWith('/api/') && route !== '/api/openapi.json') || route === '/metrics' || route === '/logout'
     if (!needsAuth) return done()
-
-    const address = req.ip
-    const wait = this.auth.blockedFor(address)
-    if (wait > 0) return void reply.code(429).header('retry-after', String(wait)).send({ error: `too many failed logins; try again in ${wait} s` })
 
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]
     if (bearer !== undefined) {
-      if (!this.auth.tokenMatches(bearer)) {
-        this.auth.failed(address)
-        return void reply.code(401).send({ error: 'wrong token' })
+      if (this.auth.tokenMatches(bearer)) {
+        req.via = 'api'
+        return done()
       }
-      req.via = 'api'
-      return done()
+      return void this.refuse(req, reply, 'wrong token')
     }
     const session = this.auth.session(req.cookies[SESSION_COOKIE])
-    if (!session) return void reply.code(401).send({ error: 'log in first (Authorization: Bearer <token>, or the console login)' })
+    const header = req.headers[CSRF_HEADER]
+    if (!session || !this.auth.checkCsrf(session, typeof header === 'string' ? header : undefined)) {
+      // no failure counted: a cookie is no guess (and a page open across a restart is no attacker)
+      return void reply.code(401).send({ error: 'log in first (Authorization: Bearer <token>, or the console login in this tab)' })
+    }
     if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
-      // SameSite=Strict keeps other sites' requests from carrying the cookie; the header
-      // token (which a cross-origin page can neither read nor set without a CORS preflight
-      // this server never grants) covers older browsers and same-site neighbours
+      // SameSite=Strict keeps other sites' requests from carrying the cookie, and none can set
+      // the header without a CORS preflight this server never grants; the Origin is checked too
       const origin = req.headers.origin
-      if (origin !== undefined && origin !== this.origin && origin !== `http://${req.headers.host}`) {
+      if (origin !== undefined && origin !== this.origin && origin !== `${req.protocol}://${req.host}`) {
         return void reply.code(403).send({ error: 'cross-origin change refused' })
-      }
-      const header = req.headers[CSRF_HEADER]
-      if (!this.auth.checkCsrf(session, typeof header === 'string' ? header : undefined)) {
-        return void reply.code(403).send({ error: `missing or wrong ${CSRF_HEADER} header` })
       }
     }
     req.via = 'console'
@@ -188,38 +201,53 @@ export class ConsoleServer {
     done()
   }
 
+  /** A failed login: counted for this client; past the limit a 429 (the log says so once a window). */
+  private refuse(req: FastifyRequest, reply: FastifyReply, error: string): FastifyReply {
+    if (this.auth.failed(req.ip)) this.deps.log.warn({ client: req.ip, via: 'console' }, 'console: too many failed logins from one client; its failures get 429 for 15 minutes (the right token and live sessions still work)')
+    const wait = this.auth.blockedFor(req.ip)
+    if (wait > 0) return reply.code(429).header('retry-after', String(wait)).send({ error: `too many failed logins; try again in ${wait} s` })
+    return reply.code(401).send({ error })
+  }
+
   private loginRoutes(): void {
     const app = this.app
-    const cookie = { httpOnly: true, sameSite: 'strict' as const, path: '/' }
+    // Secure over TLS (behind a proxy that says so, with console.trustProxy)
+    const cookie = (req: FastifyRequest) => ({ httpOnly: true, sameSite: 'strict' as const, path: '/', secure: req.protocol === 'https' })
+    // the page: the login form, or (?code=) the page that exchanges the one-time code by POST
+    // and keeps the session's secret; opening it changes nothing, so a link preview cannot spend it
     app.get('/login', { schema: { hide: true, querystring: z.object({ code: z.string().max(200).optional() }) } }, (req, reply) => {
-      const code = req.query.code
-      if (code === undefined) return reply.sendFile('login.html')
-      const wait = this.auth.blockedFor(req.ip)
-      if (wait > 0) return reply.code(429).type('text/plain; charset=utf-8').send(`登录失败次数过多，请 ${wait} 秒后再试 (too many failed logins)`)
-      const session = this.auth.redeemCode(code)
-      if (!session) {
-        this.auth.failed(req.ip)
-        return reply.code(401).type('text/html; charset=utf-8').send(LINK_USED)
-      }
-      this.deps.log.info({ via: 'console' }, 'console login with the one-time link')
-      // the next browser needs its own link: printed on the terminal, like the first
-      this.o.announce(`控制台的下一个一次性登录链接 (next one-time console login): ${this.loginUrl()}`)
-      return reply.setCookie(SESSION_COOKIE, session.id, cookie).redirect('/', 303)
+      if (req.query.code === undefined && !this.auth.token && this.auth.codeSpent()) this.announce('expired')
+      return reply.sendFile('login.html')
     })
-    app.post('/login', { schema: { hide: true, body: z.object({ token: z.string().max(500) }) } }, (req, reply) => {
-      const wait = this.auth.blockedFor(req.ip)
-      if (wait > 0) return reply.code(429).send({ error: `too many failed logins; try again in ${wait} s` })
-      if (!this.auth.tokenMatches(req.body.token)) {
-        this.auth.failed(req.ip)
-        this.deps.log.warn({ via: 'console' }, 'console login refused: wrong token')
-        return reply.code(401).send({ error: this.auth.token ? 'wrong token' : 'no token is set: use the one-time link printed at start' })
+    app.post('/login', { schema: { hide: true, body: z.union([z.object({ token: z.string().max(500) }), z.object({ code: z.string().max(200) })]) } }, (req, reply) => {
+      const body = req.body
+      let session: Session | undefined
+      if ('code' in body) {
+        const r = this.auth.redeemCode(body.code)
+        if (r === 'expired') {
+          // the right link, too late: not a guess; a fresh one goes where the first went
+          this.announce('expired')
+          return reply.code(401).send({ error: 'this login link expired (10 minutes); a fresh one was printed where the first one was', expired: true })
+        }
+        if (!r) return this.refuse(req, reply, 'this login link is not valid or was used already: use the newest one printed on the terminal')
+        session = r
+        this.deps.log.info({ via: 'console' }, 'console login with the one-time link')
+        // the next browser needs its own link: printed where the first one was
+        this.announce('next')
+      } else {
+        if (!this.auth.tokenMatches(body.token)) {
+          this.deps.log.warn({ via: 'console' }, 'console login refused: wrong token')
+          return this.refuse(req, reply, this.auth.token ? 'wrong token' : 'no token is set: use the one-time link printed at start')
+        }
+        session = this.auth.newSession()
+        this.deps.log.info({ via: 'console' }, 'console login with the token')
       }
-      const session = this.auth.newSession()
-      this.deps.log.info({ via: 'console' }, 'console login with the token')
-      return reply.setCookie(SESSION_COOKIE, session.id, cookie).send({ ok: true })
+      // the secret goes to the page once, here; it keeps it in sessionStorage (never a cookie)
+      return reply.setCookie(SESSION_COOKIE, session.id, cookie(req)).send({ ok: true, secret: session.csrf })
     })
+    // behind the same session and Origin checks as the API (see guard)
     app.post('/logout', { schema: { hide: true } }, (req, reply) => {
-      this.auth.endSession(req.cookies[SESSION_COOKIE])
+      this.auth.endSession(req.session?.id)
       return reply.clearCookie(SESSION_COOKIE, { path: '/' }).send({ ok: true })
     })
   }
@@ -238,7 +266,3 @@ export class ConsoleServer {
     reply.code(500).send({ error: 'internal error (logged)' })
   }
 }
-
-const LINK_USED = `<!doctype html><meta charset="utf-8"><title>siyu 登录</title>
-<p>这个登录链接无效或已经用过了。请使用终端里打印的最新一次性链接。</p>
-<p lang="en">This login link is not valid or was used already: use the newest one-time link printed on the terminal.</p>`

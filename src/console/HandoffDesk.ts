@@ -29,7 +29,7 @@ export class HandoffDesk {
     const h = this.inbox.reply(id, text, via, now, close)
     if (!h) throw new ApiError(404, `no hand-off ${id}`)
     void this.deps.queue
-      .enqueue(h.roomId, [{ mention: h.memberId, name: h.memberName }, text], { after: this.deps.store.durable(), mergeable: false })
+      .enqueue(h.roomId, [{ mention: h.memberId, name: h.memberName }, text], { kind: 'owed', mergeable: false, because: 'person', after: this.deps.store.durable() })
       .then((r) => {
         if (!r.sent) this.deps.log.warn({ handoff: id, room: h.roomId, reason: r.reason }, 'a hand-off reply was not sent')
       })

@@ -20,7 +20,7 @@ export class MemberDesk {
     if (pool !== undefined) this.requirePool(pool)
     const rows = this.pools().map((p) => [p, pointsBook(this.deps.store, p).get(id)] as const)
     const marks = this.deps.engine.tags.of(id)
-    if (rows.every(([, r]) => !r) && Object.keys(marks).length === 0) throw new ApiError(404, `no member ${id}: no points in any pool and no tags`)
+    if (rows.every(([, r]) => !r) && Object.keys(marks).length === 0 && !this.deps.engine.members.get(id)) throw new ApiError(404, `no member ${id}: not in the member record, no points in any pool and no tags`)
     return this.view(id, pool)
   }
 
@@ -57,7 +57,7 @@ export class MemberDesk {
     const marks = this.deps.engine.tags.of(id)
     return {
       id,
-      name: pools.find((p) => p.row)?.row?.name ?? id,
+      name: this.deps.engine.members.get(id)?.name ?? pools.find((p) => p.row)?.row?.name ?? id,
       pool: chosen,
       total: row?.total ?? 0,
       streak: row?.streak ?? 0,

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ProfileExtra } from './memberSchemas.js'
 
 /**
  * The core API's shapes (CONTRACT §8; the names there are fixed, more fields are welcome).
@@ -93,6 +94,12 @@ export const MemberResponse = z.object({
   tagMarks: z.record(z.string(), z.object({ source: z.string(), at: z.string(), by: z.string().optional() })),
   pools: z.array(z.object({ pool: z.string(), total: z.number(), streak: z.number().int(), checkins: z.number().int(), lastDay: z.string().nullable() })),
   ledger: z.array(z.object({ seq: z.number().int(), at: z.string(), day: z.string(), delta: z.number(), reason: z.string(), group: z.string(), note: z.string().optional() })),
+  // the profile (CONTRACT §11): names, groups with their rooms' joins and leaves, whom they invited
+  names: ProfileExtra.names.optional(),
+  seen: ProfileExtra.seen.optional(),
+  lastActive: ProfileExtra.lastActive.optional(),
+  groups: ProfileExtra.groups.optional(),
+  invited: ProfileExtra.invited.optional(),
 })
 
 export const PointsBody = z.strictObject({
@@ -111,7 +118,6 @@ export const TagResponse = z.object({ id: z.string(), tag: z.string(), changed: 
 
 export const SessionResponse = z.object({
   via: z.enum(['console', 'api']),
-  csrf: z.string().optional(),
   sections: z
     .array(
       z.object({

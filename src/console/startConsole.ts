@@ -1,3 +1,5 @@
+import { closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Logger } from 'pino'
 import type { Wechaty } from 'wechaty'
 import type { Clock } from '../clock/Clock.js'
@@ -94,20 +96,41 @@ export async function startConsole(
   o: ConsoleParts & {
     config: LoadedConfig
     env: NodeJS.ProcessEnv
-    /** The terminal: login links go here, never into the log. */
+    /** The terminal: one-time login links go here when it is one, never into the log. */
     out: NodeJS.WritableStream
+    /**
+     * Where login links go when `out` is no terminal (systemd, Docker: stdout is the journal):
+     * a file only its owner may read, named in the log.
+     */
+    linkFile: string
+    /** Print links on `out` even when it is no terminal (the sandbox: `out` is its screen). */
+    alwaysPrint?: boolean
   },
 ): Promise<RunningConsole | undefined> {
   const settings = o.config.console
   if (settings.port === 0) return undefined
   const token = o.env[settings.tokenEnv] || undefined
   const log = o.log.child({ part: 'console' })
+  const toTerminal = o.alwaysPrint === true || (o.out as { isTTY?: boolean }).isTTY === true
   const server = new ConsoleServer(consoleDeps({ ...o, log }), {
     // without a token nobody else may reach it: loopback only, whatever the config says
     host: token ? settings.host : isLoopback(settings.host) ? settings.host : '127.0.0.1',
     port: settings.port,
     token,
-    announce: (line) => o.out.write(`${line}\n`),
+    trustProxy: settings.trustProxy,
+    announce: (url, why) => {
+      if (toTerminal) {
+        const what = why === 'start' ? '一次性登录链接 one-time login link' : why === 'next' ? '下一个一次性登录链接 next one-time login link' : '新的一次性登录链接（旧的已过期）fresh one-time login link (the last one expired)'
+        o.out.write(`控制台 Console: ${url}  (${what}, 10 分钟内有效 valid 10 minutes)\n`)
+        return
+      }
+      try {
+        writeLinkFile(o.linkFile, url)
+        log.info({ file: o.linkFile, why }, 'the console’s one-time login link (valid 10 minutes) is in this file, readable by its owner only (stdout is no terminal)')
+      } catch (err) {
+        log.error({ err, file: o.linkFile }, 'could not write the console’s login link file; set a token (console.tokenEnv) to log in')
+      }
+    },
     wrapSend: sendTimer(o.runtime),
   })
   let url: string
@@ -127,8 +150,24 @@ export async function startConsole(
     log.info({ url }, `console and API at ${url} (log in with the token in ${settings.tokenEnv})`)
     o.out.write(`控制台 Console: ${url}  (登录令牌 token: $${settings.tokenEnv})\n`)
   } else {
-    log.info({ url }, 'console at this URL; its one-time login link is printed on the terminal (no token set)')
-    o.out.write(`控制台 Console: ${server.loginUrl()}  (一次性登录链接 one-time login link)\n`)
+    log.info({ url }, toTerminal ? 'console at this URL; its one-time login link is printed on the terminal (no token set)' : 'console at this URL (no token set)')
+    server.announce('start')
   }
   return { url, server, close: () => server.close() }
+}
+
+/**
+ * Write a login link where only its owner can read it: created 0600 (and made 0600 if it
+ * was there before), never through a symlink someone left in its place, replaced whole.
+ */
+export function writeLinkFile(file: string, url: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600)
+  try {
+    fchmodSync(fd, 0o600)
+    writeSync(fd, `${url}\n`)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -28,11 +28,15 @@ import type {
 import { Stats } from './Stats.js'
 import { TagBook } from '../members/TagBook.js'
 import { MemberBook } from '../members/MemberBook.js'
+import { Reconciler } from './members/Reconciler.js'
+import { adoptExistingMembers } from '../members/upgrade.js'
+import { compactStorage, forgetMember, type ForgetResult } from './members/forget.js'
+import { handleForgetRequest, sweepForgetRequests } from './members/forgetRequest.js'
 import type { MemberPoints, PointsBook } from '../members/PointsBook.js'
 import { ActionGovernor } from '../send/ActionGovernor.js'
 import type { SendKind } from '../send/Item.js'
 import type { Segment } from '../text/Outgoing.js'
-import { NO_ACTIONS, type PuppetActions } from './actions.js'
+import { NO_ACTIONS, NotConnectedError, type ActionTarget, type PuppetActions } from './actions.js'
 import { BRAND_SCOPE, type BrandContext, type BrandJobContext, type DirectContext, type FriendshipContext, type PointsChangedContext } from './Skill.js'
 
 export interface EngineDeps {
@@ -47,6 +51,12 @@ export interface EngineDeps {
   reload?: () => Promise<{ ok: boolean; problems: string[] }>
   /** Paces accepts, invites and removals (default: one on `bot.rateLimit`, reset on reload). */
   governor?: ActionGovernor
+  /**
+   * Compare rooms' member lists with the member record after a login and every
+   * `bot.members.reconcileEvery` (default true; unit tests of other things turn it off and
+   * call reconcileRoom themselves).
+   */
+  reconcile?: boolean
 }
 
 // the events the runtime hands over (their own file, so what the engine hands on need not import the Engine)
@@ -83,6 +93,8 @@ export class Engine {
   readonly tags: TagBook
   /** The member record, brand-wide (`core/members/`, CONTRACT §11). */
   readonly members: MemberBook
+  /** Joins and leaves the puppet did not announce, found in the rooms' member lists. */
+  readonly reconciler: Reconciler
   /** Paces what the bot does (accept, invite, remove) like the queue paces what it says. */
   readonly governor: ActionGovernor
   private puppetActions: PuppetActions = NO_ACTIONS
@@ -104,21 +116,55 @@ export class Engine {
       retainDays: () => this.config.bot.privacy.retainDays,
       now: () => deps.clock.now(),
     })
+    this.reconciler = new Reconciler({
+      book: this.members,
+      clock: deps.clock,
+      log: deps.log.child({ part: 'members' }),
+      actions: () => this.puppetActions,
+      rooms: () => this.config.groups.flatMap((g) => this.rooms.roomsOf(g.name)),
+      room: (id) => this.rooms.get(id),
+      groupOf: (room) => this.rooms.groupFor(room)?.name,
+      every: () => this.config.bot.members.reconcileEvery,
+      record: (ev, kind) => this.recordMembers(ev, kind),
+    })
     // a tag taken away leaves a trace in the member's timeline (the TagBook keeps current tags)
     this.tags = new TagBook(core, (id, tag, mark) => this.members.noteUntag(id, tag, mark, deps.clock.now()))
     this.ownGovernor = !deps.governor
     this.governor = deps.governor ?? new ActionGovernor({ clock: deps.clock, limits: false, log: deps.log.child({ part: 'actions' }) })
     this.governed = {
-      acceptFriendship: (id) => this.governor.run('accept', () => this.puppetActions.acceptFriendship(id)),
-      addToRoom: (roomId, contactId) => this.governor.run('invite', () => this.puppetActions.addToRoom(roomId, contactId)),
-      removeFromRoom: (roomId, contactId) => this.governor.run('remove', () => this.puppetActions.removeFromRoom(roomId, contactId)),
+      acceptFriendship: (id, via) => this.act({ kind: 'accept', friendshipId: id, account: via?.account }, () => this.puppetActions.acceptFriendship(id, via)),
+      addToRoom: (roomId, contactId) => this.act({ kind: 'invite', roomId }, () => this.puppetActions.addToRoom(roomId, contactId)),
+      removeFromRoom: (roomId, contactId) => this.act({ kind: 'remove', roomId }, () => this.puppetActions.removeFromRoom(roomId, contactId)),
       roomMemberIds: (roomId) => this.puppetActions.roomMemberIds(roomId),
+      canAct: (target) => this.puppetActions.canAct?.(target) ?? true,
+      roomMember: (roomId, contactId) => this.puppetActions.roomMember(roomId, contactId),
+      ownIds: () => this.puppetActions.ownIds(),
     }
   }
 
   /** The runtime's puppet actions (wired once it exists). */
   setActions(actions: PuppetActions): void {
     this.puppetActions = actions
+  }
+
+  /**
+   * An action through the governor — unless the account that must do it is away (logged out,
+   * disconnected, this process not holding the lease): then it fails at once with
+   * NotConnectedError, taking no turn, and the skill tries again when the account is back.
+   * Asked again when its turn comes, as the account may have gone meanwhile.
+   */
+  private act(target: ActionTarget, run: () => Promise<void>): Promise<void> {
+    const away = (): boolean => this.puppetActions.canAct?.(target) === false
+    if (away()) return Promise.reject(new NotConnectedError(`the account that would ${target.kind} cannot act now`))
+    return this.governor.run(target.kind, () => (away() ? Promise.reject(new NotConnectedError(`the account that would ${target.kind} went away`)) : run()))
+  }
+
+  /**
+   * An account came back (a login) or a room changed hands: actions that waited for their
+   * account (jobs planned with `wakeWhenOnline`) are tried now rather than at their next look.
+   */
+  actionsMayResume(): void {
+    this.jobs.wakeWaiting()
   }
 
   /** Open the store slices of the core and of every skill, then apply the config. */
@@ -128,6 +174,8 @@ export class Engine {
     // points belong to the members (src/members): open their home even when checkin is not loaded
     await deps.store.open('checkin/')
     const engine = new Engine(deps, core)
+    const adopted = adoptExistingMembers(engine.members, deps.store, deps.clock.now())
+    if (adopted > 0) deps.log.info({ members: adopted }, 'member record started from the points and tags already kept')
     await engine.setConfig(config)
     // the pools' rank orders are built in the background, a member bucket per turn: a start
     // answers at once, and the first 积分榜 after it does not wait for a million rows
@@ -180,6 +228,10 @@ export class Engine {
   sweep(): void {
     const now = this.deps.clock.now()
     this.recentJoins.prune(now)
+    // the member record's retention rule (bot.privacy.retainDays)
+    const kept = this.members.sweep(now)
+    if (kept.deleted > 0) this.deps.log.info({ members: kept.deleted, retainDays: this.config.bot.privacy.retainDays }, 'member records deleted: left every group longer ago than retainDays')
+    sweepForgetRequests(this, now)
     const jobs = this.jobs.sweep(now)
     if (jobs > 0) this.deps.log.debug({ jobs }, 'old job records removed')
     for (const group of this.config.groups) {
@@ -193,8 +245,31 @@ export class Engine {
         }
       }
     }
+    for (const skill of this.deps.skills) {
+      if (!skill.sweepBrand) continue
+      try {
+        skill.sweepBrand(this.brandContext(skill))
+      } catch (err) {
+        this.deps.log.error({ err, skill: skill.name }, 'skill failed to sweep its old brand-wide records')
+      }
+    }
     this.sweepTimer?.cancel()
     this.sweepTimer = this.deps.clock.after(SWEEP_EVERY_MS, () => this.sweep())
+  }
+
+  /**
+   * Every (skill, group) where the group enables a skill that defines `hook`, with the skill's
+   * context for that group: what the member record's forget, export and timeline ask of skills.
+   */
+  enabledWith<K extends 'forgetMember' | 'exportMember' | 'memberTimeline'>(hook: K): Array<{ skill: Skill<any>; group: string; ctx: GroupContext<unknown> }> {
+    const out: Array<{ skill: Skill<any>; group: string; ctx: GroupContext<unknown> }> = []
+    for (const group of this.config.groups) {
+      for (const [name, config] of group.skills) {
+        const skill = this.skillsByName.get(name)
+        if (skill?.[hook]) out.push({ skill, group: group.name, ctx: this.groupContext(skill, group, config) })
+      }
+    }
+    return out
   }
 
   /** Joins remembered to recognise repeats (tests: they are forgotten after the window). */
@@ -214,6 +289,14 @@ export class Engine {
    */
   markRoomsReady(): void {
     this.jobs.release()
+    // called at every login: what waited for the account goes now
+    this.jobs.wakeWaiting()
+    if (this.deps.reconcile !== false) this.reconciler.start()
+  }
+
+  /** Compare one room's member list with the record now (see Reconciler). */
+  reconcileRoom(roomId: string): ReturnType<Reconciler['reconcile']> {
+    return this.reconciler.reconcile(roomId)
   }
 
   findGroup(name: string): GroupConfig | undefined {
@@ -244,7 +327,9 @@ export class Engine {
     }
     this.stats.count(group.name, ev.room.id, 'messages')
     // the member record: names seen, last message, today's count (the same commit as the stats)
-    this.members.noteMessage(group.name, ev.room, ev.talker, this.deps.clock.now())
+    if (!this.puppetActions.ownIds().includes(ev.talker.id) && !this.members.noteMessage(group.name, ev.room, ev.talker, this.deps.clock.now())) {
+      await this.unknownSpeaker(ev)
+    }
     const kind = ev.message.kind ?? 'text'
     if (kind !== 'text') {
       if (!(await this.offerKind(group, ev, kind))) {
@@ -278,6 +363,20 @@ export class Engine {
         this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, 'skill failed on a message; skipped')
       }
     }
+  }
+
+  /**
+   * Someone spoke whom the record does not have in this room: they joined and the puppet did
+   * not say so (or left silently and came back). Once the room's list was read at least once,
+   * that is a join found now (welcomed if it surely happened within 10 minutes); the room's
+   * list is read soon in any case, for others who came in the same way.
+   */
+  private async unknownSpeaker(ev: MessageEvent): Promise<void> {
+    if (this.deps.reconcile !== false) this.reconciler.request(ev.room.id)
+    const from = this.members.listedAt(ev.room.id)
+    if (from === undefined) return
+    const memberCount = this.members.rooms().inRoom(ev.room.id).size + 2
+    await this.recordMembers({ room: ev.room, members: [ev.talker], memberCount, found: { from } }, 'join')?.()
   }
 
   /** Screening skills (`screen`, guard) see a text before admin commands and the other skills. */
@@ -327,9 +426,21 @@ export class Engine {
   }
 
   private async handleMembers(raw: MembersEvent, counter: StatCounter, hook: 'onJoin' | 'onLeave'): Promise<void> {
+    await this.recordMembers(raw, hook === 'onJoin' ? 'join' : 'leave')?.()
+  }
+
+  /**
+   * Count and record joins or leaves (stats, the member record) synchronously — one commit —
+   * and return how to run the skills' onJoin/onLeave for them (undefined: nothing new). Split
+   * so that joins and leaves found by reconciling are recorded in the same turn as the member
+   * list they were found in (src/engine/members/Reconciler.ts).
+   */
+  recordMembers(raw: MembersEvent, kind: 'join' | 'leave'): (() => Promise<void>) | undefined {
+    const counter: StatCounter = kind === 'join' ? 'joins' : 'leaves'
+    const hook = kind === 'join' ? 'onJoin' : 'onLeave'
     this.rooms.upsert(raw.room)
     const group = this.rooms.groupFor(raw.room)
-    if (!group) return
+    if (!group) return undefined
     // a join the puppet reports twice is one join (welcomed once, counted once)
     const now = this.deps.clock.now()
     let members = raw.members
@@ -349,7 +460,7 @@ export class Engine {
     if (members.length < raw.members.length) {
       this.deps.log.debug({ room: raw.room.id, repeated: raw.members.length - members.length, event: counter }, 'join or leave reported twice; counted once')
     }
-    if (members.length === 0) return
+    if (members.length === 0) return undefined
     this.deps.log.debug({ room: raw.room.id, group: group.name, event: counter, members: members.length, found: raw.found !== undefined }, 'members changed')
     const ev = { ...raw, members }
     this.stats.count(group.name, ev.room.id, counter, ev.members.length)
@@ -359,14 +470,16 @@ export class Engine {
       if (hook === 'onJoin') book.noteJoin(group.name, ev.room, m, change)
       else book.noteLeave(group.name, ev.room, m, change)
     }
-    for (const [name, config] of group.skills) {
-      const skill = this.skillsByName.get(name)
-      const fn = skill?.[hook]
-      if (!skill || !fn) continue
-      try {
-        await fn.call(skill, this.membersContext(skill, group, config, ev))
-      } catch (err) {
-        this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, `skill failed on ${counter}; skipped`)
+    return async () => {
+      for (const [name, config] of group.skills) {
+        const skill = this.skillsByName.get(name)
+        const fn = skill?.[hook]
+        if (!skill || !fn) continue
+        try {
+          await fn.call(skill, this.membersContext(skill, group, config, ev))
+        } catch (err) {
+          this.deps.log.error({ err, skill: name, group: group.name, room: ev.room.id }, `skill failed on ${counter}; skipped`)
+        }
       }
     }
   }
@@ -382,6 +495,8 @@ export class Engine {
       log.debug({ contact: ev.contact.id }, 'direct message empty or too long; ignored')
       return
     }
+    // 删除我的数据 → 确认删除: the member's own right, before any skill (CONTRACT §11)
+    if (await handleForgetRequest(this, ev)) return
     let offered = false
     for (const skill of this.deps.skills) {
       if (!skill.onDirect) continue
@@ -408,13 +523,50 @@ export class Engine {
       if (!skill.onFriendship) continue
       offered = true
       try {
-        const ctx = this.brandContext(skill, { contact: ev.contact, talker: ev.contact, friendshipId: ev.friendshipId, hello: ev.hello }) as FriendshipContext
+        const ctx = this.brandContext(skill, { contact: ev.contact, talker: ev.contact, friendshipId: ev.friendshipId, hello: ev.hello, account: ev.account }) as FriendshipContext
         if ((await skill.onFriendship(ctx)) === true) return
       } catch (err) {
         this.deps.log.error({ err, skill: skill.name, contact: ev.contact.id }, 'skill failed on a friend request; skipped')
       }
     }
     if (!offered) this.deps.log.debug({ contact: ev.contact.id }, 'friend request; ignored (no skill takes friend requests)')
+  }
+
+  /** The first skill of the group that keeps the contact out (Skill.keepsOut), and why. */
+  keptOut(groupName: string, contactId: string): { skill: string; why: string } | undefined {
+    const group = this.findGroup(groupName)
+    if (!group) return undefined
+    for (const [name, config] of group.skills) {
+      const skill = this.skillsByName.get(name)
+      if (!skill?.keepsOut) continue
+      try {
+        const why = skill.keepsOut(this.groupContext(skill, group, config), contactId)
+        if (why !== undefined) return { skill: name, why }
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name, contact: contactId }, 'skill failed to say whether it keeps a contact out; taken as no')
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * Which skill of the group other than `asking` takes the text as a command or trigger
+   * (Skill.takes), or `commands` for a `#command` the bot knows (whoever types it).
+   */
+  takenBy(groupName: string, asking: string, text: string): string | undefined {
+    if (this.admin.isCommand(text)) return 'commands'
+    const group = this.findGroup(groupName)
+    if (!group) return undefined
+    for (const [name, config] of group.skills) {
+      if (name === asking) continue
+      const skill = this.skillsByName.get(name)
+      try {
+        if (skill?.takes?.(config, text)) return name
+      } catch (err) {
+        this.deps.log.error({ err, skill: name, group: group.name }, 'skill failed to say whether it takes a text; taken as no')
+      }
+    }
+    return undefined
   }
 
   /** Points changed (synchronously, inside the handler that changed them): rule tags follow. */
@@ -466,6 +618,18 @@ export class Engine {
     await skill.onJob(this.jobContext(skill, group, config, job))
   }
 
+  /**
+   * Forget a member (CONTRACT §11): every record removed or made anonymous in one store commit
+   * (src/engine/members/forget.ts), an audit line naming who asked (`by`: an admin's id, `console`,
+   * `api`, `member`), then the data dir compacted so the old values are gone from it too.
+   */
+  async forget(contactId: string, by: string): Promise<ForgetResult> {
+    const r = forgetMember(this, this.deps.store, contactId)
+    this.deps.log.info({ audit: true, action: 'member forgotten', contact: contactId, anonymousId: r.anonymousId, by, removed: r.removed }, 'member forgotten')
+    await compactStorage(this.deps.store)
+    return r
+  }
+
   /** Wait for background work (model calls) to finish, up to `ms`. */
   async settle(ms: number): Promise<void> {
     const all = Promise.allSettled([...this.background])
@@ -474,6 +638,7 @@ export class Engine {
 
   stop(): void {
     this.sweepTimer?.cancel()
+    this.reconciler.stop()
     this.jobs.stop()
     this.governor.close()
   }
@@ -540,6 +705,9 @@ export class Engine {
       roster: this.members,
       actions: this.governed,
       pointsChanged: (pool, memberId, row) => this.pointsChanged(pool, memberId, row),
+      keptOut: (group, contactId) => this.keptOut(group, contactId),
+      takenBy: (group, asking, text) => this.takenBy(group, asking, text),
+      mediaKind: (name) => this.config.media.get(name)?.kind,
       said: (conversationId, skill, kind, segments) => this.said(conversationId, skill, kind, segments),
       background: (p) => {
         this.background.add(p)

@@ -17,6 +17,8 @@ export class JobRunner {
   /** Until released, due jobs wait: after a start the rooms are not known before the login. */
   private held = true
   private readonly waiting = new Set<string>()
+  /** Planned jobs that retry an action whose account was away (`wakeWhenOnline`). */
+  private readonly wakeable = new Set<string>()
 
   constructor(
     private readonly ns: Namespace,
@@ -40,8 +42,17 @@ export class JobRunner {
     this.enabled = enabled
     for (const t of this.timers.values()) t.cancel()
     this.timers.clear()
+    this.wakeable.clear()
     for (const [key, job] of this.ns.entries<Job>()) {
       if (job.state === 'planned' && enabled(job.skill, job.group)) this.arm(key, job)
+    }
+  }
+
+  /** Fire now every planned job that waits for an account to come back (see PlanOptions.wakeWhenOnline). */
+  wakeWaiting(): void {
+    for (const key of [...this.wakeable]) {
+      this.timers.get(key)?.cancel()
+      this.fire(key)
     }
   }
 
@@ -79,7 +90,7 @@ export class JobRunner {
     const key = this.key(skill, group, id)
     const old = this.ns.get<Job>(key)
     if (old && old.at === at && isDeepStrictEqual(old.data, data) && old.state !== 'cancelled') return
-    const job: Job = { id, skill, group, at, data, state: 'planned', maxLateMs: options.maxLateMs ?? DEFAULT_MAX_LATE_MS }
+    const job: Job = { id, skill, group, at, data, state: 'planned', maxLateMs: options.maxLateMs ?? DEFAULT_MAX_LATE_MS, ...(options.wakeWhenOnline ? { wakeWhenOnline: true as const } : {}) }
     this.ns.set(key, job)
     if (this.enabled(skill, group)) this.arm(key, job)
   }
@@ -88,24 +99,42 @@ export class JobRunner {
     const key = this.key(skill, group, id)
     this.timers.get(key)?.cancel()
     this.timers.delete(key)
+    this.wakeable.delete(key)
     const old = this.ns.get<Job>(key)
     if (old && old.state === 'planned') this.ns.set(key, { ...old, state: 'cancelled' })
+  }
+
+  /** Cancel and delete every job `test` picks (a forgotten member's pending invite or removal). Returns how many. */
+  forgetWhere(test: (job: Job) => boolean): number {
+    let n = 0
+    for (const [key, job] of this.ns.entries<Job>('')) {
+      if (!test(job)) continue
+      this.timers.get(key)?.cancel()
+      this.timers.delete(key)
+      this.ns.delete(key)
+      n++
+    }
+    return n
   }
 
   private forget(skill: string, group: string, id: string): void {
     const key = this.key(skill, group, id)
     this.timers.get(key)?.cancel()
     this.timers.delete(key)
+    this.wakeable.delete(key)
     this.ns.delete(key)
   }
 
   private arm(key: string, job: Job): void {
     this.timers.get(key)?.cancel()
     this.timers.set(key, this.clock.at(job.at, () => this.fire(key)))
+    if (job.wakeWhenOnline) this.wakeable.add(key)
+    else this.wakeable.delete(key)
   }
 
   private fire(key: string): void {
     this.timers.delete(key)
+    this.wakeable.delete(key)
     if (this.held) {
       this.waiting.add(key)
       return

@@ -4,7 +4,7 @@ import type { Clock } from '../clock/Clock.js'
 import type { BotSettings } from '../config/schema.js'
 import type { CheckReport, SchemaEnv, SkillConfigSpec } from '../config/skillSpec.js'
 import type { Namespace } from '../store/Store.js'
-import type { Coalesce, SendKind } from '../send/Item.js'
+import type { EnqueueOptions } from '../send/Item.js'
 import type { Sayable, Segment } from '../text/Outgoing.js'
 import type { Template, TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
@@ -15,38 +15,22 @@ import type { TagBook } from '../members/TagBook.js'
 import type { MemberPoints } from '../members/PointsBook.js'
 import type { Member, RoomRef } from '../members/refs.js'
 import type { PuppetActions } from './actions.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 import type { MemberDirectory } from '../members/MemberDirectory.js'
 
 // a member (contact id and display name) and a room, as everything refers to them
 export type { Member, RoomRef } from '../members/refs.js'
 
-export interface SendOptions {
-  /**
-   * What the text is, for a rush (see src/send/Item.ts): `owed` (default) confirms something
-   * stored and is never dropped; `info` is an informational reply that coalesces and is
-   * dropped when it could not go out within 2 minutes; `scheduled` is a reminder.
-   */
-  kind?: SendKind
-  /** `info` only: the same reply (same key) waiting for the room takes this asker instead. */
-  coalesce?: Coalesce
-  /** A label this skill can withdraw the text by while it waits (`ctx.withdraw`). */
-  tag?: string
-  /** Merge with neighbouring queued texts when the room is backlogged (default true). */
-  mergeable?: boolean
-  /** Called just before the text goes to the puppet (awaited): record "sending" durably. */
-  beforeSend?: () => Promise<void>
-  /** Called once the puppet accepted the text. */
-  onSent?: () => void
-  /** Called when the text was given up on (shutdown, expired, withdrawn, failed every retry). */
-  onDropped?: (reason: string) => void
-  /** Never retried after an ambiguous send error (default: `scheduled` and `beforeSend` texts). */
-  atMostOnce?: boolean
-  /**
-   * Wait for this before sending, instead of the store's `durable()` (it must include it): a
-   * text that must not go out late gives up at its deadline when the disk keeps failing.
-   */
-  after?: Promise<unknown>
-}
+/**
+ * What a skill says with every text (see src/send/Item.ts and docs/send-queue.md). `kind` is
+ * required — `owed` (a confirmation of something stored: merges, never dropped), `info`
+ * (anything that can be asked again: give it a `coalesce` key) or `scheduled` (a reminder) —
+ * and an owed text stays mergeable unless a named reason (`because`) keeps it apart.
+ * `tag` is this skill's and group's (`ctx.withdraw`); `after` replaces the store's
+ * `durable()` (it must include it: a text that must not go out late gives up at its deadline
+ * when the disk keeps failing).
+ */
+export type SendOptions = EnqueueOptions
 
 /** Daily counters shown by `#stats`. */
 export type StatCounter =
@@ -61,6 +45,21 @@ export type StatCounter =
   | 'answeredAndHandedOff'
   /** Informational replies dropped in a rush (not sent within 2 minutes, or over the room's bound). */
   | 'repliesDropped'
+  /** Media items sent as their fallback text (the account could not send the kind, the day's budget was spent, a fetch failed). */
+  | 'mediaFallbacks'
+  /** Media items not sent at all (as above, and no fallback text). */
+  | 'mediaSkipped'
+
+/** The config's `media:` as skills see it (CONTRACT §10). */
+export interface MediaDesk {
+  /** The kind of an item (undefined: the config has no such item now). */
+  kindOf(name: string): MediaKind | undefined
+  /**
+   * How many more of a kind may go out today through the account serving this room (its
+   * `bot.rateLimit.perDay` budget, less those already waiting); Infinity without limits.
+   */
+  left(roomId: string, kind: MediaKind): number
+}
 
 /** What every handler gets: its group, its config, its storage, the clock, a logger. */
 export interface GroupContext<C, M = unknown> {
@@ -100,24 +99,43 @@ export interface GroupContext<C, M = unknown> {
   readonly jobs: JobPlanner
   /**
    * Accept a friend request, invite into a room, remove from one, read a room's members.
-   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait.
+   * What changes something is paced by the ActionGovernor (jitter, limits) and may wait. It
+   * rejects with NotConnectedError (`isNotConnected(err)`, src/engine/actions.ts) when the
+   * account that must do it is away (logged out, cut off, a takeover's grace, no lease): no
+   * refusal — keep it owed in a durable job planned with `wakeWhenOnline` (AWAY_RETRY_MS).
    */
   readonly actions: PuppetActions
   /** The model behind autoreply, when `ai` is configured. */
   readonly ai: AiClient | undefined
+  /** The config's media items and today's budgets (replies send them by `{ media }` in a template). */
+  readonly media: MediaDesk
   /** Rooms of this group the bot is in (known once logged in: jobs run only after that). */
   rooms(): RoomRef[]
+  /**
+   * Whether a skill this group enables keeps the contact out of the group (guard's blacklist),
+   * asked through each skill's `keepsOut`: gate does not invite them. Which skill and why
+   * (for the log; never shown to the contact).
+   */
+  keptOut(contactId: string): { skill: string; why: string } | undefined
+  /**
+   * Who takes this text (a whole room text, trimmed) as a command or a trigger: another skill
+   * of this group that enables it (its `takes`), or `commands` for a `#command` the bot knows.
+   * Undefined for conversation. guard asks it so a member repeating `签到` or `兑换 sample`
+   * is not striking for `repeat`.
+   */
+  takenBy(text: string): string | undefined
   /** Say in a room of this group, after everything stored so far is on disk. */
-  sayIn(roomId: string, what: Sayable, options?: SendOptions): Promise<void>
+  sayIn(roomId: string, what: Sayable, options: SendOptions): Promise<void>
   /** Resolves when everything stored so far is on disk (say/sayIn already wait for it). */
   durable(): Promise<void>
   /**
-   * Withdraw this skill's texts for this group that carry `tag` and still wait in the send
-   * queue (`#live cancel`). Returns how many.
+   * Withdraw this skill's texts for this group (or for `group`, another group's) that carry
+   * `tag` and still wait in the send queue (`#live cancel`; a cancelled order's code, queued
+   * by the order's group). A text already handed to the puppet is not withdrawn. Returns how many.
    */
-  withdraw(tag: string): number
+  withdraw(tag: string, group?: string): number
   /** A private message to a contact (the admins' hand-off), through the same queue. */
-  tell(contactId: string, what: Sayable): Promise<void>
+  tell(contactId: string, what: Sayable, options: SendOptions): Promise<void>
   render(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): Segment[]
   count(counter: StatCounter, n?: number, roomId?: string): void
   /** Keep work going after the handler returned (a model call); errors are logged. */
@@ -128,14 +146,16 @@ export interface GroupContext<C, M = unknown> {
 export interface RoomContext<C, M = unknown> extends GroupContext<C, M> {
   readonly room: RoomRef
   /** Say in this room. */
-  say(what: Sayable, options?: SendOptions): Promise<void>
+  say(what: Sayable, options: SendOptions): Promise<void>
 }
 
 /**
  * What a room message is. Texts reach every skill; the other kinds (link cards, mini-program
- * cards, name cards, images and the rest) reach only skills that list the kind in `kinds`.
+ * cards, name cards, WeChat's group-note / 接龙 message, images and the rest) reach only
+ * skills that list the kind in `kinds`. A `groupNote` carries the text the puppet gives for it
+ * (empty when it gives none).
  */
-export type MessageKind = 'text' | 'url' | 'miniProgram' | 'contact' | 'other'
+export type MessageKind = 'text' | 'url' | 'miniProgram' | 'contact' | 'groupNote' | 'other'
 
 /** What a card holds (read from the puppet); only the fields its kind has are set. */
 export interface CardDetails {
@@ -209,7 +229,7 @@ export interface DirectContext<C, M = unknown> extends GroupContext<C, M> {
   readonly talker: Member
   readonly message: IncomingText
   /** Say privately to the contact, through the send queue. */
-  reply(what: Sayable): Promise<void>
+  reply(what: Sayable, options: SendOptions): Promise<void>
 }
 
 /**
@@ -231,7 +251,12 @@ export interface FriendshipContext<M = unknown> extends BrandContext<M> {
   readonly friendshipId: string
   /** The request's hello text (验证消息). */
   readonly hello: string
-  /** Accept it, paced by the ActionGovernor. */
+  /**
+   * The account that received it (several accounts): only that one can accept it. Keep it
+   * with a request that waits (perDay) and pass it to `actions.acceptFriendship`.
+   */
+  readonly account?: string
+  /** Accept it, paced by the ActionGovernor, through the account that received it. */
   accept(): Promise<void>
 }
 
@@ -256,7 +281,8 @@ export interface CommandSpec<C, M = unknown> {
 }
 
 // what the config reads of a skill is the config's (a skill is checked before any engine runs)
-export type { CheckReport, SchemaEnv } from '../config/skillSpec.js'
+export type { CalendarEntry, CheckReport, SchemaEnv } from '../config/skillSpec.js'
+import type { CalendarEntry } from '../config/skillSpec.js'
 
 /**
  * What other parts of the bot let a skill declare next to its chat behaviour. Each part adds
@@ -284,6 +310,12 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
   check?(config: C, report: CheckReport, env: SchemaEnv): void
   /** Lines for `npm run check`'s summary (upcoming lives...). */
   summary?(config: C, env: SchemaEnv): string[]
+  /**
+   * What the skill has on the group's calendar in [from, to) (posts, lives): from the config
+   * alone (`npm run check`'s next 7 days), or with the group's state when `ctx` is given (the
+   * console's content calendar: lives added in chat, posts added in the console).
+   */
+  calendar?(config: C, env: SchemaEnv, from: number, to: number, ctx?: GroupContext<C, M>): CalendarEntry[]
   /** At start and after every config reload, once per group that enables the skill. */
   onStart?(ctx: GroupContext<C, M>): void | Promise<void>
   onMessage?(ctx: MessageContext<C, M>): boolean | void | Promise<boolean | void>
@@ -299,6 +331,20 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
   screen?: boolean
   onJoin?(ctx: MembersContext<C, M>): void | Promise<void>
   onLeave?(ctx: MembersContext<C, M>): void | Promise<void>
+  /**
+   * This skill keeps the contact out of this group (guard: removed and blacklisted): why, in a
+   * few words for the log, else undefined. Synchronous and side-effect free; other skills ask
+   * it through `ctx.keptOut` (gate before an invite) without knowing this skill's records.
+   */
+  keepsOut?(ctx: GroupContext<C, M>, contactId: string): string | undefined
+  /**
+   * True when `text` (a whole room text, trimmed) is one of this skill's member triggers: what
+   * its onMessage answers as a request rather than as conversation (`签到`, `兑换 sample`,
+   * `积分商城`). Pure — the config and the text only — and kept in step with onMessage by
+   * sharing its matching. Other skills ask it through `ctx.takenBy`. Keyword answers
+   * (autoreply) are no triggers: an ad may contain a keyword.
+   */
+  takes?(config: C, text: string): boolean
   /** Admin commands by name (`#live ...` is `live`). Only `bot.admins` reach them. */
   commands?: Record<string, CommandSpec<C, M>>
   /** A planned job fell due (see ctx.jobs). */
@@ -322,6 +368,11 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
    */
   sweep?(ctx: GroupContext<C, M>): void
   /**
+   * `sweep` for what the skill keeps brand-wide (`<skill>/brand/`: friend requests seen...),
+   * once per skill whether or not a group enables it, at the same times.
+   */
+  sweepBrand?(ctx: BrandContext<M>): void
+  /**
    * Forget a member (CONTRACT §11: `#forget`, `DELETE /api/members/<id>`, 删除我的数据): remove
    * every record of this contact the skill keeps for this group — or rewrite it under
    * `anonymousId` where a total others depend on must stay (a pool's points, an order's
@@ -331,6 +382,21 @@ export interface Skill<C = unknown, M = unknown> extends SkillConfigSpec<C>, Ski
   forgetMember?(ctx: GroupContext<C, M>, contactId: string, anonymousId: string): void
   /** Everything the skill keeps about the contact in this group (JSON), for `GET /api/members/<id>/export`. */
   exportMember?(ctx: GroupContext<C, M>, contactId: string): unknown
+  /**
+   * The member's moments the skill keeps (the shop's orders, guard's strikes…) for their
+   * timeline (CONTRACT §11), read from the skill's own records when the timeline is shown:
+   * the timeline is composed, never a second copy that could disagree.
+   */
+  memberTimeline?(ctx: GroupContext<C, M>, contactId: string): MemberMoment[]
+}
+
+/** One moment of a member's timeline, as a skill reports it (the group is the context's). */
+export interface MemberMoment {
+  at: number
+  /** One word: `order`, `strike`, `removal`, `subscribe`… */
+  kind: string
+  /** For people, Chinese first. */
+  detail: string
 }
 
 /** Identity, for type inference of the config and memory types. */

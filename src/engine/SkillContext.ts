@@ -5,7 +5,9 @@ import type { BotSettings } from '../config/schema.js'
 import type { OutgoingQueue } from '../send/SendQueue.js'
 import type { SendKind } from '../send/Item.js'
 import { Namespace, type Store } from '../store/Store.js'
-import { toSegments, type Sayable, type Segment } from '../text/Outgoing.js'
+import { isMultipart, toMessages, toSegments, type Mention, type OutgoingMessage, type Sayable, type Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../config/mediaSchema.js'
+import type { EnqueueOptions } from '../send/SendQueue.js'
 import { render, type Template, type TemplateValue } from '../text/template.js'
 import type { ZonedTime } from '../time/ZonedTime.js'
 import type { Job, JobPlanner } from './jobs.js'
@@ -22,6 +24,7 @@ import type {
   MembersContext,
   MessageContext,
   PointsChange,
+  MediaDesk,
   RoomRef,
   SendOptions,
   StatCounter,
@@ -59,6 +62,12 @@ export interface ContextDeps {
   actions: PuppetActions
   /** Points of a member changed (rule tags follow). */
   pointsChanged: (pool: string, memberId: string, row: MemberPoints) => void
+  /** A skill of the group keeps the contact out (Skill.keepsOut). */
+  keptOut: (group: string, contactId: string) => { skill: string; why: string } | undefined
+  /** Another skill of the group (or the commands) takes the text (Skill.takes). */
+  takenBy: (group: string, asking: string, text: string) => string | undefined
+  /** The kind of an item of `media:` (undefined: no such item in the config now). */
+  mediaKind: (name: string) => MediaKind | undefined
   /** A skill's text went out (the member record notes the last bot message per room). */
   said: (conversationId: string, skill: string, kind: SendKind, segments: readonly Segment[]) => void
 }
@@ -82,6 +91,8 @@ export class SkillContext<C, M = unknown>
   contact!: Member
   friendshipId!: string
   hello!: string
+  /** A friend request: the account that received it. */
+  account?: string
   change!: PointsChange
 
   constructor(
@@ -149,47 +160,95 @@ export class SkillContext<C, M = unknown>
     return this.deps.rooms(this.scope.group)
   }
 
-  sayIn(roomId: string, what: Sayable, options: SendOptions = {}): Promise<void> {
+  keptOut(contactId: string): { skill: string; why: string } | undefined {
+    return this.deps.keptOut(this.scope.group, contactId)
+  }
+
+  takenBy(text: string): string | undefined {
+    return this.deps.takenBy(this.scope.group, this.scope.skill, text)
+  }
+
+  sayIn(roomId: string, what: Sayable, options: SendOptions): Promise<void> {
     const tag = options.tag === undefined ? undefined : this.scopedTag(options.tag)
     const segments = toSegments(what)
+    const base: EnqueueOptions = { after: this.deps.store.durable(), ...options, tag }
+    if (!isMultipart(segments)) return this.enqueue(roomId, segments, base)
+    // a reply given as a list (texts and media items): its messages in order, each its own
+    // item in the same queue — a media item never merged into a text
+    const messages = toMessages(segments)
+    return Promise.all(messages.map((m, i) => this.enqueuePart(roomId, m, i, base))).then(() => undefined)
+  }
+
+  private enqueuePart(roomId: string, m: OutgoingMessage, i: number, base: EnqueueOptions): Promise<void> {
+    // the same reply waiting for the room is the same message list: each part coalesces with its own
+    const coalesce = base.coalesce && i > 0 ? { ...base.coalesce, key: `${base.coalesce.key}#${i}` } : base.coalesce
+    // (casts: the same options with only the coalescing key changed, or the item a media one)
+    const options = { ...base, ...(coalesce ? { coalesce } : {}) } as EnqueueOptions
+    if ('text' in m) return this.enqueue(roomId, m.text, options)
+    const kind = this.deps.mediaKind(m.media)
+    if (!kind) {
+      // the config was reloaded without it: nothing to send (never a crash, never a broken card)
+      this.scope.log.warn({ room: roomId, media: m.media }, 'a reply names a media item the config no longer has; skipped')
+      this.deps.count(this.scope.group, roomId, 'mediaSkipped', 1)
+      return Promise.resolve()
+    }
+    // a media item is its own message whatever the options say (Item)
+    return this.enqueue(roomId, [], { ...options, media: { name: m.media, kind } })
+  }
+
+  private enqueue(roomId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<void> {
+    // the member record notes the last bot message per room (a media item is one too)
     const onSent = (): void => {
-      this.deps.said(roomId, this.scope.skill, options.kind ?? 'owed', segments)
+      this.deps.said(roomId, this.scope.skill, options.kind, options.media ? [{ media: options.media.name }] : segments)
       options.onSent?.()
     }
-    return this.deps.queue.enqueue(roomId, segments, { after: this.deps.store.durable(), ...options, tag, onSent }).then((r) => {
+    return this.deps.queue.enqueue(roomId, segments, { ...options, onSent }).then((r) => {
+      if (options.media && !r.coalesced && (r.fallback || r.cause === 'media')) this.deps.count(this.scope.group, roomId, r.fallback ? 'mediaFallbacks' : 'mediaSkipped', 1)
       if (r.sent) return
       // a reply dropped in a rush is counted (once per reply, not per asker coalesced into it);
       // the queue logs those once per room and minute, and shutdown in one summary line
       if ((r.cause === 'expired' || r.cause === 'full') && !r.coalesced) this.deps.count(this.scope.group, roomId, 'repliesDropped', 1)
-      if (r.cause === 'not-stored') this.scope.log.warn({ room: roomId, reason: r.reason }, 'a message was not sent')
+      if (r.cause === 'not-stored') {
+        this.scope.log.warn({ room: roomId, reason: r.reason }, 'a confirmation was not sent: what it confirms was not stored')
+        // the member waited for a confirmation: they hear that it did not take, not nothing
+        if ((options.kind ?? 'owed') === 'owed') void this.deps.queue.enqueue(roomId, notStoredNotice(segments), { kind: 'owed' })
+      }
     })
   }
 
-  withdraw(tag: string): number {
-    return this.deps.queue.withdraw(this.scopedTag(tag))
+  get media(): MediaDesk {
+    return {
+      kindOf: (name) => this.deps.mediaKind(name),
+      left: (roomId, kind) => this.deps.queue.mediaLeft(roomId, kind),
+    }
+  }
+
+  withdraw(tag: string, group = this.scope.group): number {
+    return this.deps.queue.withdraw(this.scopedTag(tag, group))
   }
 
   /** Tags are this skill's and this group's: one skill cannot withdraw another's texts. */
-  private scopedTag(tag: string): string {
-    return `${this.scope.skill}/${this.scope.group}/${tag}`
+  private scopedTag(tag: string, group = this.scope.group): string {
+    return `${this.scope.skill}/${group}/${tag}`
   }
 
-  say(what: Sayable, options?: SendOptions): Promise<void> {
+  say(what: Sayable, options: SendOptions): Promise<void> {
     return this.sayIn(this.room.id, what, options)
   }
 
-  tell(contactId: string, what: Sayable): Promise<void> {
-    return this.sayIn(contactId, what, { mergeable: false })
+  /** Privately: a conversation of its own, with the same kinds (an admin's notes merge when they wait). */
+  tell(contactId: string, what: Sayable, options: SendOptions): Promise<void> {
+    return this.sayIn(contactId, what, options)
   }
 
   /** A private message's answer: to the contact, privately. */
-  reply(what: Sayable): Promise<void> {
-    return this.tell(this.contact.id, what)
+  reply(what: Sayable, options: SendOptions): Promise<void> {
+    return this.tell(this.contact.id, what, options)
   }
 
   /** Accept the friend request at hand (paced by the governor). */
   accept(): Promise<void> {
-    return this.deps.actions.acceptFriendship(this.friendshipId)
+    return this.deps.actions.acceptFriendship(this.friendshipId, { account: this.account, contactId: this.contact.id })
   }
 
   durable(): Promise<void> {
@@ -207,6 +266,16 @@ export class SkillContext<C, M = unknown>
   background(what: string, work: Promise<unknown>): void {
     this.deps.background(work.catch((err: unknown) => this.scope.log.error({ err, what }, 'background work failed')))
   }
+}
+
+/** What a member is told instead of a confirmation whose change the store refused. */
+export const NOT_STORED_TEXT = '⚠️ 抱歉，刚才的操作没能保存，没有生效，请稍后再试或联系管理员。'
+
+/** The notice, @-ing whoever the withheld confirmation @-ed. */
+function notStoredNotice(segments: readonly Segment[]): Segment[] {
+  const mentions = new Map<string, Mention>()
+  for (const s of segments) if (typeof s !== 'string' && 'mention' in s) mentions.set(s.mention, s)
+  return mentions.size === 0 ? [NOT_STORED_TEXT] : [...[...mentions.values()].flatMap((m) => [m, ' ']), NOT_STORED_TEXT]
 }
 
 /** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */

@@ -14,10 +14,17 @@ export interface Job {
   /** How late it may still run after a restart (ms); later than that it is missed. */
   maxLateMs: number
   firedAt?: number
+  /** Fire early when an account comes back (see PlanOptions.wakeWhenOnline). */
+  wakeWhenOnline?: true
 }
 
 export interface PlanOptions {
   maxLateMs?: number
+  /**
+   * This job retries an action that found its account away (NotConnectedError): it fires at
+   * `at` at the latest, and at once when an account logs in or a room changes hands.
+   */
+  wakeWhenOnline?: boolean
 }
 
 /** A skill's jobs for one group. */

@@ -35,6 +35,12 @@ export const DEFAULT_LEASE: LeaseTiming = { ttlMs: 10_000, renewEveryMs: 2_000, 
  * - A renewal that finds another token, or a commit refused by the fence (see
  *   PostgresAdapter), means the lease is lost for good: `lost` resolves, and the process must
  *   stop (its state can no longer be trusted).
+ * - So does a lease that could not be renewed for its whole duration (`ttlMs` since the last
+ *   renewal was sent, by the active's own clock): a network cut between the active and the
+ *   database fails every renewal with a connection error, and the process would never learn
+ *   that a standby holds the lease by now. It cannot tell a cut from the database being down,
+ *   so it stops either way; restarted by its supervisor it becomes the standby, or the active
+ *   again once the database answers.
  */
 export class LeaseKeeper {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
@@ -48,6 +54,10 @@ export class LeaseKeeper {
   private stopped = true
   private renewTimer: NodeJS.Timeout | undefined
   private deadlineTimer: NodeJS.Timeout | undefined
+  /** When the lease could have expired (last renewal sent + ttl): lost for good then. */
+  private expiry = 0
+  private expiryTimer: NodeJS.Timeout | undefined
+  private connecting: Promise<pg.Client> | undefined
   private closed = false
   private readonly t: LeaseTiming
 
@@ -110,9 +120,34 @@ export class LeaseKeeper {
   private renewed(sentAt: number): void {
     const wasStopped = this.stopped
     this.deadline = sentAt + this.t.ttlMs - this.t.marginMs
+    this.expiry = sentAt + this.t.ttlMs
     this.stopped = false
     if (wasStopped && this.token !== undefined && this.deadlineTimer) this.log.warn({ token: this.token }, 'lease renewed: sending again')
     this.armDeadline()
+    this.armExpiry()
+  }
+
+  private armExpiry(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
+    this.expiryTimer = setTimeout(() => this.onExpiry(), Math.max(0, this.expiry - this.now()) + 1)
+    this.expiryTimer.unref()
+  }
+
+  /**
+   * No renewal for the lease's whole duration: a standby may hold it now. One last renewal,
+   * given the margin to get through: if it finds the token still ours, nobody took the lease
+   * (a slow database, a stalled event loop) and the token fences anyone who would — keep it;
+   * unreachable (a network cut, the database down) or another token: lost for good.
+   */
+  private onExpiry(): void {
+    if (this.isLost || this.closed) return
+    // as for the deadline: a timer may fire a little early by `now()`
+    if (this.now() < this.expiry) return this.armExpiry()
+    const expired = this.expiry
+    void Promise.race([this.renew(), sleep(this.t.marginMs)]).then(() => {
+      if (this.isLost || this.closed || this.expiry > expired) return
+      this.lose(`the lease could not be renewed within its ${Math.round(this.t.ttlMs / 1000)} s (database unreachable?); another process may hold it now`)
+    })
   }
 
   private armDeadline(): void {
@@ -170,6 +205,7 @@ export class LeaseKeeper {
     this.closed = true
     if (this.renewTimer) clearTimeout(this.renewTimer)
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer)
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
     if (this.token !== undefined && !this.isLost) {
       try {
         const c = await this.connect()
@@ -186,13 +222,20 @@ export class LeaseKeeper {
     this.closed = true
     if (this.renewTimer) clearTimeout(this.renewTimer)
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer)
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
     const c = this.client
     this.client = undefined
     if (c) await c.end().catch(() => {})
   }
 
-  private async connect(): Promise<pg.Client> {
-    if (this.client) return this.client
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client)
+    // one connection however many renewals ask at once (the last look at expiry and a scheduled one)
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined))
+    return this.connecting
+  }
+
+  private async open(): Promise<pg.Client> {
     // short bounds: a renewal that cannot finish quickly counts as missed, never as a hang
     const client = await connectClient(this.target, { queryTimeoutMs: 3_000, statementTimeoutMs: 3_000, lockTimeoutMs: 2_000, applicationName: 'siyu lease' }, () => {
       if (this.client === client) this.drop()

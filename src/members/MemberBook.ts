@@ -54,6 +54,8 @@ export class MemberBook implements MemberDirectory {
   private readonly said: Namespace
   readonly listed: Namespace
   private index: RoomIndex | undefined
+  /** Per room: bumped whenever someone's standing in it changes (a member-list read compares it). */
+  private readonly versions = new Map<string, number>()
 
   constructor(
     readonly ns: Namespace,
@@ -125,6 +127,28 @@ export class MemberBook implements MemberDirectory {
   isOut(roomId: string, contactId: string): boolean {
     const s = this.rows.get(contactId)?.rooms.find((r) => r.room === roomId)
     return s !== undefined && !s.in
+  }
+
+  /** Changes of who is in the room so far (in memory): unchanged across an await means no event came in between. */
+  roomVersion(roomId: string): number {
+    return this.versions.get(roomId) ?? 0
+  }
+
+  /** When the room's member list was last compared with the record (undefined: never). */
+  listedAt(roomId: string): number | undefined {
+    return this.listed.get<{ at: number }>(segment(roomId))?.at
+  }
+
+  noteListed(roomId: string, at: number, members: number): void {
+    this.listed.set(segment(roomId), { at, members })
+  }
+
+  /** Names the puppet gives for a member (a member list read): added to the names seen. */
+  noteNames(member: Member, now: number): void {
+    const prev = this.rows.get(member.id)
+    if (!prev) return
+    const next = this.withNames(prev, member, now)
+    if (next !== prev) this.put(member.id, next, prev)
   }
 
   /** The last bot message in a room (for leaves that follow it). */
@@ -224,7 +248,7 @@ export class MemberBook implements MemberDirectory {
   /** A member left a room (an event, or found by reconciling). */
   noteLeave(group: string, room: RoomRef, member: Member, c: MemberChange): void {
     const prev = this.rows.get(member.id)
-    const row = prev ?? this.fresh(member, c.now)
+    const row = this.withNames(prev ?? this.fresh(member, c.now), member, c.now)
     const old = row.rooms.find((s) => s.room === room.id)
     const standing: RoomStanding = compact({
       ...(old ?? { room: room.id, joins: 0 }),
@@ -247,7 +271,7 @@ export class MemberBook implements MemberDirectory {
   notePresent(group: string, room: RoomRef, members: readonly Member[], now: number): void {
     for (const m of members) {
       const prev = this.rows.get(m.id)
-      const row = prev ?? this.fresh(m, now)
+      const row = this.withNames(prev ?? this.fresh(m, now), m, now)
       const old = row.rooms.find((s) => s.room === room.id)
       if (old?.in) continue
       const standing: RoomStanding = compact({ ...(old ?? { room: room.id, joins: 0 }), group, in: true, joinedAt: undefined, found: undefined })
@@ -267,6 +291,43 @@ export class MemberBook implements MemberDirectory {
   /** The bot said something in a room (what a leave within the hour follows). */
   noteSaid(roomId: string, ref: BotMessageRef): void {
     this.said.set(segment(roomId), compact({ ...ref }))
+  }
+
+  /**
+   * The retention rule (`bot.privacy.retainDays`, CONTRACT §11): the record of a member who
+   * left every group is deleted that many days after their last leave (one never placed in a
+   * room: that many days after they were last seen); messages per day older than that are
+   * dropped from everyone's record; gate expectations older than a day go. Harmless at any
+   * time (Engine.sweep, hourly). Returns what it did.
+   */
+  sweep(now: number): { deleted: number; trimmed: number } {
+    const retainMs = this.o.retainDays() * 86_400_000
+    const oldest = dayNumber(this.o.time().dayKey(now)) - this.o.retainDays() + 1
+    const deletes: Array<[string, MemberRow]> = []
+    const trims: Array<[string, MemberRow, MemberRow]> = []
+    this.rows.forEach((id, row) => {
+      if (!row.rooms.some((s) => s.in)) {
+        const lastLeave = row.rooms.reduce((m, s) => Math.max(m, s.leftAt ?? -Infinity), -Infinity)
+        const lastSeen = Math.max(lastLeave, row.rooms.length === 0 ? Math.max(row.seen, row.lastActive ?? -Infinity, row.adoptedAt ?? -Infinity) : -Infinity)
+        if (now - lastSeen >= retainMs) {
+          deletes.push([id, row])
+          return
+        }
+      }
+      const oldDays = row.activity.some((a) => a.days.length > 0 && a.days[0]! < oldest)
+      const oldExpect = row.expect?.some((e) => now - e.at >= EXPECT_MS) ?? false
+      if (!oldDays && !oldExpect) return
+      const next: MemberRow = { ...row, activity: row.activity.map((a) => ({ ...a, days: trimDays(a.days, oldest) })) }
+      const expect = row.expect?.filter((e) => now - e.at < EXPECT_MS)
+      if (expect && expect.length > 0) next.expect = expect
+      else delete next.expect
+      trims.push([id, next, row])
+    })
+    for (const [id, row] of deletes) this.put(id, undefined, row)
+    for (const [id, next, row] of trims) this.put(id, next, row)
+    // the last bot message of a room matters for an hour
+    for (const [key, said] of this.said.entries<BotMessageRef>()) if (now - said.at > AFTER_BOT_MS) this.said.delete(key)
+    return { deleted: deletes.length, trimmed: trims.length }
   }
 
   // ---- inside ------------------------------------------------------------------------------
@@ -295,8 +356,16 @@ export class MemberBook implements MemberDirectory {
   put(id: string, next: MemberRow | undefined, prev: Readonly<MemberRow> | undefined): void {
     if (next === undefined) this.rows.delete(id)
     else this.rows.set(id, next)
-    if (this.index && (prev?.rooms !== next?.rooms)) this.index.apply(id, prev?.rooms, next?.rooms)
+    if (prev?.rooms === next?.rooms) return
+    if (this.index) this.index.apply(id, prev?.rooms, next?.rooms)
+    for (const s of [...(prev?.rooms ?? []), ...(next?.rooms ?? [])]) this.versions.set(s.room, (this.versions.get(s.room) ?? 0) + 1)
   }
+}
+
+function trimDays(days: readonly number[], oldest: number): number[] {
+  let start = 0
+  while (start < days.length && days[start]! < oldest) start += 2
+  return days.slice(start)
 }
 
 function pushEvent(events: readonly MemberEvent[], e: MemberEvent): MemberEvent[] {

@@ -5,7 +5,7 @@
  *
  * What is NOT here, on purpose: points, orders, strikes, hand-offs and tags have their own
  * records (PointsBook's ledger, the shop's orders, guard's book, the hand-off inbox, the
- * TagBook). A member's timeline is composed from those at read time (src/members/timeline.ts),
+ * TagBook). A member's timeline is composed from those at read time (src/console/members/timeline.ts),
  * so there is no second copy that could disagree with them.
  */
 
@@ -100,6 +100,12 @@ export interface MemberRow {
   /** Oldest first, at most MAX_EVENTS (the oldest go first). */
   events: MemberEvent[]
   expect?: ExpectedJoin[]
+  /**
+   * Adopted from the points and tags of a version without the record (src/members/upgrade.ts):
+   * where they are is not known until the first read of their rooms, so the retention rule
+   * counts from this, not from their oldest tag or check-in.
+   */
+  adoptedAt?: number
 }
 
 export const MAX_NAMES = 20

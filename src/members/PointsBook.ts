@@ -16,9 +16,10 @@ export interface MemberPoints {
 
 /**
  * Why points changed. `refund` reverses a `redeem` (a cancelled shop order); `adjust` is an
- * admin's correction (`#points add|sub`), its note naming the admin.
+ * admin's correction (`#points add|sub`), its note naming the admin; `activity` is for speaking
+ * and `invite` for an invitee who stayed (checkin.activity / checkin.invites, CONTRACT §12).
  */
-export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem' | 'refund'
+export type LedgerReason = 'checkin' | 'streakBonus' | 'adjust' | 'redeem' | 'refund' | 'activity' | 'invite'
 
 /** Where and when a change that is not a check-in happens (see PointsBook.change). */
 export interface ChangeInput {
@@ -150,10 +151,14 @@ export class PointsBook {
   /** The first `n` by rank among members with points. */
   top(n: number): Array<{ rank: number; id: string; row: MemberPoints }> {
     const out: Array<{ rank: number; id: string; row: MemberPoints }> = []
-    for (const e of PoolRanks.of(this.members).first(n)) {
+    if (n <= 0) return out
+    for (const e of PoolRanks.of(this.members).entries()) {
       if (e.total <= 0) break // the order puts every member with points first
+      // a forgotten member's points stay under an anonymous id (src/engine/members/forget.ts): no rank
+      if (e.id.startsWith('anon_')) continue
       const row = this.members.get(e.id)
       if (row) out.push({ rank: out.length + 1, id: e.id, row })
+      if (out.length === n) break
     }
     return out
   }

@@ -70,6 +70,11 @@ export class PoolRanks {
     return this.build().first(n)
   }
 
+  /** Every member in the order, from the first (a generator: stop when you have enough). */
+  entries(): Generator<Ranked> {
+    return this.build().entries()
+  }
+
   /** Build in the background, a bucket per turn of the event loop. */
   warm(): Promise<void> {
     this.warming ??= (async () => {

@@ -117,6 +117,13 @@ export class RankOrder {
     return out
   }
 
+  /** Every entry, in order, from the first (stop early to read only the head). */
+  *entries(): Generator<Ranked> {
+    for (const block of this.blocks) {
+      for (let i = 0; i < block.ids.length; i++) yield { total: block.totals[i]!, reachedAt: block.ats[i]!, id: block.ids[i]! }
+    }
+  }
+
   /** The first block whose last entry is not before `e` (the block `e` belongs in), or blocks.length. */
   private blockFor(e: Ranked): number {
     let lo = 0

@@ -10,7 +10,11 @@ export interface TagMark {
   by?: string
 }
 
-/** One contact's tags: tag → where and when it came from. */
+/**
+ * One contact's tags: tag → where and when it came from. Tags are typed by people, so
+ * `constructor`, `toString` and `__proto__` are tags like any other: what `of()` returns has
+ * no prototype, and a row read from the store is only ever read through `Object.hasOwn`.
+ */
 export type ContactTags = Record<string, TagMark>
 
 /**
@@ -29,21 +33,27 @@ export class TagBook {
     this.rows = ns.table<ContactTags>('tags')
   }
 
+  /** A copy without a prototype: `of(id)[tag]` is that tag's mark or undefined, whatever the tag. */
   of(contactId: string): ContactTags {
-    return this.rows.get(contactId) ?? {}
+    const out = Object.create(null) as ContactTags
+    const row = this.rows.get(contactId)
+    if (row) for (const [tag, mark] of Object.entries(row)) out[tag] = mark
+    return out
   }
 
   names(contactId: string): string[] {
-    return Object.keys(this.of(contactId)).sort()
+    return Object.keys(this.rows.get(contactId) ?? {}).sort()
   }
 
   has(contactId: string, tag: string): boolean {
-    return this.of(contactId)[tag] !== undefined
+    const row = this.rows.get(contactId)
+    return row !== undefined && Object.hasOwn(row, tag)
   }
 
   /** True when the tag was new (an existing tag keeps its first source and time). */
   add(contactId: string, tag: string, mark: TagMark): boolean {
     if (this.has(contactId, tag)) return false
+    // own data properties only (a spread and a computed key never call the __proto__ setter)
     this.rows.update(contactId, (old) => ({ ...old, [tag]: mark }))
     return true
   }
@@ -51,8 +61,9 @@ export class TagBook {
   /** True when the contact had the tag. */
   remove(contactId: string, tag: string): boolean {
     const old = this.rows.get(contactId)
-    if (!old?.[tag]) return false
-    const { [tag]: gone, ...rest } = old
+    if (!old || !Object.hasOwn(old, tag)) return false
+    const gone = old[tag]
+    const rest = Object.fromEntries(Object.entries(old).filter(([t]) => t !== tag))
     if (Object.keys(rest).length === 0) this.rows.delete(contactId)
     else this.rows.set(contactId, rest)
     if (gone) this.onRemove?.(contactId, tag, gone)
@@ -63,7 +74,7 @@ export class TagBook {
   contactsWith(tag: string): string[] {
     const out: string[] = []
     this.rows.forEach((id, tags) => {
-      if (tags[tag]) out.push(id)
+      if (Object.hasOwn(tags, tag)) out.push(id)
     })
     return out
   }

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino'
 import type { Clock, Timer } from '../clock/Clock.js'
-import type { PuppetActions } from '../engine/actions.js'
+import type { AcceptVia, ActionTarget, PuppetActions, RoomMemberInfo } from '../engine/actions.js'
 import { Assignees, type AssigneeRecord, type Handover } from '../engine/Assignees.js'
 import type { DirectEvent, Engine, FriendshipEvent, MembersEvent, MessageEvent } from '../engine/Engine.js'
 import type { RoomRef } from '../engine/Skill.js'
 import type { EnqueueOptions, OutgoingQueue, SendQueue, SendResult } from '../send/SendQueue.js'
 import type { Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 import { CrossAccountEcho } from './CrossAccountEcho.js'
 import type { RuntimeEngine } from './WechatyRuntime.js'
 
@@ -158,8 +159,13 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
 
   // ---- OutgoingQueue ---------------------------------------------------------------------
 
-  enqueue(conversationId: string, segments: readonly Segment[], options?: EnqueueOptions): Promise<SendResult> {
+  enqueue(conversationId: string, segments: readonly Segment[], options: EnqueueOptions): Promise<SendResult> {
     return this.line(this.route(conversationId)).queue.enqueue(conversationId, segments, options)
+  }
+
+  /** Media budget left today for the account that serves the conversation now. */
+  mediaLeft(conversationId: string, kind: MediaKind): number {
+    return this.line(this.route(conversationId)).queue.mediaLeft(conversationId, kind)
   }
 
   withdraw(tag: string): number {
@@ -170,8 +176,29 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
 
   // ---- PuppetActions: through the account that got the request / serves the room ------------
 
-  acceptFriendship(friendshipId: string): Promise<void> {
-    return this.line(this.friendshipBy.get(friendshipId) ?? this.o.accounts[0]!.id).actions.acceptFriendship(friendshipId)
+  /**
+   * Only the account that received a request can accept it: the one the skill recorded with
+   * the request (durably: a request kept for tomorrow survives a restart), else the one this
+   * process saw receive it. Accepted, the contact's private texts go through that account.
+   */
+  async acceptFriendship(friendshipId: string, via?: AcceptVia): Promise<void> {
+    const account = this.acceptorOf(friendshipId, via)
+    const line = this.lines.get(account)
+    if (!line) throw new Error(`the account that received this friend request (${account}) is no longer in accounts:`)
+    await line.actions.acceptFriendship(friendshipId, via)
+    if (via?.contactId) this.heardBy.set(via.contactId, account)
+  }
+
+  /** Can the account that would do this act now (online, and its own actions say so)? */
+  canAct(action: ActionTarget): boolean {
+    const account = action.kind === 'accept' ? this.acceptorOf(action.friendshipId, action) : this.route(action.roomId)
+    const line = this.lines.get(account)
+    if (!line) return action.kind === 'accept' // refused when tried: no account to wait for
+    return this.assignees.isOnline(account) && (line.actions.canAct?.(action) ?? true)
+  }
+
+  private acceptorOf(friendshipId: string, via?: { account?: string }): string {
+    return via?.account ?? this.friendshipBy.get(friendshipId) ?? this.o.accounts[0]!.id
   }
 
   addToRoom(roomId: string, contactId: string): Promise<void> {
@@ -184,6 +211,15 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
 
   roomMemberIds(roomId: string): Promise<string[]> {
     return this.line(this.route(roomId)).actions.roomMemberIds(roomId)
+  }
+
+  roomMember(roomId: string, contactId: string): Promise<RoomMemberInfo> {
+    return this.line(this.route(roomId)).actions.roomMember(roomId, contactId)
+  }
+
+  /** Every account's own id: a helper account in a room is no member. */
+  ownIds(): string[] {
+    return [...this.lines.values()].flatMap((l) => l.actions.ownIds())
   }
 
   close(): void {
@@ -229,6 +265,8 @@ export class AccountRouter implements OutgoingQueue, PuppetActions {
     const changes = this.assignees.evaluate()
     for (const h of changes) this.logHandover(h)
     this.rehome()
+    // removals and invites that waited for a room's away account may go through its new one
+    if (changes.length > 0) this.engine?.actionsMayResume()
   }
 
   private logHandover(h: Handover): void {

@@ -6,8 +6,10 @@ import type { AccountConfig, LoadedConfig } from '../config/loadConfig.js'
 import { ConfigError } from '../config/problems.js'
 import { assigneesInStore } from '../engine/Assignees.js'
 import type { Engine } from '../engine/Engine.js'
-import { SendQueue, type RateLimits } from '../send/SendQueue.js'
+import { SendQueue, type RateLimits, type Transport } from '../send/SendQueue.js'
 import type { Store } from '../store/Store.js'
+import { NotConnectedError } from '../engine/actions.js'
+import { fenceActions } from './fenceActions.js'
 import { AccountRouter } from './AccountRouter.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { WechatyRuntime } from './WechatyRuntime.js'
@@ -30,6 +32,8 @@ export interface AccountsOptions {
   puppets?: ReadonlyMap<string, object>
   /** False while this process may not send (PostgreSQL: its lease could have expired). */
   maySend?: () => boolean
+  /** The media half of an account's transport (src/media/accountMedia.ts), given its runtime. */
+  media?: (account: string, runtime: () => WechatyRuntime | undefined) => Pick<Transport, 'sendMedia' | 'mediaBudgetLeft'>
 }
 
 /**
@@ -96,6 +100,7 @@ export class Accounts {
             send: (to, text, mentionIds) =>
               o.maySend?.() === false ? Promise.reject(new Error('not sending: lease not held')) : runtimes.get(a.id)!.send(to, text, mentionIds),
             connected: () => (runtimes.get(a.id)?.connected ?? false) && o.maySend?.() !== false,
+            ...o.media?.(a.id, () => runtimes.get(a.id)),
           },
           { clock, limits: config.bot.rateLimit, log: log.child({ part: 'send', account: a.id }) },
         ),
@@ -106,13 +111,20 @@ export class Accounts {
       accounts: config.accounts.map((a) => ({
         id: a.id,
         queue: queues.get(a.id)!,
-        // the runtime exists once start() ran; actions before that fail like a missing connection
-        actions: {
-          acceptFriendship: async (id) => need(runtimes, a.id).acceptFriendship(id),
-          addToRoom: async (r, c) => need(runtimes, a.id).addToRoom(r, c),
-          removeFromRoom: async (r, c) => need(runtimes, a.id).removeFromRoom(r, c),
-          roomMemberIds: async (r) => need(runtimes, a.id).roomMemberIds(r),
-        },
+        // the runtime exists once start() ran; actions before that wait like a missing connection;
+        // and, like texts, they are fenced by the lease (src/runtime/fenceActions.ts)
+        actions: fenceActions(
+          {
+            acceptFriendship: async (id) => need(runtimes, a.id).acceptFriendship(id),
+            addToRoom: async (r, c) => need(runtimes, a.id).addToRoom(r, c),
+            removeFromRoom: async (r, c) => need(runtimes, a.id).removeFromRoom(r, c),
+            roomMemberIds: async (r) => need(runtimes, a.id).roomMemberIds(r),
+            roomMember: async (r, c) => need(runtimes, a.id).roomMember(r, c),
+            ownIds: () => runtimes.get(a.id)?.ownIds() ?? [],
+            canAct: () => runtimes.get(a.id)?.canAct() ?? false,
+          },
+          () => o.maySend?.() !== false,
+        ),
       })),
       clock,
       log: log.child({ part: 'accounts' }),
@@ -168,6 +180,6 @@ export class Accounts {
 
 function need(runtimes: Map<string, WechatyRuntime>, id: string): WechatyRuntime {
   const r = runtimes.get(id)
-  if (!r) throw new Error('no WeChat connection')
+  if (!r) throw new NotConnectedError('no WeChat connection yet')
   return r
 }

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino'
 import qrcodeTerminal from 'qrcode-terminal'
 import { types, type Contact as ContactInterface, type Friendship as FriendshipInterface, type Message as MessageInterface, type Room as RoomInterface, type Wechaty as WechatyInterface } from 'wechaty'
-import type { PuppetActions } from '../engine/actions.js'
+import { NotConnectedError, type PuppetActions, type RoomMemberInfo } from '../engine/actions.js'
 import type { DirectEvent, Engine, MessageEvent } from '../engine/Engine.js'
 import type { RoomDirectory } from '../engine/RoomDirectory.js'
 import type { CardDetails, Member, MessageKind, RoomRef } from '../engine/Skill.js'
 import type { SendQueue } from '../send/SendQueue.js'
+import type { PuppetMedia } from '../media/MediaLibrary.js'
 import { ConnectionSupervisor } from './ConnectionSupervisor.js'
 import { guardPuppetLookups, InFlight } from './lookupGuard.js'
 import { RoomSerializer } from './RoomSerializer.js'
@@ -22,6 +23,12 @@ export interface RuntimeOptions {
   log: Logger
   /** Draw the login QR code on the terminal (default: when stdout is a TTY). */
   drawQr?: boolean
+  /**
+   * The Wechaty belongs to a host program (the plugin, src/plugin.ts): the host starts it,
+   * logs it in, reconnects and stops it. The runtime only listens — no restarts, no QR code —
+   * and `stopPuppet()` takes its listeners off instead of stopping the host's bot.
+   */
+  hosted?: boolean
   loginTimeoutMs?: number
   backoffMs?: [number, number]
 }
@@ -36,7 +43,9 @@ export interface RuntimeOptions {
 export class WechatyRuntime implements PuppetActions {
   readonly startedAt = Date.now()
   private readonly serializer: RoomSerializer
-  private readonly supervisor: ConnectionSupervisor
+  private readonly supervisor: Pick<ConnectionSupervisor, 'begin' | 'onLogin' | 'onScan' | 'onLogout' | 'onError' | 'connected' | 'shutdown'>
+  /** Every listener this runtime put on the Wechaty, to take them off again (hosted). */
+  private readonly listeners: Array<[string, (...args: never[]) => void]> = []
   private readonly seen = new RecentIds(20_000)
   private stopping = false
   private selfId: string | undefined
@@ -46,13 +55,15 @@ export class WechatyRuntime implements PuppetActions {
 
   constructor(private readonly o: RuntimeOptions) {
     this.serializer = new RoomSerializer(o.log)
-    this.supervisor = new ConnectionSupervisor({
-      start: () => o.wechaty.start(),
-      stop: () => o.wechaty.stop(),
-      log: o.log.child({ part: 'connection' }),
-      loginTimeoutMs: o.loginTimeoutMs,
-      backoffMs: o.backoffMs,
-    })
+    this.supervisor = o.hosted
+      ? new HostedConnection()
+      : new ConnectionSupervisor({
+          start: () => o.wechaty.start(),
+          stop: () => o.wechaty.stop(),
+          log: o.log.child({ part: 'connection' }),
+          loginTimeoutMs: o.loginTimeoutMs,
+          backoffMs: o.backoffMs,
+        })
   }
 
   get connected(): boolean {
@@ -65,19 +76,45 @@ export class WechatyRuntime implements PuppetActions {
     await this.o.wechaty.puppet.messageSendText(conversationId, text, mentionIds)
   }
 
-  async acceptFriendship(friendshipId: string): Promise<void> {
+  /** A media item (src/media/MediaSender.ts decides what and whether). */
+  async sendMedia(conversationId: string, media: PuppetMedia): Promise<void> {
     if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
-    await this.o.wechaty.puppet.friendshipAccept(friendshipId)
+    const puppet = this.o.wechaty.puppet
+    if ('file' in media) await puppet.messageSendFile(conversationId, media.file)
+    else if ('url' in media) await puppet.messageSendUrl(conversationId, media.url)
+    else await puppet.messageSendMiniProgram(conversationId, media.miniProgram)
   }
 
-  async addToRoom(roomId: string, contactId: string): Promise<void> {
-    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
-    await this.o.wechaty.puppet.roomAdd(roomId, contactId)
+  acceptFriendship(friendshipId: string): Promise<void> {
+    return this.act((puppet) => puppet.friendshipAccept(friendshipId))
   }
 
-  async removeFromRoom(roomId: string, contactId: string): Promise<void> {
-    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
-    await this.o.wechaty.puppet.roomDel(roomId, contactId)
+  addToRoom(roomId: string, contactId: string): Promise<void> {
+    return this.act((puppet) => puppet.roomAdd(roomId, contactId))
+  }
+
+  removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    return this.act((puppet) => puppet.roomDel(roomId, contactId))
+  }
+
+  /** Logged in and connected: an accept, invite or removal can go out now. */
+  canAct(): boolean {
+    return this.o.wechaty.isLoggedIn && this.connected
+  }
+
+  /**
+   * An action on the puppet. Not logged in, or a failure that comes with the connection going
+   * (gRPC UNAVAILABLE, a reset, a logout meanwhile) is NotConnectedError — the action waits for
+   * the account to be back; anything else is WeChat refusing it (not the room's owner, 操作太频繁).
+   */
+  private async act(call: (puppet: WechatyInterface['puppet']) => Promise<void>): Promise<void> {
+    if (!this.canAct()) throw new NotConnectedError('not logged in')
+    try {
+      await call(this.o.wechaty.puppet)
+    } catch (err) {
+      if (!this.canAct() || ConnectionSupervisor.isConnectionError(err)) throw new NotConnectedError(`connection lost: ${String((err as Error)?.message ?? err)}`)
+      throw err
+    }
   }
 
   async roomMemberIds(roomId: string): Promise<string[]> {
@@ -85,8 +122,21 @@ export class WechatyRuntime implements PuppetActions {
     return this.o.wechaty.puppet.roomMemberList(roomId)
   }
 
+  async roomMember(roomId: string, contactId: string): Promise<RoomMemberInfo> {
+    if (!this.o.wechaty.isLoggedIn) throw new Error('not logged in')
+    const p = await this.o.wechaty.puppet.roomMemberPayload(roomId, contactId)
+    const nick = p.name || undefined
+    const alias = p.roomAlias || undefined
+    return { id: contactId, name: alias ?? nick ?? contactId, ...(nick ? { nick } : {}), ...(alias ? { alias } : {}), ...(p.inviterId ? { inviterId: p.inviterId } : {}) }
+  }
+
+  ownIds(): string[] {
+    const self = this.selfId ?? this.o.wechaty.currentUser?.id
+    return self ? [self] : []
+  }
+
   async start(): Promise<void> {
-    const w = this.o.wechaty
+    const w = this.listen()
     const log = this.o.log
     // Without an 'error' listener Wechaty throws; most of its errors are harmless noise
     // (puppet-mock's "no payload found" on every room event), connection ones are not.
@@ -99,7 +149,8 @@ export class WechatyRuntime implements PuppetActions {
     })
     // a burst into a room not loaded yet: one lookup per room and member, not per message
     w.on('puppet', (puppet) => guardPuppetLookups(puppet))
-    w.on('scan', (qrcode, status) => this.onScan(qrcode, status))
+    // the host's login QR code is the host's business
+    if (!this.o.hosted) w.on('scan', (qrcode, status) => this.onScan(qrcode, status))
     w.on('login', (user) => void this.onLogin(user))
     w.on('logout', (user, reason) => {
       log.warn({ user: user.id, reason }, 'logged out')
@@ -116,6 +167,23 @@ export class WechatyRuntime implements PuppetActions {
     })
     this.o.queue.pause()
     await this.supervisor.begin()
+    if (this.o.hosted) {
+      // installed into a bot that may be running and logged in already
+      const puppet = hostPuppet(this.o.wechaty)
+      if (puppet) guardPuppetLookups(puppet)
+      if (puppet?.isLoggedIn) void this.onLogin(this.o.wechaty.currentUser)
+    }
+  }
+
+  /** The Wechaty's `on`, remembering each listener so that `stopPuppet()` can take it off (hosted). */
+  private listen(): Pick<WechatyInterface, 'on'> {
+    const w = this.o.wechaty
+    return {
+      on: ((event: string, listener: (...args: never[]) => void) => {
+        this.listeners.push([event, listener])
+        return w.on(event as never, listener as never)
+      }) as WechatyInterface['on'],
+    }
   }
 
   /** Stop taking events, let the ones in hand finish (bounded), and stop the puppet. */
@@ -125,7 +193,12 @@ export class WechatyRuntime implements PuppetActions {
     await this.serializer.idle(graceMs)
   }
 
+  /** Stop the puppet — or, hosted, leave the host's bot running with none of siyu's listeners on it. */
   async stopPuppet(): Promise<void> {
+    if (this.o.hosted) {
+      for (const [event, listener] of this.listeners.splice(0)) this.o.wechaty.off(event as never, listener as never)
+      return
+    }
     await this.o.wechaty.stop().catch((err: unknown) => this.o.log.debug({ err }, 'wechaty stop failed'))
   }
 
@@ -270,6 +343,33 @@ export class WechatyRuntime implements PuppetActions {
   }
 }
 
+/**
+ * The connection as seen by a runtime whose Wechaty a host program runs: logged in or not,
+ * nothing to restart (the host's own reconnect logic, if any, does that).
+ */
+class HostedConnection {
+  connected = false
+  async begin(): Promise<void> {}
+  onLogin(): void {
+    this.connected = true
+  }
+  onLogout(): void {
+    this.connected = false
+  }
+  onScan(): void {}
+  onError(): void {}
+  shutdown(): void {}
+}
+
+/** The host bot's puppet, or undefined before its start made one (Wechaty's getter throws then). */
+function hostPuppet(w: WechatyInterface): WechatyInterface['puppet'] | undefined {
+  try {
+    return w.puppet
+  } catch {
+    return undefined
+  }
+}
+
 type Described = { event: MessageEvent }
 
 /** What the engine needs of a message, read from the puppet. */
@@ -277,7 +377,9 @@ async function describe(msg: MessageInterface, room: RoomInterface): Promise<Des
   const ref = await roomRef(room)
   if (msg.type() !== types.Message.Text) {
     const [talker, card] = await Promise.all([member(room, msg.talker()), cardOf(msg)])
-    const message = { id: msg.id, kind: card.kind, card: card.details, text: '', textWithoutMentions: '', mentionsBot: false, mentionIds: [], date: msg.date().getTime() }
+    // a group note (接龙) keeps the text the puppet gives for it: the chain skill reads its lines
+    const text = card.kind === 'groupNote' ? (msg.text() ?? '').trim() : ''
+    const message = { id: msg.id, kind: card.kind, card: card.details, text, textWithoutMentions: text, mentionsBot: false, mentionIds: [], date: msg.date().getTime() }
     return { event: { room: ref, talker, message } }
   }
   const text = (msg.text() ?? '').trim()
@@ -325,6 +427,7 @@ async function cardOf(msg: MessageInterface): Promise<{ kind: MessageKind; detai
     const shown = contactId ? await quiet(puppet.contactPayload(contactId)) : undefined
     return { kind: 'contact', details: { type: name, contactId, contactName: shown?.name } }
   }
+  if (type === types.Message.GroupNote) return { kind: 'groupNote', details: { type: name } }
   return { kind: 'other', details: { type: name } }
 }
 

@@ -1,11 +1,25 @@
+import { FileBox, type FileBoxInterface } from 'file-box'
 import { types } from 'wechaty'
 import { PuppetMock, type mock } from 'wechaty-puppet-mock'
+import { describeMedia, type MediaShown } from '../media/describe.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 
 /** A card a member posts (what the sandbox's /link, /mini, /card and the tests send). */
 export type Card =
   | { kind: 'url'; url: string; title: string; description?: string }
   | { kind: 'miniProgram'; title: string; appid?: string; description?: string; pagePath?: string }
   | { kind: 'contact'; contactId: string }
+
+/** A media message the bot sent (what the sandbox shows and the tests look at). */
+export type SentMedia = MediaShown & {
+  conversationId: string
+  /** The message the room got (its type is the media's: Image, Attachment, Url, MiniProgram). */
+  messageId: string
+  /** Link and mini-program cards: what the puppet was handed. */
+  payload?: Record<string, unknown>
+  /** Files and pictures: the bytes' type as sent. */
+  mediaType?: string
+}
 
 interface FriendRequest {
   id: string
@@ -29,6 +43,10 @@ export class RehearsalPuppet extends PuppetMock {
   readonly accepted: string[] = []
   failAdds = 0
   failRemoves = 0
+  /** Media kinds this account "cannot send" (the puppet refuses them, as some protocols do). */
+  readonly refuseMedia = new Set<MediaKind>()
+  /** Every media message the bot sent, in order. */
+  readonly sentMedia: SentMedia[] = []
   /** How long an invitee takes to accept the invitation. */
   joinDelayMs = 30
   private requestSeq = 0
@@ -47,6 +65,63 @@ export class RehearsalPuppet extends PuppetMock {
     this.mocker.MessageMock.create({ id, talkerId: talker.id, roomId: room.id, mentionIdList: [], timestamp: Date.now(), type } as never)
     this.emit('message', { messageId: id })
     return id
+  }
+
+  /** How a bot's media message reads in the terminal (`[图片 群规.png 120 KB]`), by message id. */
+  shown(messageId: string): string | undefined {
+    const m = this.sentMedia.find((x) => x.messageId === messageId)
+    return m && describeMedia(m)
+  }
+
+  override async messageSendFile(conversationId: string, file: FileBoxInterface): Promise<void> {
+    const buffer = await file.toBuffer()
+    const image = /^image\/(jpeg|png|gif)$/.test(file.mediaType ?? '') || /\.(jpe?g|png|gif)$/i.test(file.name)
+    this.refuse(image ? 'image' : 'file')
+    if (!this.isLoggedIn) throw new Error('not logged in')
+    // puppet-mock keeps a message's file as JSON, which only a base64 (or URL, UUID) box has;
+    // and it would call a PDF "Unknown": the room gets a picture or an attachment, as on WeChat
+    const box = FileBox.fromBase64(buffer.toString('base64'), file.name)
+    const messageId = `bot-file-${++this.cardSeq}-${Date.now()}`
+    this.mocker.cacheFileBoxPayload.set(messageId, box.toJSON())
+    // recorded first: the room (and the sandbox's terminal) sees the message as it is created
+    this.sentMedia.push({ kind: image ? 'image' : 'file', name: file.name, bytes: buffer.length, conversationId, messageId, mediaType: box.mediaType })
+    this.botMessage(messageId, conversationId, image ? types.Message.Image : types.Message.Attachment)
+  }
+
+  override async messageSendUrl(conversationId: string, payload: { url: string; title: string; description?: string; thumbnailUrl?: string }): Promise<void> {
+    this.refuse('link')
+    const messageId = this.nextCardId()
+    this.sentMedia.push({ kind: 'link', title: payload.title, url: payload.url, conversationId, messageId, payload: { ...payload } })
+    this.botCard(messageId, conversationId, { kind: 'url', url: payload.url, title: payload.title, description: payload.description }, types.Message.Url)
+  }
+
+  override async messageSendMiniProgram(conversationId: string, payload: { title?: string; pagePath?: string; appid?: string; description?: string }): Promise<void> {
+    this.refuse('miniProgram')
+    const card: Card = { kind: 'miniProgram', title: payload.title ?? '', appid: payload.appid, description: payload.description, pagePath: payload.pagePath }
+    const messageId = this.nextCardId()
+    this.sentMedia.push({ kind: 'miniProgram', title: payload.title ?? '', pagePath: payload.pagePath, conversationId, messageId, payload: { ...payload } })
+    this.botCard(messageId, conversationId, card, types.Message.MiniProgram)
+  }
+
+  private refuse(kind: MediaKind): void {
+    if (this.refuseMedia.has(kind)) throw new Error(`sending ${kind} is not supported by this account's protocol`)
+  }
+
+  /** The bot's card arrives in the conversation as a message of its type (puppet-mock sends none). */
+  private botCard(id: string, conversationId: string, card: Card, type: types.Message): void {
+    this.cards.set(id, card)
+    this.botMessage(id, conversationId, type)
+  }
+
+  private nextCardId(): string {
+    if (!this.isLoggedIn) throw new Error('not logged in')
+    return `bot-card-${++this.cardSeq}-${Date.now()}`
+  }
+
+  private botMessage(id: string, conversationId: string, type: types.Message): void {
+    const where = /@/.test(conversationId) ? { roomId: conversationId, mentionIdList: [] } : { listenerId: conversationId }
+    this.mocker.MessageMock.create({ id, talkerId: this.currentUserId, timestamp: Date.now(), type, ...where } as never)
+    this.emit('message', { messageId: id })
   }
 
   override async messageUrl(messageId: string): Promise<any> {

@@ -290,7 +290,8 @@ export class Sandbox {
 
   private show(m: mock.MessageMock, w: AccountWorld): void {
     if (m.payload.talkerId !== w.bot.id) return
-    const text = m.text() ?? ''
+    // a picture, file or card: what it is (`[图片 群规.png 120 KB]`, `[小程序 积分商城 pages/index]`)
+    const text = w.puppet.shown(m.id) ?? m.text() ?? ''
     const roomId = m.payload.roomId
     const where = roomId ? (this.rooms.find((r) => r.room.id === roomId)?.topic ?? roomId) : `私信 → ${this.nameOf(m.payload.listenerId)}`
     const body = text.replace(new RegExp(MENTION_END, 'g'), ' ').replace(/\n/g, '\n    ')

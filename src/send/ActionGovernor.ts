@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock/Clock.js'
+import { isNotConnected, NotConnectedError } from './notConnected.js'
 import type { RateLimits } from './SendQueue.js'
 import { SlidingWindow } from './SlidingWindow.js'
 
@@ -52,7 +53,7 @@ export class ActionGovernor {
 
   /** Run `fn` when its turn comes; resolves or rejects with its result. */
   run<T>(kind: string, fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('shutting down'))
+    if (this.closed) return Promise.reject(new NotConnectedError('shutting down'))
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ kind, run: fn, resolve: resolve as (v: unknown) => void, reject })
       this.pump()
@@ -72,11 +73,11 @@ export class ActionGovernor {
     return this.waiting.length + (this.busy ? 1 : 0)
   }
 
-  /** Give up on what waits (shutdown): each is rejected; skills keep their durable retries. */
+  /** Give up on what waits (shutdown): each is rejected as not done (no refusal); skills keep their durable retries. */
   close(): void {
     this.closed = true
     this.timer?.cancel()
-    for (const w of this.waiting.splice(0)) w.reject(new Error('shutting down'))
+    for (const w of this.waiting.splice(0)) w.reject(new NotConnectedError('shutting down'))
   }
 
   private makeWindow(limits: RateLimits | false): SlidingWindow | undefined {
@@ -110,7 +111,8 @@ export class ActionGovernor {
         },
         (err: unknown) => {
           this.stats.failed++
-          this.o.log?.warn({ err, kind: next.kind }, 'action failed')
+          if (isNotConnected(err)) this.o.log?.info({ reason: (err as Error).message, kind: next.kind }, 'action not done: its account cannot act now; it waits')
+          else this.o.log?.warn({ err, kind: next.kind }, 'action failed')
           next.reject(err)
         },
       )

@@ -1,19 +1,47 @@
 import { textLength, type Segment } from '../text/Outgoing.js'
+import type { MediaKind } from '../config/mediaSchema.js'
 
 /**
  * What a text is, as the skill declares it when it says something. The send queue orders,
- * merges, coalesces and drops by this, so no skill needs special cases for a rush.
+ * merges, coalesces and drops by this, so no skill needs special cases for a rush. There is
+ * no default: every say names its kind (a compile error otherwise), by this rule (CONTRACT §1):
  *
- * - `owed`: the confirmation of something stored (a check-in, a subscription, a redemption,
- *   an admin's change). Never dropped for being late, never behind an informational reply.
- * - `info`: an informational reply (the live list, the leaderboard, a keyword answer, 我的积分).
- *   The same reply already waiting for a room is not queued again (see `Coalesce`); one that
- *   could not go out within 2 minutes is dropped.
+ * - `owed`: the confirmation of something stored — a check-in, a subscription, a redemption,
+ *   an admin's change, a strike's warning, a welcome, a note to the admins about something
+ *   stored. Never dropped for being late, never behind an informational reply, and **always
+ *   mergeable**: a confirmation is one line among others, so a backlogged room's confirmations
+ *   go out together. Only a named reason keeps one apart (`AloneReason`).
+ * - `info`: everything a member or an admin can ask for again — a list, a catalog, the
+ *   leaderboard, 我的积分 / 我的兑换 / 我的标签, "already checked in", an unknown item, a refusal,
+ *   a keyword or model answer, `#stats`, `#help`, a usage line. Give it a `coalesce` key: the
+ *   same reply already waiting for the conversation is not queued again, the later askers are
+ *   @-ed in it (a key per room), or a member's repeats are one reply (the member's id in the
+ *   key — what a reply that shows the asker's name or points needs). One not sent within
+ *   2 minutes is dropped and counted (`#stats`).
  * - `scheduled`: a reminder or a live's start message. Like `owed` it is never dropped for
- *   being late here (its own 10-minute rule lives with the skill's durable state), and it
- *   goes out at most once: after an ambiguous send error it is not retried.
+ *   being late here (its own 10-minute rule lives with the skill's durable state), it merges
+ *   unless a reason keeps it apart, and it goes out at most once: after an ambiguous send
+ *   error it is not retried.
  */
 export type SendKind = 'owed' | 'info' | 'scheduled'
+
+/**
+ * Why an owed or scheduled text goes out as a message of its own instead of merging with its
+ * neighbours. An unmergeable owed text costs a whole message of the room's minute and stops
+ * the confirmations behind it from merging past it, so each reason is named here, not a bare
+ * `mergeable: false`. Add one only with a reason a newcomer can read.
+ */
+export const ALONE_REASONS = {
+  /** A private code (the shop's coupon): its own message, easy to copy, and marked delivered when exactly that message went out. */
+  code: 'a code sent privately, delivered as a message of its own',
+  /** One part of a text split at WeChat's 20 @mentions per message (a welcome, a live's start): merging would undo the split. */
+  mentions: 'one part of a text split at the @mentions one message may carry',
+  /** Words a person typed (an operator's reply from the console): sent as written, never glued to the bot's texts. */
+  person: 'words a person typed, sent as they were written',
+  /** One part of a long list split to fit a message (a chain's final list, a digest, the silent members): merging would undo the split. */
+  list: 'one part of a long list split to fit one message',
+} as const
+export type AloneReason = keyof typeof ALONE_REASONS
 
 /** Someone who asked for an informational reply: @-ed when several asked for the same one. */
 export interface Asker {
@@ -22,14 +50,14 @@ export interface Asker {
 }
 
 export interface Coalesce {
-  /** Equal keys in one room are the same reply (`live:list`, `checkin:me:<member>`). */
+  /** Equal keys in one conversation are the same reply (`live:list`, `checkin:me:<member>`). */
   key: string
   /** Who asked. When more than one asked for the waiting reply, every asker is @-ed in it. */
   asker?: Asker
 }
 
-/** Why a text was not sent. */
-export type DropCause = 'expired' | 'full' | 'shutdown' | 'failed' | 'ambiguous' | 'not-stored' | 'withdrawn'
+/** Why a text was not sent. `media`: a media item the account could not send and that has no fallback text. */
+export type DropCause = 'expired' | 'full' | 'shutdown' | 'failed' | 'ambiguous' | 'not-stored' | 'withdrawn' | 'media'
 
 export interface SendResult {
   sent: boolean
@@ -37,15 +65,20 @@ export interface SendResult {
   cause?: DropCause
   /** This caller's text was coalesced into another caller's (it is counted there). */
   coalesced?: boolean
+  /** A media item that went out as its fallback text (why in `reason`). */
+  fallback?: boolean
 }
 
-export interface EnqueueOptions {
+/** A media item of `media:` (CONTRACT §10): its own message, never merged into a text. */
+export interface MediaItem {
+  name: string
+  kind: MediaKind
+}
+
+/** What every kind may carry. */
+interface CommonOptions {
   /** Wait for this before sending (the store's durability of what the text confirms). */
   after?: Promise<unknown>
-  /** Default `owed`: a text that says nothing about itself is never dropped for being late. */
-  kind?: SendKind
-  /** Only for `info`: the same reply waiting for this room takes the asker instead. */
-  coalesce?: Coalesce
   /** A label to withdraw waiting texts by (`SendQueue.withdraw`), e.g. `live:<ref>`. */
   tag?: string
   /**
@@ -53,11 +86,32 @@ export interface EnqueueOptions {
    * texts and any with `beforeSend` (which records "possibly delivered" before the call).
    */
   atMostOnce?: boolean
-  mergeable?: boolean
+  /** Called just before the text goes to the puppet (awaited): record "sending" durably. */
   beforeSend?: () => Promise<void>
+  /** Called once the puppet accepted the text. */
   onSent?: () => void
+  /** Called when the text was given up on (shutdown, expired, withdrawn, failed every retry). */
   onDropped?: (reason: string) => void
+  /** Send this media item instead of a text (the segments are empty): one message, never merged. */
+  media?: MediaItem
 }
+
+/** An owed or scheduled text merges with its neighbours, unless a named reason keeps it apart. */
+type MergesUnlessNamed = { mergeable?: true; because?: never } | { mergeable: false; because: AloneReason }
+
+/**
+ * An informational reply may merge (a short answer fills a message of confirmations) or stand
+ * alone (a list); one that stands alone costs a whole message each time it goes out, so it
+ * must coalesce.
+ */
+type InfoMerging = { mergeable?: true; coalesce?: Coalesce } | { mergeable: false; coalesce: Coalesce }
+
+export type OwedOptions = CommonOptions & { kind: 'owed'; coalesce?: never } & MergesUnlessNamed
+export type ScheduledOptions = CommonOptions & { kind: 'scheduled'; coalesce?: never } & MergesUnlessNamed
+export type InfoOptions = CommonOptions & { kind: 'info'; because?: never } & InfoMerging
+
+/** What a caller passes with a text. `kind` is required: see `SendKind`. */
+export type EnqueueOptions = OwedOptions | InfoOptions | ScheduledOptions
 
 /** One caller waiting on an item (the first, and every asker coalesced into it). */
 interface Waiter {
@@ -89,8 +143,8 @@ export class Item {
     /** Informational replies are dropped at this instant; the others never. */
     readonly deadline: number,
   ) {
-    this.kind = options.kind ?? 'owed'
-    this.mergeable = options.mergeable !== false
+    this.kind = options.kind
+    this.mergeable = options.mergeable !== false && !options.media
     this.atMostOnce = options.atMostOnce ?? (this.kind === 'scheduled' || options.beforeSend !== undefined)
     this.key = this.kind === 'info' ? options.coalesce?.key : undefined
     if (options.coalesce?.asker) this.askers.push(options.coalesce.asker)

@@ -92,14 +92,30 @@ export function dirMayHold(dir: string, prefix: string): boolean {
   return d.startsWith(prefix) || prefix.startsWith(d)
 }
 
-/** Rows from a parsed JSON object (a document's file or text). */
+/**
+ * A document as an object: without prototype. Leaves are ids and names from outside (a contact
+ * id, a tag, a group name): `__proto__` or `constructor` must be a key like any other, never a
+ * property of Object.prototype read or set by mistake.
+ */
+export function emptyDoc(): Record<string, Json> {
+  return Object.create(null) as Record<string, Json>
+}
+
+/** A parsed document's own keys (JSON.parse makes `__proto__` an own key) on a null prototype. */
+export function ownDoc(obj: Record<string, Json>): Record<string, Json> {
+  return Object.assign(emptyDoc(), obj)
+}
+
+/** Rows from a parsed JSON object (a document's file or text): its own keys only, never inherited ones. */
 export function rowsOf(obj: Record<string, Json>): DocRows {
   const rows: DocRows = new Map()
-  for (const leaf in obj) rows.set(leaf, obj[leaf]!)
+  for (const leaf of Object.keys(obj)) rows.set(leaf, obj[leaf]!)
   return rows
 }
 
-/** A document's rows as the JSON text of one object (what its file holds). */
+/** A document's rows as the JSON text of one object (what its file holds), built on a null prototype. */
 export function docText(rows: DocRows): string {
-  return JSON.stringify(Object.fromEntries(rows))
+  const doc = emptyDoc()
+  for (const [leaf, v] of rows) doc[leaf] = v
+  return JSON.stringify(doc)
 }

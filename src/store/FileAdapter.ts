@@ -7,6 +7,7 @@ import { FileNames } from './fileNames.js'
 import { Journal, serializeRecord, type JournalRecord } from './Journal.js'
 import {
   assertKey,
+  DataRefusedError,
   splitKey,
   StoreCorruptError,
   type Change,
@@ -16,6 +17,14 @@ import {
 } from './StorageAdapter.js'
 import { ensureDir, nodeFs, type StoreFs } from './storeFs.js'
 
+/**
+ * One document as its file holds it: leaf → value. Leaves are ids and names from outside (a
+ * contact id, a tag, a group name), so a document is never a plain object: in memory it is a
+ * Map (Documents), and parsed or written it is an object without prototype (`rowsOf`,
+ * `docText`): `__proto__` or `constructor` is a key like any other, kept and read back (on a
+ * plain object `data['__proto__'] = v` would set the prototype, and the value would be lost at
+ * the next checkpoint).
+ */
 type DocData = Record<string, Json>
 
 /**
@@ -43,10 +52,12 @@ export interface FileAdapterOptions {
 }
 
 /** Folders at the top of the data dir that hold no documents. */
-const NOT_DOCUMENTS = new Set([
+export const NOT_DOCUMENTS: ReadonlySet<string> = new Set([
   'journal',
   // the sandbox kept its data here before it moved to a sibling folder (`data-sandbox/`)
   'sandbox',
+  // fetched https media and card thumbnails (src/media/MediaLibrary.ts): a cache, not state
+  'media-cache',
 ])
 
 /**
@@ -167,7 +178,13 @@ export class FileAdapter implements StorageAdapter {
       return Promise.reject(err as Error)
     }
     // serialize now: the caller may change its objects as soon as we return
-    const line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
+    let line: string
+    try {
+      line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
+    } catch (err) {
+      // a value JSON cannot hold (a BigInt, a cycle): it never will, whatever the disk does
+      return Promise.reject(new DataRefusedError(`a value cannot be written as JSON: ${(err as Error).message}`, { cause: err }))
+    }
     const run = async (): Promise<void> => {
       await this.journal.append(line)
       // applied once durable, in journal order: a checkpoint (a step of this chain) sees

@@ -1,10 +1,10 @@
 import type pg from 'pg'
-import { parsePgUrl, redactUrl, type PgTarget } from './postgres/connection.js'
+import { isConnectionError, parsePgUrl, redactUrl, type PgTarget } from './postgres/connection.js'
 import { PgSession } from './postgres/PgSession.js'
 import { migrate, pgNames, type PgNames } from './postgres/schema.js'
 import { WarmMirror } from './postgres/WarmMirror.js'
 import { rowsOf, type DocLoader } from './Documents.js'
-import { assertKey, type Change, type Json, type StorageAdapter, type StoreMetrics } from './StorageAdapter.js'
+import { assertKey, type Change, type CommitFailure, type Json, type StorageAdapter, type StoreMetrics } from './StorageAdapter.js'
 
 export interface PostgresAdapterOptions {
   onWarning?: (message: string) => void
@@ -255,6 +255,24 @@ export class PostgresAdapter implements StorageAdapter {
     }
   }
 
+  /**
+   * A failed commit by its SQLSTATE: class 22 (data exception: a NUL character in a key,
+   * "invalid byte sequence for encoding UTF8: 0x00") and 54 (program limit: a key too long for
+   * the index) are about the data and will fail again; a lost connection, 40 (serialization,
+   * deadlock), 53 (disk full, out of memory or connections), 58 (I/O error), a statement
+   * timeout or a lock not available are worth retrying. The fence is neither (the lease is lost).
+   */
+  failureOf(err: Error): CommitFailure | undefined {
+    if (err instanceof FencedError) return undefined
+    if (isConnectionError(err)) return 'transient'
+    const code = (err as { code?: unknown }).code
+    if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined
+    const cls = code.slice(0, 2)
+    if (cls === '22' || cls === '54') return 'refused'
+    if (cls === '40' || cls === '53' || cls === '58' || code === '57014' || code === '55P03') return 'transient'
+    return undefined
+  }
+
   private fenced(token: number | undefined): never {
     const err = new FencedError(token ?? 0)
     this.onFenced?.(err)
@@ -265,15 +283,22 @@ export class PostgresAdapter implements StorageAdapter {
    * Forget deletions older than `keepDeletionsForCommits` commits, and say so in the lease row
    * (a standby behind that point reloads everything). One statement: one transaction.
    */
-  private async purge(c: pg.Client): Promise<void> {
+  private async purge(c: pg.Client, keep = this.options.keepDeletionsForCommits ?? 10_000): Promise<void> {
     this.sinceLastPurge = 0
-    const keep = this.options.keepDeletionsForCommits ?? 10_000
     await c.query(
       `WITH h AS (SELECT commit_seq - $1 AS horizon FROM ${this.names.lease} WHERE id = 1 AND commit_seq > $1),
             gone AS (DELETE FROM ${this.names.kv} WHERE value IS NULL AND seq <= (SELECT horizon FROM h) RETURNING 1)
        UPDATE ${this.names.lease} SET purged_seq = GREATEST(purged_seq, (SELECT horizon FROM h)) WHERE id = 1 AND EXISTS (SELECT 1 FROM h)`,
       [keep],
     )
+  }
+
+  /**
+   * Forget every deletion kept for standbys now (a forgotten member: the deleted keys still
+   * name them). A standby behind this point reloads everything, as after any purge.
+   */
+  async compact(): Promise<void> {
+    await this.session.run((c) => this.purge(c, 0))
   }
 
   /** Number of keys and the commit sequence number (for migrate and tests). */

@@ -51,6 +51,50 @@ export interface StorageAdapter {
    * reads yet. Without it the Store loads `entries(prefix)`.
    */
   loadDocuments?(prefix: string): Promise<Array<[string, DocLoader]>>
+  /**
+   * What a failed commit means, when the adapter knows better than `commitFailureOf`:
+   * `transient` (the disk, the connection: retried, its waiters wait), `refused` (this data
+   * can never be stored: the Store isolates and drops the refused changes), undefined (neither).
+   */
+  failureOf?(err: Error): CommitFailure | undefined
+}
+
+export type CommitFailure = 'transient' | 'refused'
+
+/**
+ * The storage refuses data for a reason that will not go away: a value that cannot be
+ * serialized, a key it cannot hold. Adapters throw it where they find such data themselves.
+ */
+export class DataRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'DataRefusedError'
+  }
+}
+
+/** A change was refused by the storage and dropped: what waited for it to be stored is told so. */
+export class NotStoredError extends Error {
+  constructor(
+    readonly key: string,
+    cause: Error,
+  ) {
+    super(`not stored (the store refused it for good: ${cause.message})`, { cause })
+    this.name = 'NotStoredError'
+  }
+}
+
+/**
+ * Any adapter's failures: file-system and network errors (`ENOSPC`, `EIO`, `ECONNRESET`…) are
+ * transient; DataRefusedError, an invalid key and a value JSON cannot serialize (BigInt,
+ * a cycle, a string too long) are refused; anything else is neither (reported, retried).
+ */
+export function commitFailureOf(err: Error): CommitFailure | undefined {
+  if (err instanceof DataRefusedError || /^invalid store key /.test(err.message)) return 'refused'
+  if ((err instanceof TypeError && /BigInt|circular/i.test(err.message)) || (err instanceof RangeError && /Invalid string length/.test(err.message))) {
+    return 'refused'
+  }
+  const code = (err as NodeJS.ErrnoException).code
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? 'transient' : undefined
 }
 
 /** Stored data that cannot be read back as written. The start stops; nothing is overwritten. */

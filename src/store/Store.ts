@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../clock/Clock.js'
 import { SystemClock } from '../clock/Clock.js'
 import { dirMayHold, Documents, type DocRows } from './Documents.js'
-import { splitKey, type Change, type Json, type StorageAdapter } from './StorageAdapter.js'
+import { commitFailureOf, NotStoredError, splitKey, type Change, type Json, type StorageAdapter } from './StorageAdapter.js'
 
 /** Whether the store can write, for `#stats` and the console's `/healthz` (503 when not writable). */
 export interface StoreHealth {
@@ -12,6 +12,8 @@ export interface StoreHealth {
   failingSince?: number
   /** Failed commit attempts since the bot started (each retry counts). */
   failedCommits: number
+  /** Changes the storage refused for good (data it cannot take) and that were dropped, since the bot started. */
+  refusedChanges: number
 }
 
 export interface StoreOptions {
@@ -29,6 +31,17 @@ export type StoreWatcher = (dir: string, leaf: string, before: Json | undefined,
 const FAILURE_LOG_EVERY_MS = 60_000
 
 /**
+ * Which writes a `durable()` call answers for: the changes made since the previous call
+ * (positions `from`…`to` of the pending map they were written into). Only read when a change
+ * was refused, to tell its own waiter and nobody else.
+ */
+interface Segment {
+  map: Map<string, Json | undefined>
+  from: number
+  to: number
+}
+
+/**
  * What skills and the core read and write. Reads and writes are synchronous, on a cache of
  * the prefixes opened at start, so a handler never awaits between reading a value and
  * writing it back. Writes are collected and committed together (group commit): every
@@ -40,6 +53,14 @@ const FAILURE_LOG_EVERY_MS = 60_000
  * errors) the store keeps retrying, and `durable()` keeps waiting rather than failing: what
  * was waiting for it goes out once the disk takes writes again. Meanwhile it says so loudly
  * (an error line a minute, `health()`).
+ *
+ * A change the storage refuses for a reason that will not go away (PostgreSQL's data
+ * exceptions such as a NUL character in a key, a value that cannot be serialized: see
+ * `commitFailureOf`) must not hold every later change hostage: the failed batch is split until
+ * the refused changes are found, those are dropped (logged, counted in `health()`), the rest is
+ * committed, and only the `durable()` calls that answer for a dropped change reject (with
+ * NotStoredError); the others resolve. A refused value stays in this process's memory until
+ * it is overwritten or the bot restarts; it is not stored.
  */
 export class Store {
   /**
@@ -65,8 +86,13 @@ export class Store {
   private closing = false
   private retry: Timer | undefined
   private readonly clock: Clock
-  private readonly state: StoreHealth = { writable: true, failedCommits: 0 }
+  private readonly state: StoreHealth = { writable: true, failedCommits: 0, refusedChanges: 0 }
   private lastFailureLog = -Infinity
+  /** Where the next durable() call's writes start in `pending`, and in the map of the batch in flight. */
+  private pendingMark = 0
+  private flushing: { map: Map<string, Json | undefined>; mark: number } | undefined
+  /** Changes dropped as refused, by key: their waiters read this once the batch is over. */
+  private readonly refused = new Map<string, { value: Json | undefined; err: Error }>()
 
   constructor(
     readonly adapter: StorageAdapter,
@@ -193,10 +219,18 @@ export class Store {
     return this.docs.isParsed(dir)
   }
 
-  /** A commit of `changes` succeeded: they are durable, and reads need no longer look past the documents for them. */
-  private committed(changes: readonly Change[]): void {
-    if (this.ownsDocs) for (const c of changes) this.docs.apply(c.key, c.value)
+  /**
+   * A commit of `changes` succeeded: they are durable, and reads need no longer look past the
+   * documents for them — except the `refused` ones, dropped and not stored: those never reach
+   * the documents (which hold what is durable, and which the file store checkpoints) and stay
+   * in the overlay, readable in this process until overwritten or the bot restarts (see the
+   * class comment), as every watcher was told at `set`.
+   */
+  private committed(changes: readonly Change[], refused: readonly Change[]): void {
+    const dropped = refused.length > 0 ? new Set(refused) : undefined
+    if (this.ownsDocs) for (const c of changes) if (!dropped?.has(c)) this.docs.apply(c.key, c.value)
     for (const c of changes) {
+      if (dropped?.has(c)) continue
       if (this.pending.has(c.key)) continue // changed again since: that change is still to come
       const { dir, leaf } = splitKey(c.key)
       const o = this.overlay.get(dir)
@@ -208,12 +242,50 @@ export class Store {
 
   /**
    * Resolves when every change made before this call is durable — after retries, however long
-   * the disk takes. Rejects only when the change cannot ever be written (the adapter is
-   * closed, an invalid key) or the store closes while writes still fail.
+   * the disk takes. Rejects when the change cannot ever be written: with NotStoredError when
+   * the storage refused one of the changes made since the previous durable() call (see the
+   * class comment), or when the adapter is closed or the store closes while writes still fail.
    */
   durable(): Promise<void> {
+    const settled = this.settled()
+    const segment = this.segment()
+    if (!segment) return settled
+    const out = settled.then(() => this.verdict(segment))
+    // a failed commit is reported to whoever awaits durable(); never an unhandled rejection
+    out.catch(() => {})
+    return out
+  }
+
+  /** Resolves when everything written so far went through a commit (kept or refused). */
+  private settled(): Promise<void> {
     if (this.pending.size > 0) return this.schedule()
     return this.current?.promise ?? Promise.resolve()
+  }
+
+  /** The writes this durable() call answers for, and the mark moved past them. */
+  private segment(): Segment | undefined {
+    if (this.pending.size > 0) {
+      const seg = { map: this.pending, from: this.pendingMark, to: this.pending.size }
+      this.pendingMark = this.pending.size
+      return seg.from < seg.to ? seg : undefined
+    }
+    const f = this.flushing
+    if (!f || !this.current || f.mark >= f.map.size) return undefined
+    const seg = { map: f.map, from: f.mark, to: f.map.size }
+    f.mark = f.map.size
+    return seg
+  }
+
+  /** Throws NotStoredError when a change of the segment was refused (the same value, not a later one). */
+  private verdict(seg: Segment): void {
+    if (this.refused.size === 0) return
+    let i = 0
+    for (const [key, value] of seg.map) {
+      if (i >= seg.to) break
+      if (i++ < seg.from) continue
+      const r = this.refused.get(key)
+      if (r && r.value === value) throw new NotStoredError(key, r.err)
+    }
   }
 
   /** Write out what is pending and stop accepting changes. */
@@ -226,7 +298,7 @@ export class Store {
       if (!this.inFlight) this.flush()
     }
     try {
-      await this.durable()
+      await this.settled()
     } finally {
       this.closed = true
       await this.adapter.close()
@@ -248,21 +320,34 @@ export class Store {
     this.next = undefined
     this.current = batch
     const changes: Change[] = [...this.pending].map(([key, value]) => ({ key, value }))
+    this.flushing = { map: this.pending, mark: this.pendingMark }
     this.pending = new Map()
-    const started = changes.length > 0 ? this.adapter.commit(changes) : Promise.resolve()
+    this.pendingMark = 0
+    const refused: Change[] = []
+    // forgotten once the batch's waiters (also those carried to a retry) have read their verdicts
+    const forget = (): void => {
+      if (refused.length > 0) setImmediate(() => this.forgetRefused(refused))
+    }
+    batch.promise.then(forget, forget)
     let failed = false
-    this.inFlight = started.then(
+    this.inFlight = this.commitIsolating(changes, refused).then(
       () => {
-        this.committed(changes)
+        this.committed(changes, refused)
         this.succeeded()
         batch.resolve()
       },
       (err: Error) => {
         failed = true
-        // keep the changes for the next attempt unless newer values replaced them
-        for (const c of changes) if (!this.pending.has(c.key)) this.pending.set(c.key, c.value)
+        // keep the changes for the next attempt unless newer values replaced them (or they were
+        // refused); ahead of what was written meanwhile, so the next durable() caller's writes
+        // stay its own (the earlier callers answer for these: they wait on this batch)
+        const kept = changes.filter((c) => !this.pending.has(c.key) && !refused.includes(c))
+        if (kept.length > 0) {
+          this.pending = new Map([...kept.map((c): [string, Json | undefined] => [c.key, c.value]), ...this.pending])
+          this.pendingMark += kept.length
+        }
         this.failed(err)
-        if (isDiskError(err) && !this.closing) {
+        if (this.failureOf(err) === 'transient' && !this.closing) {
           // its waiters wait for the retry, which carries these changes
           const next = (this.next ??= deferred())
           next.promise.then(batch.resolve, batch.reject)
@@ -272,9 +357,56 @@ export class Store {
     void this.inFlight.finally(() => {
       this.inFlight = undefined
       this.current = undefined
+      this.flushing = undefined
       if (failed && !this.closed && !this.closing) this.retryLater()
       else if (this.next) this.flush()
     })
+  }
+
+  /**
+   * Commit `changes`; when the storage refuses them for good, split them in halves (again and
+   * again) to find the refused ones, drop those into `refused`, and commit the rest. A
+   * transient failure (disk, connection) on the way rejects: what is not committed yet is
+   * retried with everything else.
+   */
+  private async commitIsolating(changes: Change[], refused: Change[]): Promise<void> {
+    if (changes.length === 0) return
+    try {
+      await this.commitNow(changes)
+    } catch (err) {
+      if (this.failureOf(err as Error) !== 'refused') throw err
+      if (changes.length === 1) return this.refuse(changes[0]!, err as Error, refused)
+      const half = Math.ceil(changes.length / 2)
+      await this.commitIsolating(changes.slice(0, half), refused)
+      await this.commitIsolating(changes.slice(half), refused)
+    }
+  }
+
+  /** The adapter's commit; one that throws instead of rejecting (a value that cannot be serialized) counts as a failed commit. */
+  private commitNow(changes: Change[]): Promise<void> {
+    try {
+      return this.adapter.commit(changes)
+    } catch (err) {
+      return Promise.reject(err as Error)
+    }
+  }
+
+  private failureOf(err: Error): 'transient' | 'refused' | undefined {
+    return this.adapter.failureOf?.(err) ?? commitFailureOf(err)
+  }
+
+  private refuse(change: Change, err: Error, refused: Change[]): void {
+    refused.push(change)
+    this.refused.set(change.key, { value: change.value, err })
+    this.state.refusedChanges++
+    this.options.log?.error(
+      { key: change.key, err: err.message, refusedChanges: this.state.refusedChanges },
+      '数据被存储拒绝，已丢弃（未保存）；其他数据照常保存 / the store refused a change for good: it was dropped (not stored), its confirmation is withdrawn; everything else is stored',
+    )
+  }
+
+  private forgetRefused(refused: readonly Change[]): void {
+    for (const c of refused) if (this.refused.get(c.key)?.value === c.value) this.refused.delete(c.key)
   }
 
   private retryLater(): void {
@@ -314,12 +446,6 @@ export class Store {
     s.failingSince = undefined
     this.lastFailureLog = -Infinity
   }
-}
-
-/** An error from the file system (ENOSPC, EIO, EMFILE…): worth retrying, unlike a closed store. */
-function isDiskError(err: Error): boolean {
-  const code = (err as NodeJS.ErrnoException).code
-  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, writeFile } from 
 import { basename, dirname, join, relative, sep } from 'node:path'
 import * as tar from 'tar'
 import { parseDocument } from './durableFile.js'
-import { FileAdapter } from './FileAdapter.js'
+import { FileAdapter, NOT_DOCUMENTS } from './FileAdapter.js'
 import { NAMES_FILE } from './fileNames.js'
 import { Journal, MARK_FILE, parseSegment } from './Journal.js'
 import { nodeFs, syncDir } from './storeFs.js'
@@ -80,7 +80,7 @@ async function readSnapshots(root: string, dir: string, out: Map<string, Buffer>
   for (const ent of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, ent.name)
     if (ent.isDirectory()) {
-      if (dir === root && (ent.name === 'journal' || ent.name === 'sandbox')) continue
+      if (dir === root && (ent.name === 'journal' || NOT_DOCUMENTS.has(ent.name))) continue
       await readSnapshots(root, path, out)
     } else if (ent.isFile() && ent.name.endsWith('.json') && !ent.name.startsWith('.')) {
       const data = await readFile(path)

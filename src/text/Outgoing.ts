@@ -1,9 +1,62 @@
-/** A piece of an outgoing text: plain text, or a real @mention of a contact. */
-export type Segment = string | Mention
+/**
+ * A piece of what the bot says: plain text, a real @mention of a contact, or — in a reply the
+ * config gives as a list (src/config/reply.ts) — a media item of `media:` or the start of the
+ * reply's next message. The send path (SkillContext.sayIn) cuts a reply at those into
+ * separate messages, in order: a media item is always a message of its own.
+ */
+export type Segment = string | Mention | MediaMark | MessageBreak
 
 export interface Mention {
   mention: string
   name: string
+}
+
+/** A media item (`{ media: <name> }` in the config): sent as its own message. */
+export interface MediaMark {
+  media: string
+}
+
+/** Where the next item of a reply list starts: the texts on either side are separate messages. */
+export interface MessageBreak {
+  break: true
+}
+
+export function isMention(s: Segment): s is Mention {
+  return typeof s === 'object' && 'mention' in s
+}
+
+export function isMediaMark(s: Segment): s is MediaMark {
+  return typeof s === 'object' && 'media' in s
+}
+
+/** One message of a reply: a text (with mentions), or a media item. */
+export type OutgoingMessage = { text: Array<string | Mention> } | { media: string }
+
+/**
+ * Cut a reply into its messages, in order: at every media item and message break. Empty
+ * texts (a list item that rendered to nothing, whitespace between items) are left out.
+ */
+export function toMessages(segments: readonly Segment[]): OutgoingMessage[] {
+  const out: OutgoingMessage[] = []
+  let cur: Array<string | Mention> = []
+  const flush = (): void => {
+    if (cur.some((s) => typeof s !== 'string' || s.trim() !== '')) out.push({ text: cur })
+    cur = []
+  }
+  for (const seg of segments) {
+    if (typeof seg === 'string' || isMention(seg)) cur.push(seg)
+    else if (isMediaMark(seg)) {
+      flush()
+      out.push({ media: seg.media })
+    } else flush()
+  }
+  flush()
+  return out
+}
+
+/** Does this reply carry media items or several messages? (Most are one plain text.) */
+export function isMultipart(segments: readonly Segment[]): boolean {
+  return segments.some((s) => typeof s === 'object' && !isMention(s))
 }
 
 /** Something a skill says: plain text or text with mentions. */
@@ -31,6 +84,11 @@ export function renderOutgoing(segments: readonly Segment[]): { text: string; me
       text += seg
       return
     }
+    // a reply is cut into messages before it is rendered; a stray cut is a line break
+    if (!isMention(seg)) {
+      text += '\n'
+      return
+    }
     // a mention ends with U+2005, unless a space follows anyway ("欢迎 {names} 加入")
     const next = segments[i + 1]
     text += typeof next === 'string' && /^\s/.test(next) ? `@${seg.name}` : `@${seg.name}${MENTION_END}`
@@ -41,7 +99,7 @@ export function renderOutgoing(segments: readonly Segment[]): { text: string; me
 
 export function textLength(segments: readonly Segment[]): number {
   let n = 0
-  for (const seg of segments) n += typeof seg === 'string' ? [...seg].length : [...seg.name].length + 2
+  for (const seg of segments) n += typeof seg === 'string' ? [...seg].length : isMention(seg) ? [...seg.name].length + 2 : 0
   return n
 }
 
@@ -64,7 +122,7 @@ export function splitSegments(segments: readonly Segment[], max = MAX_TEXT_LENGT
   }
   for (const seg of segments) {
     if (typeof seg !== 'string') {
-      push(seg, [...seg.name].length + 2)
+      push(seg, isMention(seg) ? [...seg.name].length + 2 : 0)
       continue
     }
     // split plain text into lines, and over-long lines into chunks

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Mention, Segment } from './Outgoing.js'
+import { isMediaMark, isMention, type MediaMark, type MessageBreak, type Segment } from './Outgoing.js'
 
 /**
  * Operator templates are plain `{var}` substitution, never a template engine: nothing in a
@@ -8,10 +8,15 @@ import type { Mention, Segment } from './Outgoing.js'
  */
 export interface Template {
   readonly source: string
-  readonly parts: ReadonlyArray<string | { v: string }>
+  /**
+   * Texts and `{var}` placeholders; a reply given as a list (src/config/reply.ts) also has
+   * its media items and the breaks between its texts.
+   */
+  readonly parts: ReadonlyArray<string | { v: string } | MediaMark | MessageBreak>
 }
 
-export type TemplateValue = string | number | readonly Mention[]
+/** A value for a placeholder: a text, a number, or segments (mentions; a rendered reply with media). */
+export type TemplateValue = string | number | readonly Segment[]
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g
 
@@ -29,7 +34,12 @@ export function parseTemplate(source: string): Template {
 
 /** Does the template show `{name}`? (So a costly value is computed only when shown.) */
 export function uses(t: Template, name: string): boolean {
-  return t.parts.some((p) => typeof p !== 'string' && p.v === name)
+  return t.parts.some((p) => typeof p !== 'string' && 'v' in p && p.v === name)
+}
+
+/** The media items a template sends (a reply given as a list), in order. */
+export function mediaOf(t: Template): string[] {
+  return t.parts.flatMap((p) => (typeof p !== 'string' && 'media' in p ? [p.media] : []))
 }
 
 export function placeholders(source: string): string[] {
@@ -48,8 +58,12 @@ export function render(t: Template, vars: Readonly<Record<string, TemplateValue 
       text(p)
       continue
     }
+    if (!('v' in p)) {
+      out.push(p)
+      continue
+    }
     const v = Object.hasOwn(vars, p.v) ? vars[p.v] : undefined
-    if (Array.isArray(v)) out.push(...(v as Mention[]))
+    if (Array.isArray(v)) for (const seg of v as Segment[]) typeof seg === 'string' ? text(seg) : out.push(seg)
     else text(v === undefined ? '' : String(v))
   }
   return out
@@ -58,7 +72,7 @@ export function render(t: Template, vars: Readonly<Record<string, TemplateValue 
 /** Render to plain text (mentions as `@name`), for logs and places without mentions. */
 export function renderText(t: Template, vars: Readonly<Record<string, TemplateValue | undefined>>): string {
   return render(t, vars)
-    .map((s) => (typeof s === 'string' ? s : `@${s.name}`))
+    .map((s) => (typeof s === 'string' ? s : isMention(s) ? `@${s.name}` : isMediaMark(s) ? `[${s.media}]` : '\n'))
     .join('')
 }
 
@@ -69,17 +83,21 @@ export function renderText(t: Template, vars: Readonly<Record<string, TemplateVa
 export function template(vars: readonly string[], description?: string) {
   return z
     .string({ error: 'expected a text template' })
-    .superRefine((s, ctx) => {
-      for (const name of placeholders(s)) {
-        if (!vars.includes(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `unknown template variable {${name}}; this template knows ${vars.map((v) => `{${v}}`).join(', ') || 'no variables'}`,
-            params: { find: `{${name}}` },
-          })
-        }
-      }
-    })
+    .superRefine((s, ctx) => checkPlaceholders(s, vars, ctx))
     .transform(parseTemplate)
     .meta({ description: `${description ? description + ' ' : ''}Variables: ${vars.map((v) => `{${v}}`).join(' ')}` })
+}
+
+/** Every `{var}` of `s` must be one of `vars` (an issue at `path` for each that is not). */
+export function checkPlaceholders(s: string, vars: readonly string[], ctx: z.RefinementCtx, path: Array<string | number> = []): void {
+  for (const name of placeholders(s)) {
+    if (!vars.includes(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `unknown template variable {${name}}; this template knows ${vars.map((v) => `{${v}}`).join(', ') || 'no variables'}`,
+        params: { find: `{${name}}` },
+      })
+    }
+  }
 }

@@ -182,11 +182,18 @@ describe('console API', () => {
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ ok: true, connected: true, loggedIn: true, queueDepth: expect.any(Number), storeWritable: true })
     const store = app.store as unknown as { health?: () => unknown }
-    store.health = () => ({ writable: false, lastError: 'ENOSPC: no space left on device', failingSince: Date.now() })
+    store.health = () => ({ writable: false, lastError: "ENOSPC: no space left on device, open '/srv/secret-brand/data/journal/000042'", failingSince: Date.now() })
     try {
       const bad = await fetch(`${base}/healthz`)
       expect(bad.status).toBe(503)
-      expect(await bad.json()).toMatchObject({ ok: false, storeWritable: false, lastError: 'ENOSPC: no space left on device' })
+      const body = await bad.text()
+      // a short cause for anyone who asks; never the path (the whole error is in the log)
+      expect(JSON.parse(body)).toMatchObject({ ok: false, storeWritable: false, lastError: 'disk full (ENOSPC)' })
+      expect(body).not.toContain('secret-brand')
+      store.health = () => ({ writable: false, lastError: 'password authentication failed for user "siyu_prod"', failingSince: Date.now() })
+      const pg = await (await fetch(`${base}/healthz`)).text()
+      expect(JSON.parse(pg)).toMatchObject({ lastError: 'store writes failing (see the log)' })
+      expect(pg).not.toContain('siyu_prod')
     } finally {
       delete store.health
     }
@@ -365,41 +372,58 @@ describe('console API', () => {
     expect((await members()).json.tags).toEqual(['VIP'])
     expect((await call('DELETE', '/api/members/wxid_alice/tags/VIP')).json).toMatchObject({ changed: true, tags: [] })
     expect((await call('DELETE', '/api/members/wxid_alice/tags/VIP')).status).toBe(404)
+    // tags named like Object.prototype's keys are tags like any other
+    for (const tag of ['constructor', 'toString', '__proto__']) {
+      expect((await call('DELETE', `/api/members/wxid_alice/tags/${tag}`)).status, `${tag} never set`).toBe(404)
+      expect((await call('POST', `/api/members/wxid_alice/tags/${tag}`)).json, tag).toMatchObject({ changed: true })
+    }
+    expect((await members()).json).toMatchObject({ tags: ['__proto__', 'constructor', 'toString'], tagMarks: { constructor: { source: 'api' }, ['__proto__']: { source: 'api' } } })
+    for (const tag of ['constructor', 'toString', '__proto__']) expect((await call('DELETE', `/api/members/wxid_alice/tags/${tag}`)).json.changed).toBe(true)
     // a contact known by tags alone is a member too (the brand's CRM tags people before they check in)
     await call('POST', '/api/members/wxid_newcomer/tags/潜客')
     expect((await call('GET', '/api/members/wxid_newcomer')).json).toMatchObject({ id: 'wxid_newcomer', total: 0, tags: ['潜客'] })
   })
 
-  it('a browser session: login sets an HttpOnly SameSite=Strict cookie; changes need the CSRF header and a same origin', async () => {
+  it('a browser session: the cookie (HttpOnly, SameSite=Strict) and the secret of the login response are both needed, on reads too; changes need a same origin', async () => {
     const wrong = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'nope-nope-nope-nope' }) })
     expect(wrong.status).toBe(401)
     expect(wrong.headers.get('set-cookie')).toBeNull()
     const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) })
     expect(login.status).toBe(200)
+    const { secret } = (await login.json()) as { secret: string }
+    expect(secret).toMatch(/^[\w-]{40,}$/)
     const setCookie = login.headers.get('set-cookie')!
     expect(setCookie).toMatch(/^siyu_session=[\w-]{20,};/)
     expect(setCookie).toContain('HttpOnly')
     expect(setCookie).toContain('SameSite=Strict')
+    // served over plain http: no Secure (the browser would drop it)
+    expect(setCookie).not.toContain('Secure')
+    expect(setCookie).not.toContain(secret)
     const cookie = setCookie.split(';')[0]!
     const asBrowser = (method: string, path: string, headers: Record<string, string> = {}) => fetch(base + path, { method, headers: { cookie, ...headers } })
+    const withSecret = { 'x-csrf-token': secret }
 
-    const session = await (await asBrowser('GET', '/api/session')).json()
-    expect(session).toMatchObject({
+    // the cookie alone — what a program on another port of 127.0.0.1 receives — opens nothing
+    for (const path of ['/api/session', '/api/groups', '/api/members/wxid_alice', '/metrics']) {
+      expect((await asBrowser('GET', path)).status, path).toBe(401)
+      expect((await asBrowser('GET', path, { 'x-csrf-token': 'forged' })).status, `${path} forged`).toBe(401)
+    }
+    const session = await (await asBrowser('GET', '/api/session', withSecret)).json()
+    expect(session).toEqual({
       via: 'console',
-      csrf: expect.any(String),
       sections: expect.arrayContaining([
         { id: 'orders', title: '订单 Orders', module: '/ext/orders.js' },
         { id: 'removals', title: '移出记录 Removals', module: '/ext/removals.js' },
         { id: 'orders-demo', title: '订单 Orders (test)', module: '/ext/orders-demo.js' },
       ]),
     })
-    expect((await asBrowser('GET', '/api/groups')).status).toBe(200)
+    expect((await asBrowser('GET', '/api/groups', withSecret)).status).toBe(200)
 
-    expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台')).status).toBe(403)
-    expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台', { 'x-csrf-token': 'forged' })).status).toBe(403)
-    expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台', { 'x-csrf-token': session.csrf, origin: 'http://evil.example' })).status).toBe(403)
+    expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台')).status).toBe(401)
+    expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台', { 'x-csrf-token': 'forged' })).status).toBe(401)
+    expect((await asBrowser('POST', '/api/members/wxid_alice/tags/控制台', { ...withSecret, origin: 'http://evil.example' })).status).toBe(403)
     expect((await members()).json.tags).toEqual([])
-    const ok = await asBrowser('POST', `/api/members/wxid_alice/tags/${encodeURIComponent('控制台')}`, { 'x-csrf-token': session.csrf, origin: base })
+    const ok = await asBrowser('POST', `/api/members/wxid_alice/tags/${encodeURIComponent('控制台')}`, { ...withSecret, origin: base })
     expect(ok.status).toBe(200)
     expect(app.engine.tags.of('wxid_alice')['控制台']).toMatchObject({ source: 'console' })
 
@@ -415,8 +439,76 @@ describe('console API', () => {
     })
     expect(rebound).toBe(403)
 
-    await asBrowser('POST', '/logout', { 'x-csrf-token': session.csrf })
-    expect((await asBrowser('GET', '/api/groups')).status).toBe(401)
+    // logging out passes the same checks: the cookie alone or another origin cannot end it
+    expect((await asBrowser('POST', '/logout')).status).toBe(401)
+    expect((await asBrowser('POST', '/logout', { ...withSecret, origin: 'http://evil.example' })).status).toBe(403)
+    expect((await asBrowser('GET', '/api/groups', withSecret)).status).toBe(200)
+    expect((await asBrowser('POST', '/logout', { ...withSecret, origin: base })).status).toBe(200)
+    expect((await asBrowser('GET', '/api/groups', withSecret)).status).toBe(401)
+  })
+
+  it('every change (each POST, PUT, PATCH and DELETE route the API documents) is refused to the cookie without its secret (401) and to another origin (403), and changes nothing', async () => {
+    const login = await fetch(`${base}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: TOKEN }) })
+    const { secret } = (await login.json()) as { secret: string }
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!
+    // what each change would act on, were it let through: a tag and a live that exist
+    const tag = '跨站靶'
+    expect((await call('POST', `/api/members/wxid_alice/tags/${encodeURIComponent(tag)}`)).status).toBe(200)
+    const live = await call('POST', '/api/lives', { body: { groups: ['fans'], title: '跨站测试', start: '2099-10-10 20:00' } })
+    expect(live.status).toBe(201)
+    const liveId = live.json.id as string
+
+    const doc = (await call('GET', '/api/openapi.json')).json as { paths: Record<string, Record<string, unknown>> }
+    const changes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
+        .map((m) => ({ method: m.toUpperCase(), path })),
+    )
+    expect(changes.map((c) => `${c.method} ${c.path}`)).toEqual(expect.arrayContaining(['DELETE /api/members/{contactId}/tags/{tag}', 'DELETE /api/lives/{id}', 'POST /api/lives']))
+    const url = (path: string) =>
+      path.replace(/\{(\w+)\}/g, (_, name: string) =>
+        name === 'contactId' ? 'wxid_alice' : name === 'tag' ? encodeURIComponent(tag) : name === 'group' ? 'quiet' : path.startsWith('/api/lives') ? liveId : '1',
+      )
+    // a body each would take, so that nothing but the guard stands in the way
+    const bodies: Record<string, unknown> = {
+      '/api/lives': { groups: ['fans'], title: '不该出现', start: '2099-10-11 20:00' },
+      '/api/members/{contactId}/points': { pool: 'fans', delta: 100, reason: '跨站' },
+      '/api/handoffs/{id}/reply': { text: '不该说' },
+    }
+    const send = (c: { method: string; path: string }, headers: Record<string, string>) =>
+      fetch(base + url(c.path), {
+        method: c.method,
+        headers: { cookie, ...(c.method === 'DELETE' ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: c.method === 'DELETE' ? undefined : JSON.stringify(bodies[c.path] ?? {}),
+      })
+    const snapshot = () => {
+      const all: Array<[string, unknown]> = []
+      app.store.each('', (dir, leaf, value) => all.push([`${dir}/${leaf}`, value]))
+      return JSON.stringify(all.sort(([a], [b]) => (a < b ? -1 : 1)))
+    }
+    const storeBefore = snapshot()
+    const saidBefore = said.length
+
+    for (const c of changes) {
+      const what = `${c.method} ${url(c.path)}`
+      // what a page on another site, or a program on another port of 127.0.0.1, can send: the cookie
+      expect((await send(c, {})).status, `${what} with the cookie alone`).toBe(401)
+      expect((await send(c, { 'x-csrf-token': 'forged', origin: 'http://evil.example' })).status, `${what} with a forged secret`).toBe(401)
+      // the right secret from another origin
+      expect((await send(c, { 'x-csrf-token': secret, origin: 'http://evil.example' })).status, `${what} from another origin`).toBe(403)
+    }
+    await app.store.durable()
+    expect(snapshot()).toBe(storeBefore)
+    expect(said.length).toBe(saidBefore)
+    expect((await call('GET', '/api/members/wxid_alice')).json.tags).toContain(tag)
+    expect((await call('GET', '/api/lives')).json.map((l: { id: string }) => l.id)).toContain(liveId)
+
+    // the same DELETEs from the console's own page go through: the refusals above were the guard's
+    const own = { 'x-csrf-token': secret, origin: base }
+    expect((await send({ method: 'DELETE', path: '/api/members/{contactId}/tags/{tag}' }, own)).status).toBe(200)
+    expect((await send({ method: 'DELETE', path: '/api/lives/{id}' }, own)).status).toBe(200)
+    expect((await call('GET', '/api/members/wxid_alice')).json.tags).not.toContain(tag)
+    expect((await call('GET', '/api/lives')).json.map((l: { id: string }) => l.id)).not.toContain(liveId)
   })
 
   it('a skill can contribute a console section: its route is behind the same auth, its page is served', async () => {
@@ -477,43 +569,136 @@ describe('console API', () => {
     expect(rawLog.join('\n')).not.toContain(TOKEN)
   })
 
-  it('without a token: a one-time login link, exchanged once for a session', async () => {
-    const announced: string[] = []
-    const server = new ConsoleServer(consoleDeps({ ...app, getConfig: app.config, clock: { now: () => Date.now(), after: () => ({ cancel() {} }), at: () => ({ cancel() {} }) }, log: silentLogger }), {
+  /** A console of its own on a clock the test moves (sessions, codes and the failed-login window read it). */
+  async function ownServer(o: { token?: string; trustProxy?: boolean } = {}) {
+    const announced: Array<{ url: string; why: string }> = []
+    let now = Date.now()
+    const clock = { now: () => now, after: () => ({ cancel() {} }), at: () => ({ cancel() {} }) }
+    const server = new ConsoleServer(consoleDeps({ ...app, getConfig: app.config, clock, log: silentLogger }), {
       host: '127.0.0.1',
       port: 0,
-      token: undefined,
-      announce: (l) => announced.push(l),
+      token: o.token,
+      trustProxy: o.trustProxy,
+      announce: (url, why) => announced.push({ url, why }),
     })
+    const url = await server.start()
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+    const loginWith = async (body: unknown, headers: Record<string, string> = {}) => {
+      const r = await post('/login', body, headers)
+      const json = (await r.json()) as { secret?: string; expired?: boolean; error?: string }
+      const setCookie = r.headers.get('set-cookie') ?? ''
+      return { status: r.status, json, setCookie, session: { cookie: setCookie.split(';')[0]!, 'x-csrf-token': json.secret ?? '' } }
+    }
+    return { server, url, announced, post, loginWith, advance: (ms: number) => (now += ms) }
+  }
+
+  it('without a token: a one-time login link (the page exchanges it by POST), once, within 10 minutes; a fresh one is announced', async () => {
+    const s = await ownServer()
     try {
-      const url = await server.start()
-      const link = server.loginUrl()
-      expect(link).toMatch(new RegExp(`^${url}/login\\?code=[\\w-]{40,}$`))
-      const first = await fetch(link, { redirect: 'manual' })
-      expect(first.status).toBe(303)
-      expect(first.headers.get('location')).toBe('/')
-      const cookie = first.headers.get('set-cookie')!.split(';')[0]!
-      expect((await fetch(`${url}/api/groups`, { headers: { cookie } })).status).toBe(200)
-      // used once: the same link no longer works; a new one was printed for the next browser
-      expect((await fetch(link, { redirect: 'manual' })).status).toBe(401)
-      expect(announced).toHaveLength(1)
-      expect(announced[0]).toMatch(/login\?code=/)
-      // with no token set, no bearer works either
-      expect((await fetch(`${url}/api/groups`, { headers: { authorization: 'Bearer ' } })).status).toBe(401)
+      const link = s.server.loginUrl()
+      expect(link).toMatch(new RegExp(`^${s.url}/login\\?code=[\\w-]{40,}$`))
+      const code = new URL(link).searchParams.get('code')!
+      // opening the link only serves the page that makes the exchange: a link preview spends nothing
+      const page = await fetch(link, { redirect: 'manual' })
+      expect(page.status).toBe(200)
+      expect(page.headers.get('set-cookie')).toBeNull()
+      expect(await page.text()).toContain('login.js')
+      const first = await s.loginWith({ code })
+      expect(first.status).toBe(200)
+      expect(first.json.secret).toMatch(/^[\w-]{40,}$/)
+      expect((await fetch(`${s.url}/api/groups`, { headers: first.session })).status).toBe(200)
+      // used once: the same code no longer works; the next one went where the first one did
+      expect((await s.loginWith({ code })).status).toBe(401)
+      expect(s.announced.map((a) => a.why)).toEqual(['next'])
+      // with no token set, no bearer and no token login works either
+      expect((await fetch(`${s.url}/api/groups`, { headers: { authorization: 'Bearer ' } })).status).toBe(401)
+      expect((await s.loginWith({ token: '' })).status).toBe(401)
+
+      // a code is good for 10 minutes: past that it is refused, and a fresh one is announced
+      const late = new URL(s.announced[0]!.url).searchParams.get('code')!
+      s.advance(10 * 60_000 + 1_000)
+      const expired = await s.loginWith({ code: late })
+      expect(expired).toMatchObject({ status: 401, json: { expired: true } })
+      expect(expired.setCookie).toBe('')
+      expect(s.announced.map((a) => a.why)).toEqual(['next', 'expired'])
+      const fresh = new URL(s.announced[1]!.url).searchParams.get('code')!
+      expect((await s.loginWith({ code: fresh })).status).toBe(200)
+      // the login page, asked for while no link is good, announces one (at most one per 10 minutes)
+      s.advance(10 * 60_000 + 1_000)
+      await fetch(`${s.url}/login`)
+      await fetch(`${s.url}/login`)
+      expect(s.announced.map((a) => a.why)).toEqual(['next', 'expired', 'next', 'expired'])
     } finally {
-      await server.close()
+      await s.server.close()
     }
   })
 
-  // last: it locks 127.0.0.1 out of this server for the rest of the window
-  it('limits failed logins per address (429), even for the right token afterwards', async () => {
-    let blocked
-    for (let i = 0; i < 12; i++) {
-      blocked = await call('GET', '/api/groups', { headers: bearer(`guess-${i}-0123456789abcdef`) })
-      if (blocked.status === 429) break
+  it('sessions end 2 h unused, and 12 h after the login however busy (polling does not extend them)', async () => {
+    const s = await ownServer({ token: TOKEN })
+    try {
+      const busy = (await s.loginWith({ token: TOKEN })).session
+      const idle = (await s.loginWith({ token: TOKEN })).session
+      s.advance(3600_000)
+      expect((await fetch(`${s.url}/api/groups`, { headers: busy })).status).toBe(200)
+      s.advance(3600_000 + 1_000)
+      expect((await fetch(`${s.url}/api/groups`, { headers: idle })).status).toBe(401)
+      // the page polls every 30 s; here every hour is enough to stay under the idle limit
+      for (let hour = 2; hour < 12; hour++) {
+        expect((await fetch(`${s.url}/api/handoffs?status=open`, { headers: busy })).status, `hour ${hour}`).toBe(200)
+        s.advance(3600_000)
+      }
+      expect((await fetch(`${s.url}/api/handoffs?status=open`, { headers: busy })).status).toBe(401)
+    } finally {
+      await s.server.close()
     }
-    expect(blocked!.status).toBe(429)
-    expect(Number(blocked!.headers.get('retry-after'))).toBeGreaterThan(0)
-    expect((await call('GET', '/api/groups')).status).toBe(429)
+  })
+
+  it('failed logins: past 10 a client’s failures get 429, but the right token and a live session always pass; per forwarded client only with trustProxy', async () => {
+    const s = await ownServer({ token: TOKEN })
+    try {
+      const session = (await s.loginWith({ token: TOKEN })).session
+      let blocked: Response | undefined
+      for (let i = 0; i < 12; i++) {
+        blocked = await fetch(`${s.url}/api/groups`, { headers: bearer(`guess-${i}-0123456789abcdef`) })
+        if (blocked.status === 429) break
+      }
+      expect(blocked!.status).toBe(429)
+      expect(Number(blocked!.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect((await s.loginWith({ token: 'still-guessing-0123456789' })).status).toBe(429)
+      // the same address (every local program is 127.0.0.1): the operator is not locked out
+      expect((await fetch(`${s.url}/api/groups`, { headers: bearer() })).status).toBe(200)
+      expect((await fetch(`${s.url}/api/groups`, { headers: session })).status).toBe(200)
+      expect((await s.loginWith({ token: TOKEN })).status).toBe(200)
+      // X-Forwarded-For is not believed without trustProxy: a guesser cannot reset its count
+      expect((await fetch(`${s.url}/api/groups`, { headers: { ...bearer('guess-x-0123456789abcdef'), 'x-forwarded-for': '10.9.9.9' } })).status).toBe(429)
+      // the window passes: failures are answered with 401 again
+      s.advance(15 * 60_000 + 1_000)
+      expect((await fetch(`${s.url}/api/groups`, { headers: bearer('guess-y-0123456789abcdef') })).status).toBe(401)
+    } finally {
+      await s.server.close()
+    }
+
+    // behind a proxy (trustProxy): each forwarded client has its own count; https makes the cookie Secure
+    const p = await ownServer({ token: TOKEN, trustProxy: true })
+    try {
+      const from = (ip: string, token: string) => fetch(`${p.url}/api/groups`, { headers: { ...bearer(token), 'x-forwarded-for': ip } })
+      for (let i = 0; i < 10; i++) await from('203.0.113.7', `guess-${i}-0123456789abcdef`)
+      expect((await from('203.0.113.7', 'guess-z-0123456789abcdef')).status).toBe(429)
+      expect((await from('198.51.100.2', 'typo-0123456789abcdef')).status).toBe(401)
+      expect((await from('203.0.113.7', TOKEN)).status).toBe(200)
+      const tls = await p.loginWith({ token: TOKEN }, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.2' })
+      expect(tls.setCookie).toMatch(/; Secure/)
+      expect((await p.loginWith({ token: TOKEN }, { 'x-forwarded-for': '198.51.100.2' })).setCookie).not.toMatch(/Secure/)
+    } finally {
+      await p.server.close()
+    }
+    // and without trustProxy a forwarded https says nothing
+    const q = await ownServer({ token: TOKEN })
+    try {
+      expect((await q.loginWith({ token: TOKEN }, { 'x-forwarded-proto': 'https' })).setCookie).not.toMatch(/Secure/)
+    } finally {
+      await q.server.close()
+    }
   })
 })

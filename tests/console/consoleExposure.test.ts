@@ -34,7 +34,7 @@ const problems = (consoleSection: string, env: NodeJS.ProcessEnv): string[] => {
 
 describe('who may reach the console', () => {
   it('defaults: port 7350 on 127.0.0.1, token from SIYU_CONSOLE_TOKEN', () => {
-    expect(parseConfig('bot.yaml', yaml(''), SKILLS).console).toEqual({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN' })
+    expect(parseConfig('bot.yaml', yaml(''), SKILLS).console).toEqual({ port: 7350, host: '127.0.0.1', tokenEnv: 'SIYU_CONSOLE_TOKEN', trustProxy: false })
     expect(problems('', {})).toEqual([])
   })
 

@@ -235,7 +235,7 @@ describe('orders API', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200)
     const adapter = app.store.adapter
     const commit = adapter.commit
-    adapter.commit = () => Promise.reject(new Error('ENOSPC: no space left on device'))
+    adapter.commit = () => Promise.reject(new Error("ENOSPC: no space left on device, write '/data/siyu/journal/000007'"))
     try {
       // any write will do: its commit fails
       app.store.set('core/test/healthz', 1)
@@ -243,7 +243,10 @@ describe('orders API', () => {
         const r = await fetch(`${base}/healthz`)
         return r.status === 503 ? r.json() : undefined
       }, { what: '503 from /healthz' })
-      expect(bad).toMatchObject({ ok: false, storeWritable: false, lastError: expect.stringContaining('ENOSPC') })
+      expect(bad).toMatchObject({ ok: false, storeWritable: false, lastError: 'disk full (ENOSPC)' })
+      // the whole error, path and all, is in the store's log line
+      const line = await waitFor(() => logLines.find((l) => String((l.err as { message?: string } | undefined)?.message ?? '').includes('/data/siyu/journal/000007')), { what: 'the store’s error line' })
+      expect(line.level).toBe(50)
     } finally {
       adapter.commit = commit
     }

@@ -7,7 +7,7 @@ import { startApp, type App } from '../../src/runtime/App.js'
 import { RemovalsResponse, PardonResponse } from '../../skills/guard/console.js'
 import { GuardBook } from '../../skills/guard/GuardBook.js'
 import { guardHistory, guardStanding } from '../../skills/guard/manage.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -175,9 +175,7 @@ describe('console: guard removals section', () => {
         dialogs.push(d.message())
         void d.accept()
       })
-      expect((await browser.context.request.post(`${base}/login`, { data: { token: TOKEN } })).status()).toBe(200)
-      await page.goto(`${base}/`)
-      await page.waitForSelector('body[data-ready="true"]')
+      await loginWithToken(page, base, TOKEN)
       await page.locator('#nav a[href="#/x/removals"]', { hasText: '移出记录' }).click()
       const button = page.locator('table.blacklist button.pardon[data-member="wxid_carol"]')
       await expect(page.locator('table.blacklist').textContent()).resolves.toContain('卡罗尔（wxid_carol）')

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PuppetMock, mock } from 'wechaty-puppet-mock'
 import { startApp, type App } from '../../src/runtime/App.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -127,9 +127,7 @@ describe('console sections follow the skills that are on', () => {
       page.setDefaultTimeout(20_000)
       const pageErrors: string[] = []
       page.on('pageerror', (e) => pageErrors.push(e.message))
-      expect((await browser.context.request.post(`${base}/login`, { data: { token: TOKEN } })).status()).toBe(200)
-      await page.goto(`${base}/#/lives`)
-      await page.waitForSelector('body[data-ready="true"]')
+      await loginWithToken(page, base, TOKEN, '/#/lives')
       const menu = await page.locator('#nav a').evaluateAll((links) => links.map((a) => [a.getAttribute('href'), (a as HTMLElement).innerText.trim()]))
       expect(menu).toEqual([
         ['#/', '总览 Overview'],

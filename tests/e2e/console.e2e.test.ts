@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -67,21 +68,34 @@ describe('console, end to end in a browser', () => {
 
   afterAll(() => expect(pageErrors, 'errors thrown in the page').toEqual([]))
 
-  it('logs in with the one-time link printed at start; the link works once', async () => {
+  it('logs in with the one-time link (in a file of mode 600 named in the log: stdout is no terminal); the link works once', async () => {
     const bot = world.bot!
-    const line = await waitFor(() => bot.stdout.find((l) => l.includes('/login?code=')), { what: 'the login link on the terminal' })
-    const link = /(http:\/\/127\.0\.0\.1:\d+\/login\?code=[\w-]+)/.exec(line)![1]!
-    // the link is printed for the operator, never logged
-    expect(bot.logs.some((l) => JSON.stringify(l).includes(link.split('code=')[1]!))).toBe(false)
+    const named = await bot.waitForLog((l) => l.part === 'console' && typeof l.file === 'string', 'the log naming the login link file')
+    const file = named.file as string
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    const link = (await readFile(file, 'utf8')).trim()
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\?code=[\w-]+$/)
+    const code = new URL(link).searchParams.get('code')!
+    // the link is for the operator: never in the log, nor on stdout (under systemd, the journal)
+    expect(bot.logs.some((l) => JSON.stringify(l).includes(code))).toBe(false)
+    expect(bot.stdout.some((l) => l.includes(code))).toBe(false)
     await page.goto(link)
     await page.waitForSelector('body[data-ready="true"]')
     expect(new URL(page.url()).pathname).toBe('/')
     await expect(page.locator('tr[data-group="fans"]').textContent()).resolves.toContain('粉丝1群（4）')
     const cookies = await browser.context.cookies()
     expect(cookies.find((c) => c.name === 'siyu_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    // the session's secret is in this tab's sessionStorage, not in any cookie
+    const secret = (await page.evaluate('sessionStorage.getItem("siyu.session")')) as string
+    expect(secret).toMatch(/^[\w-]{40,}$/)
+    expect(cookies.some((c) => c.value === secret)).toBe(false)
+    // the cookie alone (what any program on 127.0.0.1 would get) opens nothing
+    expect((await browser.context.request.get(new URL('/api/groups', link).href)).status()).toBe(401)
 
-    const again = await browser.context.request.get(link, { maxRedirects: 0 })
+    const again = await browser.context.request.post(new URL('/login', link).href, { data: { code } })
     expect(again.status()).toBe(401)
+    // the next link replaced it in the file
+    expect((await readFile(file, 'utf8')).trim()).not.toBe(link)
   })
 
   it('draws the group’s charts from the real stats', async () => {

@@ -58,7 +58,10 @@ describe('npm start without a token opens the sandbox', () => {
     await seen(/\[2\] VIP\d+群 {2}\(group vip\)/)
     // the console is served too, its one-time login link printed for the newcomer
     const link = /http:\/\/127\.0\.0\.1:\d+\/login\?code=[\w-]+/.exec(await seen('控制台 Console: http://127.0.0.1:'))![0]
-    expect((await fetch(link, { redirect: 'manual' })).status).toBe(303)
+    const code = new URL(link).searchParams.get('code')
+    const login = await fetch(new URL('/login', link), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })
+    expect(login.status).toBe(200)
+    expect(((await login.json()) as { secret?: string }).secret).toBeTruthy()
     const say = (line: string) => child.stdin!.write(`${line}\n`)
     say('ping')
     await seen('[粉丝1] 小助手: pong 我')

@@ -8,7 +8,7 @@ import { HelloResponse } from '../../examples/hello-skill/console.js'
 import { Greetings } from '../../examples/hello-skill/Greetings.js'
 import { HelloSkill } from '../../examples/hello-skill/index.js'
 import { startApp, type App } from '../../src/runtime/App.js'
-import { launchBrowser } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken } from '../helpers/browser.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { configErrors } from '../helpers/configErrors.js'
 import { harness } from '../helpers/harness.js'
@@ -157,9 +157,7 @@ describe('hello (the example skill) in the console', () => {
       page.setDefaultTimeout(20_000)
       const pageErrors: string[] = []
       page.on('pageerror', (e) => pageErrors.push(e.message))
-      expect((await browser.context.request.post(`${base}/login`, { data: { token: TOKEN } })).status()).toBe(200)
-      await page.goto(`${base}/`)
-      await page.waitForSelector('body[data-ready="true"]')
+      await loginWithToken(page, base, TOKEN)
       await page.locator('#nav a[href="#/x/hello"]', { hasText: '早安' }).click()
       await expect(page.locator('tr[data-member="wxid_alice"]').textContent()).resolves.toMatch(/^Alice1/)
       expect(pageErrors).toEqual([])

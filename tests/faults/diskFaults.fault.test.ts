@@ -265,7 +265,7 @@ describe('fault: disk full under the Store (issue 15 point 9)', () => {
     const ns = await store.open('p/')
     ns.set('m/alice', 10)
     await store.durable()
-    expect(store.health()).toEqual({ writable: true, failedCommits: 0 })
+    expect(store.health()).toEqual({ writable: true, failedCommits: 0, refusedChanges: 0 })
 
     fs.spaceLeft = 0
     ns.set('m/bob', 20)

@@ -16,6 +16,23 @@ class ServicePuppet extends RehearsalPuppet {
   account: mock.ContactMock | undefined
   /** The mentions of texts being sent, by text (the mock drops them): read by the recorder. */
   readonly mentionsOf = new Map<string, string[][]>()
+  /** Every accept, invite and removal that reached the service, with when (wall clock). */
+  readonly actions: PuppetAction[] = []
+
+  override async friendshipAccept(friendshipId: string): Promise<void> {
+    this.actions.push({ kind: 'accept', id: friendshipId, at: Date.now() })
+    return super.friendshipAccept(friendshipId)
+  }
+
+  override async roomAdd(roomId: string, contactId: string): Promise<void> {
+    this.actions.push({ kind: 'invite', id: roomId, contactId, at: Date.now() })
+    return super.roomAdd(roomId, contactId)
+  }
+
+  override async roomDel(roomId: string, contactId: string): Promise<void> {
+    this.actions.push({ kind: 'remove', id: roomId, contactId, at: Date.now() })
+    return super.roomDel(roomId, contactId)
+  }
 
   override async messageSendText(conversationId: string, text: string, mentionIdList?: string[]): Promise<void> {
     const list = this.mentionsOf.get(text) ?? []
@@ -31,8 +48,20 @@ class ServicePuppet extends RehearsalPuppet {
   }
 }
 
+/** An action the bot asked the service for (recorded before the mock carries it out). */
+export interface PuppetAction {
+  kind: 'accept' | 'invite' | 'remove'
+  /** The friendship id, or the room id. */
+  id: string
+  contactId?: string
+  at: number
+}
+
 export interface SaidText {
+  /** Empty for a picture, file or card (see `type`, and `svc.puppet.sentMedia` for what it was). */
   text: string
+  /** The message's type as the room got it (PUPPET.types.Message: Text 7, Image 6, Attachment 1, Url 14, MiniProgram 9). */
+  type: number
   /** Contact ids the bot @-ed in it. */
   mentionIds: string[]
   roomId?: string
@@ -68,7 +97,7 @@ export class PuppetService {
       const mentions = this.puppet.mentionsOf.get(text)
       const mentionIds = mentions?.shift() ?? []
       if (mentions?.length === 0) this.puppet.mentionsOf.delete(text)
-      this.said.push({ text, mentionIds, roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
+      this.said.push({ text, type: m.type(), mentionIds, roomId: m.payload.roomId, to: m.payload.listenerId, at: Date.now() })
     })
   }
 

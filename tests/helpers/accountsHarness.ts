@@ -41,6 +41,7 @@ export class FakeAccount {
     private readonly sent: AccountSent[],
   ) {
     this.actions = new FakeActions(clock)
+    this.actions.online = false
   }
 
   transport() {
@@ -81,7 +82,7 @@ export async function accountsHarness(yaml: string, o: { clock?: FakeClock; adap
     record: assigneesInStore(core.child('accounts').child('assignee')),
     graceMs: (config.bot.takeoverSeconds ?? DEFAULT_TAKEOVER_SECONDS) * 1000,
   })
-  const engine = await Engine.create({ skills, store, queue: router, clock, log: o.log ?? silentLogger }, config)
+  const engine = await Engine.create({ skills, store, queue: router, clock, log: o.log ?? silentLogger, reconcile: false }, config)
   engine.setActions(router)
   router.attach(engine)
   for (const a of accounts.values()) a.sink = router.sinkFor(a.id)
@@ -102,6 +103,7 @@ export async function accountsHarness(yaml: string, o: { clock?: FakeClock; adap
     async login(id: string, rooms: RoomRef[]): Promise<void> {
       const a = h.account(id)
       a.online = true
+      a.actions.online = true
       for (const r of rooms) {
         a.rooms.add(r.id)
         a.sink.rooms.upsert(r)
@@ -114,6 +116,7 @@ export async function accountsHarness(yaml: string, o: { clock?: FakeClock; adap
     async logout(id: string): Promise<void> {
       const a = h.account(id)
       a.online = false
+      a.actions.online = false
       a.queue.pause()
       router.setOffline(id, 'test logout')
       await h.flush()
@@ -140,6 +143,11 @@ export async function accountsHarness(yaml: string, o: { clock?: FakeClock; adap
         contact,
         message: { id: `${id}-d${++seq}`, text, textWithoutMentions: text, mentionsBot: false, mentionIds: [], date: clock.now() },
       })
+      await h.flush()
+    },
+    /** A friend request received by one account (WechatyRuntime hands it to that account's sink). */
+    async friendRequest(id: string, contact: Member, hello: string, friendshipId: string): Promise<void> {
+      await h.account(id).sink.handleFriendship({ friendshipId, contact, hello })
       await h.flush()
     },
     async flush(): Promise<void> {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 /** The flags every run uses: no network of its own, no first-run or sync chatter. */
 export const CHROMIUM_ARGS = [
@@ -63,5 +63,21 @@ export async function launchBrowser(o: { env?: Record<string, string> } = {}): P
       await context.close().catch(() => {})
       await rm(profile, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * Log a page into the console as the operator does: the token in the login form. The page
+ * keeps the session's secret in this tab's sessionStorage (a cookie alone opens nothing), so
+ * the pages to visit next are opened in this same page; `then` is where it goes after.
+ */
+export async function loginWithToken(page: Page, base: string, token: string, then = '/'): Promise<void> {
+  await page.goto(`${base}/login`)
+  await page.locator('#token').fill(token)
+  await page.locator('#login button[type=submit]').click()
+  await page.waitForSelector('body[data-ready="true"]')
+  if (then !== '/') {
+    await page.goto(`${base}${then}`)
+    await page.waitForSelector('body[data-ready="true"]')
   }
 }

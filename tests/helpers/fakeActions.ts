@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/clock/Clock.js'
-import type { PuppetActions } from '../../src/engine/actions.js'
+import { NotConnectedError, type PuppetActions, type RoomMemberInfo } from '../../src/engine/actions.js'
 
 export interface ActionCall {
   at: number
@@ -19,10 +19,21 @@ export class FakeActions implements PuppetActions {
   failAccepts = 0
   /** Fail the next this many removals (a bot that is not the room's owner or admin). */
   failRemoves = 0
+  /** False: logged out / cut off — every action fails with NotConnectedError, as WechatyRuntime's do. */
+  online = true
 
   constructor(private readonly clock: Clock) {}
 
+  canAct(): boolean {
+    return this.online
+  }
+
+  private away(): void {
+    if (!this.online) throw new NotConnectedError('not logged in')
+  }
+
   async acceptFriendship(friendshipId: string): Promise<void> {
+    this.away()
     if (this.failAccepts > 0) {
       this.failAccepts--
       throw new Error('accept refused')
@@ -31,6 +42,7 @@ export class FakeActions implements PuppetActions {
   }
 
   async addToRoom(roomId: string, contactId: string): Promise<void> {
+    this.away()
     if (this.failAdds > 0) {
       this.failAdds--
       throw new Error('操作太频繁')
@@ -39,6 +51,7 @@ export class FakeActions implements PuppetActions {
   }
 
   async removeFromRoom(roomId: string, contactId: string): Promise<void> {
+    this.away()
     if (this.failRemoves > 0) {
       this.failRemoves--
       throw new Error('roomDel refused: the bot is not the room owner or an admin')
@@ -46,8 +59,30 @@ export class FakeActions implements PuppetActions {
     this.calls.push({ at: this.clock.now(), kind: 'remove', id: roomId, contactId })
   }
 
+  /** What roomMember says of a contact (default: their id as the name). */
+  readonly infos = new Map<string, Omit<RoomMemberInfo, 'id'>>()
+  /** The bot's own ids. */
+  own = ['wxid_bot']
+  /** Fail the next this many member-list reads. */
+  failLists = 0
+  /** Member-list reads, in order (room ids). */
+  readonly lists: string[] = []
+
   async roomMemberIds(roomId: string): Promise<string[]> {
+    this.lists.push(roomId)
+    if (this.failLists > 0) {
+      this.failLists--
+      throw new Error('member list unavailable')
+    }
     return [...(this.members.get(roomId) ?? ['wxid_bot'])]
+  }
+
+  async roomMember(_roomId: string, contactId: string): Promise<RoomMemberInfo> {
+    return { id: contactId, name: contactId, ...this.infos.get(contactId) }
+  }
+
+  ownIds(): string[] {
+    return this.own
   }
 
   of(kind: ActionCall['kind']): ActionCall[] {

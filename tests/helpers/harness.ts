@@ -12,12 +12,16 @@ import { Store } from '../../src/store/Store.js'
 import { SKILLS } from '../../skills/index.js'
 import { ActionGovernor } from '../../src/send/ActionGovernor.js'
 import { FakeActions } from './fakeActions.js'
+import type { MediaKind } from '../../src/config/mediaSchema.js'
 
 export interface SentText {
   at: number
   to: string
+  /** A media item's text is `[media <name>]`. */
   text: string
   mentionIds: string[]
+  /** The media item's name, for a media message. */
+  media?: string
 }
 
 export interface HarnessOptions {
@@ -29,6 +33,12 @@ export interface HarnessOptions {
   log?: Logger
   /** False: hold jobs as after a start before the login; call engine.markRoomsReady() later. */
   roomsReady?: boolean
+  /** Awaited when a text reaches the transport, before it counts as sent (a slow WeChat). */
+  beforeTransport?: (to: string, text: string) => Promise<void> | void
+  /** Media the fake account may still send today, per kind (default: no budget). */
+  mediaLeft?: Partial<Record<MediaKind, number>>
+  /** Compare rooms' member lists periodically, as the bot does (default off: call engine.reconcileRoom). */
+  reconcile?: boolean
 }
 
 /**
@@ -41,10 +51,25 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
   const config = parseConfig('test.yaml', yaml, skills, clock.now())
   const adapter = options.adapter ?? new MemoryAdapter()
   await adapter.open()
-  const store = new Store(adapter, { clock })
+  const store = new Store(adapter, { clock, log: options.log })
   const sent: SentText[] = []
+  const mediaLeft = { ...options.mediaLeft }
   const queue = new SendQueue(
-    { send: async (to, text, mentionIds) => void sent.push({ at: clock.now(), to, text, mentionIds }) },
+    {
+      send: async (to, text, mentionIds) => {
+        await options.beforeTransport?.(to, text)
+        sent.push({ at: clock.now(), to, text, mentionIds })
+      },
+      // media as a recorder: each item one message; a spent budget is spent (the real sender's fallback is tested in tests/unit/media)
+      sendMedia: async (to, item) => {
+        const left = mediaLeft[item.kind]
+        if (left !== undefined && left <= 0) return { as: 'skipped', reason: 'budget spent' }
+        if (left !== undefined) mediaLeft[item.kind] = left - 1
+        sent.push({ at: clock.now(), to, text: `[media ${item.name}]`, mentionIds: [], media: item.name })
+        return { as: 'media' }
+      },
+      mediaBudgetLeft: (kind) => mediaLeft[kind] ?? Infinity,
+    },
     { clock, limits: options.limits ?? false },
   )
   let reloadYaml: string | undefined
@@ -58,6 +83,7 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
       ai: options.ai,
       // paced like the queue: no limits unless the test asks for them
       governor: new ActionGovernor({ clock, limits: options.limits ?? false }),
+      reconcile: options.reconcile ?? false,
       reload: async () => {
         try {
           await engine.setConfig(parseConfig('test.yaml', reloadYaml ?? yaml, skills, clock.now()))
@@ -69,10 +95,10 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
     },
     config,
   )
-  // as the runtime does after loading the rooms at login
-  if (options.roomsReady !== false) engine.markRoomsReady()
   const actions = new FakeActions(clock)
   engine.setActions(actions)
+  // as the runtime does after loading the rooms at login
+  if (options.roomsReady !== false) engine.markRoomsReady()
   let roomSeq = 0
   const msgSeq = { n: 0 }
   let friendSeq = 0
@@ -146,6 +172,10 @@ export async function harness(yaml: string, options: HarnessOptions = {}) {
     },
     setReloadYaml(y: string): void {
       reloadYaml = y
+    },
+    /** Set how many media of a kind the fake account may still send today. */
+    setMediaLeft(kind: MediaKind, n: number): void {
+      mediaLeft[kind] = n
     },
   }
   return h

@@ -59,7 +59,12 @@ export class OrderDesk {
     const { pool, id } = this.resolve(rawId)
     const now = this.deps.clock.now()
     const book = orderBook(this.deps.store, pool)
-    const deps = { points: this.deps.engine.points(pool), tags: this.deps.engine.tags, day: this.deps.engine.time.dayKey(now) }
+    const engine = this.deps.engine
+    // a code still waiting in the send queue is withdrawn through the shop's own context (the
+    // registered skill, by name: importing the skill here would be an import cycle)
+    const shopSkill = engine.deps.skills.find((s) => s.name === 'shop')
+    const withdraw = (tag: string, group: string) => (shopSkill ? engine.brandContext(shopSkill).withdraw(tag, group) : 0)
+    const deps = { points: engine.points(pool), tags: engine.tags, day: engine.time.dayKey(now), withdraw }
     const r = cancelOrder(book, id, via, now, deps, o.note)
     const order = this.settled(r, pool, id)
     const shop = this.shopPools().find((p) => p.pool === pool)
@@ -97,13 +102,14 @@ export class OrderDesk {
   private settled(r: CloseResult, pool: string, id: string): Order {
     if (r.ok) return r.order
     if (r.reason === 'unknown') throw new ApiError(404, `没有订单 ${id}@${pool} (no such order)`)
+    if (r.reason === 'sent') throw new ApiError(409, `订单 ${id}@${pool} 的券码已经发给会员（或正在发送），不能取消 (the code is out: it cannot be taken back)`)
     const was = r.order!.status === 'done' ? '完成' : '取消'
     throw new ApiError(409, `订单 ${id}@${pool} 已经${was}了，不能再改 (the order is ${r.order!.status} already)`)
   }
 
   /** Privately, through the send queue, once the change is on disk. */
   private tell(order: Order, text: string): void {
-    void this.deps.queue.enqueue(order.member, [text], { after: this.deps.store.durable(), mergeable: false }).then((r) => {
+    void this.deps.queue.enqueue(order.member, [text], { kind: 'owed', after: this.deps.store.durable() }).then((r) => {
       if (!r.sent) this.deps.log.warn({ order: order.id, pool: order.pool, member: order.member, reason: r.reason }, 'the member was not told about the order change')
     })
   }

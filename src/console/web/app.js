@@ -1,7 +1,8 @@
-import { api, errorBox, get, h, label, setCsrf } from './lib.js'
+import { api, errorBox, get, h, label, SECRET_KEY } from './lib.js'
 import { renderGroup } from './pages/group.js'
 import { renderInbox } from './pages/inbox.js'
 import { renderMembers } from './pages/members.js'
+import { renderChurn } from './pages/churn.js'
 import { renderOverview } from './pages/overview.js'
 
 const view = document.getElementById('view')
@@ -14,6 +15,7 @@ const routes = [
   [/^#\/group\/(.+)$/, (m) => renderGroup(view, decodeURIComponent(m[1]), [...sections.values()])],
   [/^#\/inbox(?:\/(open|closed))?$/, (m) => renderInbox(view, m[1] ?? 'open')],
   [/^#\/members(?:\/(.+))?$/, (m) => renderMembers(view, m[1] ? decodeURIComponent(m[1]) : '')],
+  [/^#\/churn(?:\/([^/]+)(?:\/(\d+))?)?$/, (m) => renderChurn(view, m[1] ? decodeURIComponent(m[1]) : '', Number(m[2] ?? 30))],
   [/^#\/x\/([\w-]+)$/, (m) => renderSection(m[1])],
 ]
 
@@ -72,13 +74,13 @@ async function refreshBadge() {
 
 async function boot() {
   const session = await get('/api/session')
-  setCsrf(session.csrf)
   for (const s of session.sections) {
     sections.set(s.id, s)
     addToMenu(s)
   }
   document.getElementById('logout').addEventListener('click', async () => {
-    await fetch('/logout', { method: 'POST', headers: { 'x-csrf-token': session.csrf ?? '' } })
+    await api('POST', '/logout').catch(() => {})
+    sessionStorage.removeItem(SECRET_KEY)
     location.href = '/login'
   })
   window.addEventListener('hashchange', () => void route())

@@ -1,21 +1,27 @@
-// The page's two helpers: the API (session cookie + CSRF header) and DOM building that never
-// parses member-written text as HTML.
+// The page's two helpers: the API (the session cookie + the session's secret in a header) and
+// DOM building that never parses member-written text as HTML.
 
-let csrf = ''
+/**
+ * The session's secret: given once by the login response and kept in this tab's
+ * sessionStorage (never a cookie), sent on every request, reads included. The cookie alone
+ * opens nothing: browsers send 127.0.0.1's cookies to every port, the secret stays in this page.
+ */
+export const SECRET_KEY = 'siyu.session'
 
-export function setCsrf(token) {
-  csrf = token ?? ''
+function loginFirst() {
+  sessionStorage.removeItem(SECRET_KEY)
+  location.href = '/login'
+  return new Error('请先登录 (log in first)')
 }
 
+/** Every request the page makes goes through here (the section pages get it as `get`/`send`). */
 export async function api(method, path, body) {
-  const headers = {}
+  const secret = sessionStorage.getItem(SECRET_KEY)
+  if (!secret) throw loginFirst()
+  const headers = { 'x-csrf-token': secret }
   if (body !== undefined) headers['content-type'] = 'application/json'
-  if (method !== 'GET') headers['x-csrf-token'] = csrf
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' })
-  if (res.status === 401) {
-    location.href = '/login'
-    throw new Error('请先登录 (log in first)')
-  }
+  if (res.status === 401) throw loginFirst()
   const data = await res.json().catch(() => ({}))
   if (!res.ok) throw new Error(data.error ?? `HTTP ${res.status}`)
   return data

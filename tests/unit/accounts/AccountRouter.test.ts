@@ -172,8 +172,9 @@ describe('many accounts: takeover', () => {
     const helper1 = h.account('helper1')
     // the call goes out, then the connection drops: WeChat may have posted it
     helper1.failNext.push(Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: 4 }))
-    const reminder = h.router.enqueue(fans.id, ['提醒：今晚8点开播'], { kind: 'scheduled', mergeable: false })
-    const owed = h.router.enqueue(fans.id, ['Alice 兑换成功'], { kind: 'owed', mergeable: false })
+    // each a message of its own, so each is sent (or not) by itself
+    const reminder = h.router.enqueue(fans.id, ['提醒：今晚8点开播'], { kind: 'scheduled', mergeable: false, because: 'mentions' })
+    const owed = h.router.enqueue(fans.id, ['Alice 兑换成功'], { kind: 'owed', mergeable: false, because: 'person' })
     await h.flush()
     await h.logout('helper1')
     await h.clock.advance(31_000)
@@ -216,8 +217,8 @@ describe('many accounts: sending', () => {
     await h.login('helper1', [fans, vip])
     await h.login('helper2', [fans, vip])
     for (let i = 1; i <= 3; i++) {
-      void h.router.enqueue(fans.id, [`fans ${i}`], { mergeable: false })
-      void h.router.enqueue(vip.id, [`vip ${i}`], { mergeable: false })
+      void h.router.enqueue(fans.id, [`fans ${i}`], { kind: 'owed', mergeable: false, because: 'person' })
+      void h.router.enqueue(vip.id, [`vip ${i}`], { kind: 'owed', mergeable: false, because: 'person' })
     }
     await h.clock.advance(50_000)
     await h.flush()
@@ -236,8 +237,8 @@ describe('many accounts: sending', () => {
     await h.dm('helper2', alice, '我的标签')
     expect(h.sent.filter((s) => s.to === alice.id).map((s) => s.account)).toEqual(['helper2'])
     await h.logout('helper2')
-    void h.router.enqueue(alice.id, ['客服稍后联系您'])
-    void h.router.enqueue('wxid_boss', ['转人工：Alice'])
+    void h.router.enqueue(alice.id, ['客服稍后联系您'], { kind: 'owed' })
+    void h.router.enqueue('wxid_boss', ['转人工：Alice'], { kind: 'owed' })
     await h.flush()
     expect(h.sent.filter((s) => s.to === alice.id).map((s) => s.account)).toEqual(['helper2', 'helper1'])
     expect(h.texts('wxid_boss')).toEqual(['helper1: 转人工：Alice'])

@@ -20,16 +20,17 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['clock', 'log', 'text', 'time'],
   ['store', 'config'],
   ['ai', 'members', 'inbox', 'send', 'ha'],
-  ['engine'],
+  // media: what one account sends (src/media: library, budget, sender); the config's media are config's
+  ['engine', 'media'],
   ['console', 'sandbox'],
   ['runtime'],
   ['cli'],
   // the entry files directly in src/ (main.ts, check.ts) are above everything
 ]
 
-/** The one list of built-in skills, and the only files of `src/` that may import it (the app, the schema writer, `npm run check`). */
+/** The one list of built-in skills, and the only files of `src/` that may import it (the app, the schema writer, `siyu check`, `siyu init`). */
 export const SKILL_LIST = 'skills/index.ts'
-export const SKILL_LIST_READERS: ReadonlySet<string> = new Set(['src/runtime/App.ts', 'src/config/writeJsonSchema.ts', 'src/cli/runCheck.ts'])
+export const SKILL_LIST_READERS: ReadonlySet<string> = new Set(['src/runtime/App.ts', 'src/config/writeJsonSchema.ts', 'src/cli/runCheck.ts', 'src/cli/init.ts'])
 
 /** Folders whose sub-folders are skills (one folder each): `skills/<name>/`, `examples/<name>/`. */
 const SKILL_ROOTS = ['skills', 'examples']

@@ -21,7 +21,7 @@ describe('the import map', () => {
     const has = (from: string, to: string) => graph.imports.some((i) => i.from === from && i.to === to)
     expect(graph.files.length).toBeGreaterThan(150)
     expect(has('src/runtime/App.ts', 'skills/index.ts')).toBe(true)
-    expect(has('src/main.ts', 'src/runtime/App.ts')).toBe(true) // await import('./runtime/App.js')
+    expect(has('src/cli/commands.ts', 'src/cli/start.ts')).toBe(true) // await import('./start.js')
     expect(has('skills/shop/index.ts', 'skills/shop/console/index.ts')).toBe(true)
     expect(has('src/engine/Skill.ts', 'src/members/refs.ts')).toBe(true) // export type { … } from
   })

@@ -122,6 +122,6 @@ describe.runIf(postgresAvailable())('npm run migrate: JSON data dir ⇄ PostgreS
   it('says how to use it when an argument is missing (exit 2)', async () => {
     const errs: string[] = []
     expect(await runMigrate(['--from', 'data'], () => {}, (l) => errs.push(l))).toBe(2)
-    expect(errs.join()).toContain('usage: npm run migrate -- --from')
+    expect(errs.join()).toContain('usage: siyu migrate --from')
   })
 })

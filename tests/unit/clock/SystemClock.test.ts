@@ -1,6 +1,7 @@
 import schedule from 'node-schedule'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SystemClock } from '../../../src/clock/Clock.js'
+import { clockFromEnv } from '../../../src/runtime/clockFromEnv.js'
 
 /**
  * The real clock under vitest's fake timers (which fake Date and setTimeout, so node-schedule
@@ -56,5 +57,20 @@ describe('SystemClock', () => {
     expect(fired).toEqual([])
     vi.advanceTimersByTime(1)
     expect(fired).toEqual([START + 1_500])
+  })
+
+  it('SIYU_TEST_CLOCK_OFFSET (tests only) moves now and the instants together', () => {
+    const { clock, offsetMs } = clockFromEnv({ SIYU_TEST_CLOCK_OFFSET: '7d' })
+    expect(offsetMs).toBe(7 * DAY)
+    expect(clock.now()).toBe(START + 7 * DAY)
+    const firedAt: number[] = []
+    clock.at(START + 7 * DAY + 60_000, () => firedAt.push(clock.now()))
+    vi.advanceTimersByTime(59_000)
+    expect(firedAt).toEqual([])
+    vi.advanceTimersByTime(1_000)
+    expect(firedAt).toEqual([START + 7 * DAY + 60_000])
+    expect(clockFromEnv({ SIYU_TEST_CLOCK_OFFSET: '-3600000' }).clock.now()).toBe(Date.now() - 3_600_000)
+    expect(clockFromEnv({}).offsetMs).toBe(0)
+    expect(() => clockFromEnv({ SIYU_TEST_CLOCK_OFFSET: 'soon' })).toThrow(/must be a duration/)
   })
 })

@@ -24,7 +24,7 @@ describe('private messages and friend requests through the engine', () => {
         onDirect(ctx) {
           calls.push(`${name}@${ctx.group.name}`)
           if (ctx.group.name !== answerIn) return false
-          void ctx.reply(`${name} in ${ctx.group.name} for ${ctx.contact.name}`)
+          void ctx.reply(`${name} in ${ctx.group.name} for ${ctx.contact.name}`, { kind: 'info' })
           return true
         },
       })
@@ -77,9 +77,11 @@ describe('private messages and friend requests through the engine', () => {
     expect(calls).toEqual(['a:hello:wxid_zed:brand', 'b:hello:wxid_zed:brand'])
   })
 
-  it('the registry leaves the first slot to guard and puts tags near checkin', () => {
+  it('the registry leaves the first slot to guard and the last two to checkin, then autoreply', () => {
     const names = SKILLS.map((s) => s.name)
-    expect(names.indexOf('tags')).toBe(names.indexOf('checkin') + 1)
+    expect(names[0]).toBe('guard')
+    // activity points (checkin.activity) count only what no trigger skill took; answers come last
+    expect(names.slice(-2)).toEqual(['checkin', 'autoreply'])
     expect(names.indexOf('gate')).toBeLessThan(names.indexOf('autoreply'))
   })
 })
@@ -97,6 +99,26 @@ describe('ActionGovernor', () => {
     for (let i = 1; i < done.length; i++) expect(done[i]! - done[i - 1]!).toBeGreaterThanOrEqual(2000)
     for (const t of done) expect(done.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(6)
     expect(done[6]).toBe(60_000) // the 7th waits for the first to leave the window
+  })
+
+  it('a reload’s new limits keep the last minute’s actions: 6 removals, a reload, 6 more — never more than 6 in any minute', async () => {
+    const clock = new FakeClock()
+    const g = new ActionGovernor({ clock, limits: { roomPerMinute: 20, totalPerMinute: 60 }, gapMs: [2000, 2000] })
+    const at: number[] = []
+    const remove = () => g.run('remove', async () => void at.push(clock.now()))
+    const first = Array.from({ length: 6 }, remove)
+    await clock.advance(15_000)
+    await Promise.all(first)
+    expect(at).toHaveLength(6)
+    // #reload with bot.rateLimit at 25 a minute: the action ceiling stays 6 a minute
+    g.setLimits({ roomPerMinute: 25, totalPerMinute: 25 })
+    const more = Array.from({ length: 6 }, remove)
+    await clock.advance(3 * 60_000)
+    await Promise.all(more)
+    expect(at).toHaveLength(12)
+    for (const t of at) expect(at.filter((u) => u > t - 60_000 && u <= t).length).toBeLessThanOrEqual(6)
+    // the 7th waits for the first to leave the window, not a moment longer
+    expect(at[6]! - at[0]!).toBe(60_000)
   })
 
   it('a failing action rejects alone; the next still runs', async () => {

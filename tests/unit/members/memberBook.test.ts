@@ -140,3 +140,27 @@ describe('the member record, written by the engine from events', () => {
     expect(h.engine.members.get('wxid_gus')!.events.at(-1)).toEqual({ at: h.clock.now(), kind: 'untag', tag: '活跃粉', source: 'admin', since: given })
   })
 })
+
+describe('upgrading from a version without the member record', () => {
+  it('keeps points and tags; members with either are in the record from the first start, placed by the first read', async () => {
+    const { MemoryAdapter } = await import('../../../src/store/MemoryAdapter.js')
+    const { bucketOf } = await import('../../../src/store/Store.js')
+    const adapter = new MemoryAdapter()
+    const points = { name: '老粉丝', total: 120, streak: 3, lastDay: '2026-11-20', reachedAt: Date.UTC(2026, 10, 20), checkins: 12 }
+    await adapter.commit([
+      { key: `checkin/pool:fans/members/${bucketOf('wxid_old', 32)}/wxid_old`, value: points },
+      { key: `core/tags/${bucketOf('wxid_old', 32)}/wxid_old`, value: { 活跃粉: { source: 'streak', at: Date.UTC(2026, 10, 18) } } },
+      { key: `core/tags/${bucketOf('wxid_tagged', 32)}/wxid_tagged`, value: { VIP: { source: 'admin', at: Date.UTC(2026, 10, 1) } } },
+    ])
+    const h = await harness(YAML, { adapter })
+    expect(h.engine.points('fans').get('wxid_old')!.total).toBe(120)
+    expect(h.engine.tags.names('wxid_old')).toEqual(['活跃粉'])
+    expect(h.engine.members.get('wxid_old')).toMatchObject({ name: '老粉丝', names: ['老粉丝'], seen: Date.UTC(2026, 10, 18), rooms: [] })
+    expect(h.engine.members.get('wxid_tagged')).toMatchObject({ name: 'wxid_tagged', names: [] })
+    const room = h.room('粉丝1群')
+    h.actions.members.set(room.id, ['wxid_bot', 'wxid_old'])
+    await h.engine.reconcileRoom(room.id)
+    expect(h.engine.members.membership('wxid_old', 'fans')).toEqual({ in: true, roomId: room.id, joins: 0 })
+    expect(h.engine.stats.forRoom('fans', room.id).joins).toBeUndefined()
+  })
+})

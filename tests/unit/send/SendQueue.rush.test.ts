@@ -33,9 +33,14 @@ function capturingLog() {
   return { log, lines }
 }
 
+/** Texts that each go out as a message of their own (what is tested is the queue, not merging). */
+const ALONE = { kind: 'owed', mergeable: false, because: 'person' } as const
+/** A distinct informational reply that stands alone (a list): its own key, nobody to coalesce with. */
+const answer = (key: string): EnqueueOptions => ({ kind: 'info', mergeable: false, coalesce: { key } })
+
 /** Fill a room's minute with unmergeable texts so what comes next has to wait. */
 function saturate(q: SendQueue, room: string, n = 20): Promise<SendResult>[] {
-  return Array.from({ length: n }, (_, i) => q.enqueue(room, [`filler ${i}`], { mergeable: false }))
+  return Array.from({ length: n }, (_, i) => q.enqueue(room, [`filler ${i}`], ALONE))
 }
 
 const ask = (key: string, id: string, name = id): EnqueueOptions => ({ kind: 'info', coalesce: { key, asker: { id, name } }, mergeable: false })
@@ -45,7 +50,7 @@ describe('SendQueue under a rush', () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits, gapMs: [500, 500] })
-    for (let i = 0; i < 30; i++) void q.enqueue('r@chatroom', [`answer ${i}`], { kind: 'info', mergeable: false })
+    for (let i = 0; i < 30; i++) void q.enqueue('r@chatroom', [`answer ${i}`], answer(`answer ${i}`))
     const owed = q.enqueue('r@chatroom', ['Alice 签到成功 +10'], { kind: 'owed' })
     await clock.advance(1_000)
     // the first informational reply was already out; the confirmation is the very next message
@@ -58,7 +63,7 @@ describe('SendQueue under a rush', () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits: { roomPerMinute: 20, totalPerMinute: 3 }, gapMs: [500, 500] })
-    for (let r = 0; r < 4; r++) for (let i = 0; i < 5; i++) void q.enqueue(`info${r}@chatroom`, [`answer ${r}.${i}`], { kind: 'info', mergeable: false })
+    for (let r = 0; r < 4; r++) for (let i = 0; i < 5; i++) void q.enqueue(`info${r}@chatroom`, [`answer ${r}.${i}`], answer(`answer ${r}.${i}`))
     void q.enqueue('owed@chatroom', ['Bob 签到成功'], { kind: 'owed' })
     await clock.advance(59_000)
     // three sends allowed this minute: the owed one is among them although it was queued last
@@ -73,7 +78,7 @@ describe('SendQueue under a rush', () => {
     // a rush: 10 questions and 2 check-ins a second into one room for 3 minutes
     const confirmations: Array<{ at: number; name: string; done: Promise<SendResult> }> = []
     for (let s = 0; s < 180; s++) {
-      for (let i = 0; i < 10; i++) void q.enqueue('r@chatroom', [`answer to question ${s}.${i}`], { kind: 'info', mergeable: false })
+      for (let i = 0; i < 10; i++) void q.enqueue('r@chatroom', [`answer to question ${s}.${i}`], answer(`answer to question ${s}.${i}`))
       for (let i = 0; i < 2; i++) {
         const name = `m${s}_${i}`
         confirmations.push({ at: clock.now(), name, done: q.enqueue('r@chatroom', [`${name} 签到成功 +10`], { kind: 'owed' }) })
@@ -177,14 +182,36 @@ describe('SendQueue under a rush', () => {
     const q = new SendQueue(transport, { clock, limits, backlogMinutes: 3 })
     q.pause()
     // 20,000 distinct unmergeable answers in one minute: far more than 3 × 20 messages
-    for (let i = 0; i < 20_000; i++) void q.enqueue('r@chatroom', [`answer ${i}`], { kind: 'info', mergeable: false })
+    for (let i = 0; i < 20_000; i++) void q.enqueue('r@chatroom', [`answer ${i}`], answer(`answer ${i}`))
     await clock.advance(0)
     expect(q.pending).toBe(60)
     expect(q.stats.droppedByCause.full).toBe(20_000 - 60)
     // an owed text still gets in, pushing out the oldest answer
-    void q.enqueue('r@chatroom', ['owed'], { kind: 'owed', mergeable: false })
+    void q.enqueue('r@chatroom', ['owed'], ALONE)
     expect(q.pending).toBe(60)
     expect(q.stats.droppedByKind.owed).toBe(0)
+  })
+
+  it('owed texts past the bound with no informational reply left to push out: every one kept, and sent after the pause', async () => {
+    const clock = new FakeClock()
+    const { sent, transport } = recorder(clock)
+    const { log, lines } = capturingLog()
+    // a room's bound: 10 a minute × 3 minutes = 30 messages
+    const q = new SendQueue(transport, { clock, limits: { roomPerMinute: 10, totalPerMinute: 60 }, backlogMinutes: 3, maxLength: 100, log })
+    q.pause()
+    // 80 confirmations that cannot merge: each is longer than half a message, so each is a message of its own
+    const text = (i: number) => `owed ${String(i).padStart(2, '0')} ${'确认'.repeat(30)}`
+    const owed = Array.from({ length: 80 }, (_, i) => q.enqueue('r@chatroom', [text(i)], { kind: 'owed' }))
+    await clock.advance(0)
+    expect(q.pending).toBe(80)
+    expect(q.stats.dropped).toBe(0)
+    // said once (not once per text): the room owes more than its limit sends in the next minutes
+    expect(lines.filter((l) => l.msg.startsWith('owed texts waiting for a room exceed'))).toHaveLength(1)
+    q.resume()
+    await clock.advance(10 * 60_000)
+    expect((await Promise.all(owed)).every((r) => r.sent)).toBe(true)
+    expect(sent.map((s) => s.text)).toEqual(Array.from({ length: 80 }, (_, i) => text(i)))
+    expect(q.stats.dropped).toBe(0)
   })
 
   it('writes ONE summary line at close for everything still waiting', async () => {
@@ -194,7 +221,7 @@ describe('SendQueue under a rush', () => {
     const q = new SendQueue(transport, { clock, limits, log })
     q.pause()
     const all: Promise<SendResult>[] = []
-    for (let i = 0; i < 300; i++) all.push(q.enqueue(`r${i % 5}@chatroom`, [`t${i}`], { kind: i % 3 === 0 ? 'owed' : 'info' }))
+    for (let i = 0; i < 300; i++) all.push(q.enqueue(`r${i % 5}@chatroom`, [`t${i}`], i % 3 === 0 ? { kind: 'owed' } : { kind: 'info' }))
     await q.close(0)
     const results = await Promise.all(all)
     expect(results.every((r) => r.cause === 'shutdown')).toBe(true)
@@ -246,11 +273,11 @@ describe('SendQueue after an ambiguous send error', () => {
     expect(lines.some((l) => l.level === 40 && /at most once/.test(l.msg))).toBe(true)
   })
 
-  it('a text with beforeSend counts as at-most-once even without a kind', async () => {
+  it('a text with beforeSend counts as at-most-once, whatever its kind', async () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock, (n) => (n === 0 ? deadline() : undefined))
     const q = new SendQueue(transport, { clock, limits, retryBaseMs: 100 })
-    void q.enqueue('r@chatroom', ['start'], { beforeSend: async () => {} })
+    void q.enqueue('r@chatroom', ['start'], { kind: 'owed', beforeSend: async () => {} })
     await clock.advance(60_000)
     expect(sent.map((s) => s.text)).toEqual(['start'])
   })
@@ -261,7 +288,7 @@ describe('SendQueue after an ambiguous send error', () => {
     // call 0: the reminder, refused; 1: its retry; 2: the confirmation, timed out; 3: its retry
     const { sent, transport } = recorder(clock, (n) => (n === 0 ? refused() : n === 2 ? deadline() : undefined))
     const q = new SendQueue(transport, { clock, limits, retryBaseMs: 100 })
-    const reminder = q.enqueue('a@chatroom', ['reminder'], { kind: 'scheduled', mergeable: false })
+    const reminder = q.enqueue('a@chatroom', ['reminder'], { kind: 'scheduled', mergeable: false, because: 'mentions' })
     await clock.advance(10_000)
     expect(await reminder).toEqual({ sent: true })
     // a confirmation is better twice than never: it is retried after the timeout
@@ -275,7 +302,7 @@ describe('SendQueue after an ambiguous send error', () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock, (n) => (n === 1 ? deadline() : undefined))
     const q = new SendQueue(transport, { clock, limits, retryBaseMs: 100, gapMs: [1000, 1000] })
-    void q.enqueue('r@chatroom', ['first'])
+    void q.enqueue('r@chatroom', ['first'], { kind: 'owed' })
     await clock.advance(0)
     // these wait behind the first and go out merged
     const reminder = q.enqueue('r@chatroom', ['reminder'], { kind: 'scheduled' })

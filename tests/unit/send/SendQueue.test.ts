@@ -35,6 +35,9 @@ function maxInWindow(sent: Sent[], to?: string): number {
 }
 
 const limits = { roomPerMinute: 20, totalPerMinute: 60 }
+/** Texts that each go out as a message of their own (what is tested is the queue's pacing, not merging). */
+const ALONE = { kind: 'owed', mergeable: false, because: 'person' } as const
+const OWED = { kind: 'owed' } as const
 
 describe('SendQueue', () => {
   it('never exceeds the per-room and total limits, and sends everything', async () => {
@@ -43,7 +46,7 @@ describe('SendQueue', () => {
     const q = new SendQueue(transport, { clock, limits })
     const rooms = ['a@chatroom', 'b@chatroom', 'c@chatroom', 'd@chatroom', 'e@chatroom']
     const results = []
-    for (let i = 0; i < 300; i++) results.push(q.enqueue(rooms[i % 5]!, [`msg ${i}`], { mergeable: false }))
+    for (let i = 0; i < 300; i++) results.push(q.enqueue(rooms[i % 5]!, [`msg ${i}`], ALONE))
     await clock.advance(10 * 60_000)
     expect((await Promise.all(results)).every((r) => r.sent)).toBe(true)
     expect(sent).toHaveLength(300)
@@ -53,11 +56,48 @@ describe('SendQueue', () => {
     expect(sent[sent.length - 1]!.at - sent[0]!.at).toBeLessThan(6 * 60_000)
   })
 
+  it('a reload’s new limits keep the last minute’s sends: 20 texts, then 25 a minute — never more than 25 in any 60 s, per room and in total', async () => {
+    const clock = new FakeClock()
+    const rooms = ['a@chatroom', 'b@chatroom', 'c@chatroom', 'd@chatroom']
+    // the room's window: one room, a total limit far above it
+    const oneRoom = recorder(clock)
+    const roomQ = new SendQueue(oneRoom.transport, { clock, limits: { roomPerMinute: 20, totalPerMinute: 100 } })
+    // the total window: texts spread over rooms, each far below its room limit
+    const spread = recorder(clock)
+    const totalQ = new SendQueue(spread.transport, { clock, limits: { roomPerMinute: 100, totalPerMinute: 20 } })
+    const textsTo = (q: SendQueue) => (q === roomQ ? ['a@chatroom'] : rooms)
+    // a text every 1.5 s into each queue: it goes out before the next comes, until a limit holds them
+    const feed = async (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        for (const q of [roomQ, totalQ]) void q.enqueue(textsTo(q)[i % textsTo(q).length]!, [`text ${i}`], { kind: 'owed' })
+        await clock.advance(1_500)
+      }
+    }
+    await feed(0, 20)
+    expect(oneRoom.sent).toHaveLength(20)
+    expect(spread.sent).toHaveLength(20)
+    // #reload with bot.rateLimit at 25 a minute, 30 s after the first of those 20 went out
+    roomQ.setLimits({ roomPerMinute: 25, totalPerMinute: 100 })
+    totalQ.setLimits({ roomPerMinute: 100, totalPerMinute: 25 })
+    await feed(20, 80)
+    await clock.advance(10 * 60_000)
+    for (const [q, { sent }] of [[roomQ, oneRoom], [totalQ, spread]] as const) {
+      // everything went out (merged where it waited), each room's texts in order
+      textsTo(q).forEach((to, r, all) => {
+        const lines = sent.filter((s) => s.to === to).flatMap((s) => s.text.split('\n'))
+        expect(lines).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i % all.length === r).map((i) => `text ${i}`))
+      })
+      // the new limit is used, and never exceeded: the sends before the reload count
+      expect(maxInWindow(sent)).toBe(25)
+    }
+    expect(maxInWindow(oneRoom.sent, 'a@chatroom')).toBe(25)
+  })
+
   it('spaces messages by the jitter gap', async () => {
     const clock = new FakeClock()
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits, gapMs: [500, 1000] })
-    for (let i = 0; i < 10; i++) void q.enqueue(`r${i}@chatroom`, [`m${i}`])
+    for (let i = 0; i < 10; i++) void q.enqueue(`r${i}@chatroom`, [`m${i}`], OWED)
     await clock.advance(60_000)
     expect(sent).toHaveLength(10)
     for (let i = 1; i < sent.length; i++) {
@@ -73,7 +113,7 @@ describe('SendQueue', () => {
     const q = new SendQueue(transport, { clock, limits })
     const all = []
     for (let i = 0; i < 200; i++) {
-      all.push(q.enqueue('room@chatroom', [{ mention: `wxid_${i}`, name: `member${i}` }, ` 签到成功 +10 (${i})`]))
+      all.push(q.enqueue('room@chatroom', [{ mention: `wxid_${i}`, name: `member${i}` }, ` 签到成功 +10 (${i})`], OWED))
     }
     await clock.advance(30_000)
     expect((await Promise.all(all)).every((r) => r.sent)).toBe(true)
@@ -91,8 +131,8 @@ describe('SendQueue', () => {
     const clock = new FakeClock()
     const { sent, transport, calls } = recorder(clock, (n) => n < 2)
     const q = new SendQueue(transport, { clock, limits, retryBaseMs: 1000 })
-    const first = q.enqueue('r@chatroom', ['first'], { mergeable: false })
-    const second = q.enqueue('r@chatroom', ['second'], { mergeable: false })
+    const first = q.enqueue('r@chatroom', ['first'], ALONE)
+    const second = q.enqueue('r@chatroom', ['second'], ALONE)
     await clock.advance(30_000)
     expect(await first).toEqual({ sent: true })
     expect(await second).toEqual({ sent: true })
@@ -106,7 +146,7 @@ describe('SendQueue', () => {
     const { transport, calls } = recorder(clock, () => true)
     const q = new SendQueue(transport, { clock, limits, maxAttempts: 3, retryBaseMs: 100 })
     const dropped: string[] = []
-    const r = q.enqueue('r@chatroom', ['x'], { onDropped: (why) => dropped.push(why) })
+    const r = q.enqueue('r@chatroom', ['x'], { ...OWED, onDropped: (why) => dropped.push(why) })
     await clock.advance(60_000)
     expect(await r).toMatchObject({ sent: false })
     expect(calls()).toBe(3)
@@ -127,7 +167,7 @@ describe('SendQueue', () => {
       },
       { clock, limits, maxAttempts: 2, retryBaseMs: 100 },
     )
-    const r = q.enqueue('r@chatroom', ['owed'])
+    const r = q.enqueue('r@chatroom', ['owed'], OWED)
     await clock.advance(10 * 60_000)
     expect(sent).toEqual([])
     online = true
@@ -141,7 +181,7 @@ describe('SendQueue', () => {
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits })
     q.pause()
-    void q.enqueue('r@chatroom', ['a'])
+    void q.enqueue('r@chatroom', ['a'], OWED)
     await clock.advance(60_000)
     expect(sent).toHaveLength(0)
     q.resume()
@@ -154,8 +194,8 @@ describe('SendQueue', () => {
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits: false })
     let stored!: () => void
-    const ok = q.enqueue('r@chatroom', ['confirmed'], { after: new Promise<void>((r) => (stored = r)) })
-    const bad = q.enqueue('s@chatroom', ['never'], { after: Promise.reject(new Error('disk full')) })
+    const ok = q.enqueue('r@chatroom', ['confirmed'], { ...OWED, after: new Promise<void>((r) => (stored = r)) })
+    const bad = q.enqueue('s@chatroom', ['never'], { ...OWED, after: Promise.reject(new Error('disk full')) })
     await clock.advance(1_000)
     expect(sent).toHaveLength(0)
     stored()
@@ -170,8 +210,8 @@ describe('SendQueue', () => {
     const { sent, transport } = recorder(clock)
     const q = new SendQueue(transport, { clock, limits: false })
     let stored!: () => void
-    void q.enqueue('r@chatroom', ['1'], { after: new Promise<void>((r) => (stored = r)), mergeable: false })
-    void q.enqueue('r@chatroom', ['2'], { mergeable: false })
+    void q.enqueue('r@chatroom', ['1'], { ...ALONE, after: new Promise<void>((r) => (stored = r)) })
+    void q.enqueue('r@chatroom', ['2'], ALONE)
     await clock.advance(1_000)
     expect(sent).toHaveLength(0)
     stored()

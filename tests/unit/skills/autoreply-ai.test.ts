@@ -154,6 +154,15 @@ describe('autoreply ai: when it asks the model', () => {
     expect(user.match(/<\/?member_message>/g)).toEqual(['<member_message>', '</member_message>'])
   })
 
+  it('a knowledge file saved as UTF-16 ("Unicode text" on Windows) reaches the model as written', async () => {
+    const file = join(dir, 'faq-utf16.md')
+    await writeFile(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(KNOWLEDGE.replaceAll('\n', '\r\n'), 'utf16le')]))
+    const { h, room, alice, settled } = await setup(`knowledge: ${JSON.stringify(file)}`)
+    await h.say(room, alice, '@小助手 能退货吗', { mentionsBot: true })
+    await settled()
+    expect(stub.prompts()[0]!.system).toContain(KNOWLEDGE.replaceAll('\n', '\r\n'))
+  })
+
   it('a long answer is clipped to what WeChat takes', async () => {
     const { h, room, alice, settled } = await setup()
     stub.set({ answer: '好'.repeat(5_000) })
@@ -340,6 +349,12 @@ describe('autoreply ai config', () => {
     expect(problems('knowledge: config/knowledge/no-such-file.md')).toEqual([
       expect.stringMatching(/^bot\.yaml:15:22: knowledge file not found: config\/knowledge\/no-such-file\.md \(paths are relative to the working directory/),
     ])
+  })
+
+  it('a knowledge file that is not text (a NUL byte) is an error at its place and at its own line', async () => {
+    const file = join(dir, 'faq-binary.md')
+    await writeFile(file, Buffer.from('第一行\n第二行\u0000\n'))
+    expect(problems(`knowledge: ${JSON.stringify(file)}`)).toEqual([expect.stringMatching(/^bot\.yaml:15:22: knowledge file .*faq-binary\.md:2: a NUL character \(U\+0000\)/)])
   })
 
   it('defaults: whenMentioned, perMemberPerHour 5, a warm fallback; false turns ai off', () => {

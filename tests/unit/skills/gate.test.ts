@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { pointsBook } from '../../../src/engine/SkillContext.js'
@@ -144,15 +145,34 @@ deniedReply: "{name}，VIP 群需要 {need} 积分，你现在有 {points} 分 |
     rooms(h)
     const a = h.member('A')
     await h.dm(a, '进VIP群')
-    expect(h.texts('wxid_a').at(-1)).toBe('A，VIP 群需要 100 积分，你现在有 0 分 | 活跃粉 | 还差 100 积分（需要 100，现在 0）；需要标签「活跃粉」')
+    expect(h.texts('wxid_a').at(-1)).toBe('A，VIP 群需要 100 积分，你现在有 0 分 | 活跃粉 | 100 积分（需要 100，现在 0）；标签「活跃粉」')
     const book = pointsBook(h.store, 'sisley')
     book.adjust('wxid_a', 120, 'adjust', { now: h.clock.now(), day: '2026-11-26', group: 'vip' })
     await h.dm(a, '进VIP群')
-    expect(h.texts('wxid_a').at(-1)).toBe('A，VIP 群需要 100 积分，你现在有 120 分 | 活跃粉 | 需要标签「活跃粉」')
+    expect(h.texts('wxid_a').at(-1)).toBe('A，VIP 群需要 100 积分，你现在有 120 分 | 活跃粉 | 标签「活跃粉」')
     h.engine.tags.add('wxid_a', '活跃粉', { source: 'streak', at: h.clock.now() })
     await h.dm(a, '进VIP群')
     expect(h.texts('wxid_a').at(-1)).toBe('A，已邀请你加入VIP1群')
     expect(h.actions.of('add')).toHaveLength(1)
+  })
+
+  it('deniedReply says what is missing once: the default, and bot.example.yaml’s `还差：{missing}`', async () => {
+    const need = `${BASIC}
+require:
+  points: { pool: sisley, min: 100 }
+  tags: [活跃粉]`
+    const h = await harness(yaml(need))
+    rooms(h)
+    await h.dm(h.member('A'), '进VIP群')
+    expect(h.texts('wxid_a').at(-1)).toBe('A，暂时还不能进群，还差：100 积分（需要 100，现在 0）；标签「活跃粉」')
+    // the example config's template, as shipped
+    const example = readFileSync('config/bot.example.yaml', 'utf8').match(/deniedReply: ("\{name\}，VIP 群[^"]*")/)![1]!
+    const h2 = await harness(yaml(`${need}\ndeniedReply: ${example}`))
+    rooms(h2)
+    await h2.dm(h2.member('A'), '进VIP群')
+    const text = h2.texts('wxid_a').at(-1)!
+    expect(text).toBe('A，VIP 群需要 100 积分和「活跃粉」标签，你现在有 0 分。还差：100 积分（需要 100，现在 0）；标签「活跃粉」')
+    expect(text).not.toMatch(/还差：还差|需要标签/)
   })
 
   it('invitesPerHour: more invites wait for their turn (kept), none in any hour beyond the limit', async () => {
@@ -281,6 +301,26 @@ describe('gate: friend requests (bot.friends)', () => {
     const h2 = await harness(yaml(BASIC, FRIENDS), { adapter, clock })
     await clock.advance(14 * HOUR)
     expect(h2.actions.of('accept').map((c) => c.id)).toEqual(['fr3'])
+  })
+
+  it('gate/brand/ does not grow: request ids are forgotten after 30 days unless still waiting; old day counts go', async () => {
+    const h = await harness(yaml(BASIC, FRIENDS.replace('perDay: 2', 'perDay: 1')))
+    const seen = () => h.store.keys('gate/brand/seen/').map((k) => k.slice('gate/brand/seen/'.length))
+    const accepted = () => h.actions.of('accept').map((c) => c.id)
+    // 40 ask on the first day; one is accepted a day, so the last wait 39 days
+    for (let i = 0; i < 40; i++) await h.friendRequest(h.member(`M${i}`), '进群', `r${i}`)
+    await h.clock.advance(35 * 24 * HOUR)
+    expect(accepted()).toHaveLength(36)
+    // the hourly sweep forgot the ids of requests accepted (and first seen) over 30 days ago,
+    // but not those still waiting: a replay of one of them is still one request
+    expect(seen()).toEqual(['r36', 'r37', 'r38', 'r39'])
+    await h.friendRequest(h.member('M39'), '进群', 'r39')
+    await h.clock.advance(10 * 24 * HOUR)
+    expect(accepted()).toEqual(Array.from({ length: 40 }, (_, i) => `r${i}`))
+    expect(h.store.keys('gate/brand/accepted/').length).toBeLessThanOrEqual(2)
+    await h.clock.advance(31 * 24 * HOUR)
+    expect(seen()).toEqual([])
+    expect(h.store.keys('gate/brand/accepted/').length).toBeLessThanOrEqual(2)
   })
 
   it('bot.friends is checked: keywords mode needs keywords', async () => {

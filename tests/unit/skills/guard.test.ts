@@ -170,6 +170,40 @@ describe('guard: what earns a strike', () => {
     expect(h.texts(room.id)).toEqual([])
   })
 
+  it('repeat: a text another enabled skill takes as a command or trigger is no repeat (兑换 sample, 积分商城, 签到, 预约, #help); the same texts where no skill takes them are', async () => {
+    const SKILLS_ON = `
+checkin: { triggers: [签到] }
+tags: {}
+live: { subscribeTriggers: [预约] }
+shop:
+  items:
+    - { id: sample, name: 小样, price: 1000, delivery: admin }`
+    const guard = BASIC.replace('repeat: { times: 3, minutes: 10 }', 'repeat: { times: 3, minutes: 10, minChars: 2 }')
+    const { h, room, room2 } = await setup(guard, SKILLS_ON)
+    const m = h.member('Mei')
+    for (const text of ['签到', '兑换 sample', '兑换 小样', '积分商城', '我的标签', '预约', '#help', '兑换 没有的东西']) {
+      for (let i = 0; i < 3; i++) {
+        await h.say(i === 1 ? room2 : room, m, text)
+        await h.clock.advance(60_000)
+      }
+    }
+    const all = [...h.texts(room.id), ...h.texts(room2.id)]
+    expect(all.filter((t) => t.includes('不允许'))).toEqual([])
+    // each request was answered by its skill: six redemptions asked, each short of points
+    expect(all.filter((t) => t.includes('兑换小样需要'))).toHaveLength(6)
+    expect(guardHistory(h.store, 'fans', 10)).toEqual([])
+    // conversation said three times is still a repeat: "兑换券怎么用" is no shop request
+    for (let i = 0; i < 3; i++) await h.say(room, m, '兑换券怎么用')
+    expect(h.texts(room.id).at(-1)).toBe('Mei 本群不允许重复发同样的消息，再 2 次将被移出（第 1 次）')
+
+    // in a group where no skill takes them, the same texts are repeats
+    const bare = await setup(guard)
+    await bare.h.say(bare.room, m, '兑换 sample')
+    await bare.h.say(bare.room, m, '兑换 sample')
+    await bare.h.say(bare.room, m, '兑换 sample')
+    expect(bare.h.texts(bare.room.id)).toEqual(['Mei 本群不允许重复发同样的消息，再 2 次将被移出（第 1 次）'])
+  })
+
   it('a flood of ads from 60 members: every warning goes out within 2 minutes, merged, never above the room limit', async () => {
     const clock = new FakeClock()
     const { h, room } = await setup(BASIC, '', { clock, limits: { roomPerMinute: 20, totalPerMinute: 60 } })
@@ -311,6 +345,81 @@ describe('guard: strikes, removals, blacklist', () => {
     await off.h.join(off.room2, [s])
     await settle(off.h)
     expect(off.h.actions.of('remove')).toHaveLength(1)
+  })
+
+  it('blacklist on rejoin respects exemptions made since: a new admin, an exempt id, an exempt tag come back and stay', async () => {
+    const { h, room, room2 } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'))
+    const nowAdmin = h.member('Ada')
+    const nowExemptId = h.member('Ida')
+    const nowStaff = h.member('Tad')
+    const stillBanned = h.member('Ban')
+    for (const m of [nowAdmin, nowExemptId, nowStaff, stillBanned]) await h.say(room, m, '加微信')
+    await settle(h)
+    expect(guardBlacklist(h.store, 'fans').map((b) => b.contactId).sort()).toEqual(['wxid_ada', 'wxid_ban', 'wxid_ida', 'wxid_tad'])
+    expect(h.actions.of('remove')).toHaveLength(4)
+
+    // since then: Ada is an admin and Ida an exempt id (a #reload), Tad has the exempt tag
+    h.setReloadYaml(
+      yaml(BASIC.replace('strikes: 3', 'strikes: 1').replace('ids: [wxid_kol]', 'ids: [wxid_kol, wxid_ida]')).replace(
+        'admins: [wxid_boss, wxid_boss2]',
+        'admins: [wxid_boss, wxid_boss2, wxid_ada]',
+      ),
+    )
+    await h.say(room, h.member('Boss'), '#reload')
+    expect(h.texts(room.id).at(-1)).toContain('配置已重新加载')
+    h.engine.tags.add('wxid_tad', 'staff', { source: 'admin', at: h.clock.now() })
+
+    for (const m of [nowAdmin, nowExemptId, nowStaff, stillBanned]) await h.join(room2, [m])
+    await settle(h)
+    // only the one still without an exemption is removed again
+    expect(h.actions.of('remove').slice(4).map((c) => [c.id, c.contactId])).toEqual([[room2.id, 'wxid_ban']])
+  })
+
+  it('gate does not invite a blacklisted member back (barredReply, no reason given); pardoned, they are invited; blacklist: false, always', async () => {
+    const GATE = 'gate: { keywords: [进粉丝群], capacity: 100, inviteReply: "{name}，已邀请你加入{topic}" }'
+    const { log, audits } = capture()
+    const { h, room, room2 } = await setup(BASIC.replace('strikes: 3', 'strikes: 1'), GATE, { log })
+    h.actions.members.set(room.id, ['wxid_bot'])
+    h.actions.members.set(room2.id, ['wxid_bot'])
+    const s = h.member('Spam')
+    await h.say(room, s, '加微信')
+    await settle(h)
+    expect(h.actions.of('remove')).toHaveLength(1)
+    // the removed spammer asks to join again: refused, no invite, the reply names no reason
+    await h.dm(s, '进粉丝群')
+    await settle(h)
+    expect(h.texts('wxid_spam')).toEqual(['Spam，暂时不能邀请你进群'])
+    expect(h.actions.of('add')).toEqual([])
+    expect(audits('invite refused').map((l) => [l.contact, l.by])).toEqual([['wxid_spam', 'guard']])
+    // someone else is invited as usual
+    await h.dm(h.member('Fan'), '进粉丝群')
+    await settle(h)
+    expect(h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_fan'])
+    // pardoned: they may come back
+    await h.say(room, h.member('Boss'), '#guard pardon wxid_spam')
+    await h.dm(s, '进粉丝群')
+    await settle(h)
+    expect(h.texts('wxid_spam').at(-1)).toMatch(/^Spam，已邀请你加入粉丝\d群$/)
+    expect(h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_fan', 'wxid_spam'])
+
+    // an invite waiting for its slot is dropped when the contact is removed meanwhile
+    const slow = await setup(BASIC.replace('strikes: 3', 'strikes: 1'), GATE.replace('capacity: 100', 'capacity: 100, invitesPerHour: 1'))
+    slow.h.actions.members.set(slow.room.id, ['wxid_bot'])
+    await slow.h.dm(slow.h.member('Fan'), '进粉丝群')
+    await slow.h.dm(s, '进粉丝群') // Spam's invite waits an hour
+    await slow.h.say(slow.room2, s, '加微信') // removed from the other room meanwhile
+    await slow.h.clock.advance(HOUR)
+    await settle(slow.h)
+    expect(slow.h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_fan'])
+
+    // without a blacklist a removed member may come back, also by gate
+    const off = await setup(BASIC.replace('strikes: 3', 'strikes: 1\nblacklist: false'), GATE)
+    off.h.actions.members.set(off.room.id, ['wxid_bot'])
+    await off.h.say(off.room, s, '加微信')
+    await settle(off.h)
+    await off.h.dm(s, '进粉丝群')
+    await settle(off.h)
+    expect(off.h.actions.of('add').map((c) => c.contactId)).toEqual(['wxid_spam'])
   })
 
   it('removal fails (the bot is no room admin): each admin a private report instead, no retry, no crash', async () => {

@@ -116,9 +116,14 @@ describe('live config', () => {
       '  group sisley: live',
       '    live: upcoming d11: 2026-11-25 20:00 双11返场直播 (reminders 1d, 1h30m before)',
       '    live: upcoming later: 2026-11-28 20:00 周末场 (reminders 1d, 1h30m before)',
+      // the check's 7-day calendar (every skill's calendar hook: lives here)
+      '    next 7 days:',
+      '      2026-11-25 周三 20:00 live d11: 双11返场直播',
+      '      2026-11-28 周六 20:00 live later: 周末场',
     ])
     expect(summarize(load(yaml('        {}\n')), [LiveSkill], NOW).slice(2)).toEqual([
       '    live: no upcoming lives in the config (reminders 1h, 10m before; admins add some with #live add)',
+      '    next 7 days: nothing scheduled',
     ])
   })
 })

@@ -2,11 +2,12 @@ import { DateTime } from 'luxon'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { LiveSkill } from '../../../skills/live/index.js'
-import { FakeClock } from '../../../src/clock/FakeClock.js'
+import { FakeClock, settle } from '../../../src/clock/FakeClock.js'
 import { MENTION_END } from '../../../src/text/Outgoing.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import type { Change } from '../../../src/store/StorageAdapter.js'
 import { harness, type Harness } from '../../helpers/harness.js'
+import { SpyAdapter } from '../../helpers/spyAdapter.js'
 
 /** An instant in Asia/Shanghai, the bot's zone in these tests. */
 const sh = (local: string) => DateTime.fromFormat(local, 'yyyy-MM-dd HH:mm:ss', { zone: 'Asia/Shanghai' }).toMillis()
@@ -187,25 +188,29 @@ describe('live: quiet hours', () => {
 describe('live: subscribing', () => {
   it('subscribing twice is once; the subscription is on disk before the reply is sent', async () => {
     const clock = new FakeClock(sh('2026-11-25 10:00:00'))
-    const events: string[] = []
-    class SpyAdapter extends MemoryAdapter {
-      override commit(changes: readonly Change[]): Promise<void> {
-        for (const c of changes) if (c.key.includes('/subs/') && !c.key.endsWith('#count')) events.push(`stored ${c.key.split('/').pop()}`)
-        return super.commit(changes)
-      }
-    }
-    const h = await harness(config(D11), { skills: [LiveSkill], clock, adapter: new SpyAdapter() })
-    // record sends in the same timeline as commits
-    const push = h.sent.push.bind(h.sent)
-    h.sent.push = (...items) => (items.forEach((s) => events.push(`sent ${s.text}`)), push(...items))
+    const adapter = new SpyAdapter()
+    const h = await harness(config(D11), { skills: [LiveSkill], clock, adapter })
     const room = h.room('希思黎1群')
+    const subscription = (c: Change) => c.key.includes('/subs/') && c.key.endsWith('/wxid_alice')
+    // a slow disk: the subscription's commit is held
+    adapter.hold()
+    await h.engine.handleMessage({
+      room,
+      talker: h.member('Alice'),
+      message: { id: 'm1', text: '预约', textWithoutMentions: '预约', mentionsBot: false, mentionIds: [], date: clock.now() },
+    })
+    expect((await adapter.commitWith(subscription)).find(subscription)?.value).toBeDefined()
+    await clock.advance(30_000)
+    await settle(20)
+    expect(adapter.held).toBe(1)
+    expect(h.sent).toEqual([]) // not confirmed while it is not on disk
+    adapter.release()
+    await h.flush()
+    expect(h.texts(room.id)).toEqual(['Alice 预约成功：「双11返场直播」11月25日 20:00 开播，开播时 @ 你'])
+
     await h.say(room, h.member('Alice'), '预约')
-    await h.say(room, h.member('Alice'), '预约')
-    expect(events).toEqual([
-      'stored wxid_alice',
-      'sent Alice 预约成功：「双11返场直播」11月25日 20:00 开播，开播时 @ 你',
-      'sent Alice 已经预约过「双11返场直播」啦，开播时 @ 你',
-    ])
+    expect(h.texts(room.id).at(-1)).toBe('Alice 已经预约过「双11返场直播」啦，开播时 @ 你')
+    expect(adapter.commits.filter((batch) => batch.some(subscription))).toHaveLength(1)
     await at(h, '2026-11-25 20:00:00')
     expect(h.sent.filter((s) => s.text.startsWith('【开播啦】')).map((s) => s.mentionIds)).toEqual([['wxid_alice']])
   })

@@ -4,11 +4,12 @@ import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CodeLedger } from '../../../skills/shop/Codes.js'
 import { orderBook, type Order } from '../../../skills/shop/Orders.js'
-import { FakeClock } from '../../../src/clock/FakeClock.js'
+import { FakeClock, settle } from '../../../src/clock/FakeClock.js'
 import { pointsBook } from '../../../src/engine/SkillContext.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import { configErrors } from '../../helpers/configErrors.js'
 import { harness, type Harness } from '../../helpers/harness.js'
+import { SpyAdapter } from '../../helpers/spyAdapter.js'
 import { SKILLS } from '../../../skills/index.js'
 import { tempDir } from '../../helpers/tmp.js'
 
@@ -207,6 +208,42 @@ describe('shop: the catalog and a redemption', () => {
     expect(pointsBook(h.store, 'sisley').ledger().filter((e) => e.reason === 'redeem')).toHaveLength(1)
   })
 
+  it('one redemption is ONE commit (debit, total, stock, order, code), and on a slow disk the reply and the code wait for it', async () => {
+    const adapter = new SpyAdapter()
+    const gift = `          - { id: gift, name: 礼盒, price: 40, stock: 5, delivery: codes, codes: "${codesFile('c9g.txt', ['J1', 'J2'])}" }`
+    const yaml = config(codesFile('c9.txt', ['Z1']), gift)
+    const { h, room, clock } = await boot(yaml, adapter)
+    const ann = h.member('Ann')
+    await give(h, room, ann, 100)
+    const saidBefore = h.sent.length
+
+    adapter.hold() // the disk takes its time
+    await h.engine.handleMessage({
+      room,
+      talker: ann,
+      message: { id: 'r1', text: '兑换 gift', textWithoutMentions: '兑换 gift', mentionsBot: false, mentionIds: [], date: clock.now() },
+    })
+    const batch = await adapter.commitWith((c) => c.key.startsWith('checkin/pool:sisley/ledger/') && (c.value as { reason?: string }).reason === 'redeem')
+    const keys = batch.map((c) => c.key)
+    // the debit's ledger entry and the member's new total …
+    expect(batch.find((c) => c.key.startsWith('checkin/pool:sisley/members/') && c.key.endsWith('/wxid_ann'))?.value).toMatchObject({ total: 60 })
+    // … with the order, the stock and the code, in the same commit
+    expect(batch.find((c) => c.key.startsWith('shop/pool:sisley/orders/'))?.value).toMatchObject({ id: '1', item: 'gift', member: 'wxid_ann', code: 'J1' })
+    expect(batch.find((c) => c.key === 'shop/pool:sisley/items/gift')?.value, keys.join(', ')).toEqual({ taken: 1 })
+    expect(batch.find((c) => c.key.startsWith('shop/codes/'))?.value, keys.join(', ')).toMatchObject({ order: '1', member: 'wxid_ann' })
+
+    // held: nothing confirmed, no code sent, however long the disk takes
+    await clock.advance(30_000)
+    await settle(20)
+    expect(adapter.held).toBe(1)
+    expect(h.sent.slice(saidBefore)).toEqual([])
+    adapter.release()
+    await h.flush()
+    expect(h.texts(room.id).at(-1)).toBe('Ann 兑换成功：礼盒，扣 40 分，剩 60 分（订单 1）')
+    expect(h.texts('wxid_ann')).toEqual(['【兑换券码】礼盒：J1\n订单 1，请妥善保存，勿转发他人'])
+    ledgerIsTruth(h.store)
+  })
+
   it('"兑换 <unknown>" gets a hint; "兑换券怎么用" is left to other skills; "兑换" alone lists', async () => {
     const { h, room } = await boot(config(codesFile('c8.txt', ['H1'])))
     const a = h.member('Ivy')
@@ -241,6 +278,43 @@ describe('shop: codes', () => {
     await h.say(room, boss, '#order cancel 2')
     expect(h.texts(room.id).at(-1)).toContain('订单 2 已经完成了')
     expect(h.texts('wxid_c')).toEqual([])
+    ledgerIsTruth(h.store)
+  })
+
+  it('#order cancel of a code order: withdrawn while the code waits (never sent, refunded, not reused); refused once it is on its way', async () => {
+    // WeChat holds A's first private message: what is queued behind it waits
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    const clock = new FakeClock(sh('2026-11-26 10:00'))
+    const h = await harness(config(codesFile('k5.txt', ['W1', 'W2', 'W3'])), { clock, beforeTransport: (to) => (to === 'wxid_a' ? held : undefined) })
+    const room = h.room('粉丝1群', 'room1@chatroom')
+    const a = h.member('A')
+    await give(h, room, a, 100)
+    await h.say(room, a, '兑换 coupon')
+    await h.say(room, a, '兑换 coupon')
+    const book = orderBook(h.store, 'sisley')
+    // order 1's code is handed to the puppet; order 2's waits in the queue behind it
+    expect(book.get('1')).toMatchObject({ status: 'pending', code: 'W1', sendingAt: expect.any(Number) })
+    expect(book.get('2')).toMatchObject({ status: 'pending', code: 'W2' })
+    expect(book.get('2')!.sendingAt).toBeUndefined()
+
+    await h.say(room, boss, '#order cancel 1')
+    expect(h.texts(room.id).at(-1)).toBe('订单 1 的券码已经发给会员（或正在发送），券码收不回，不能取消；要补偿请用 #points add\n用法：#order list · done <订单号> · cancel <订单号> [原因]')
+    await h.say(room, boss, '#order cancel 2 发错了')
+    expect(h.texts(room.id).at(-1)).toBe('订单 2 已取消：A 的 20元券，退回 10 分（现有 90 分），库存已恢复')
+
+    release()
+    await h.flush()
+    await h.clock.advance(60_000)
+    // only order 1's code ever reached A
+    expect(h.texts('wxid_a')).toEqual(['【兑换券码】20元券：W1\n订单 1，请妥善保存，勿转发他人'])
+    expect(book.get('1')).toMatchObject({ status: 'done', closedBy: 'auto', deliveredAt: expect.any(Number) })
+    expect(book.get('2')).toMatchObject({ status: 'cancelled', closedBy: 'wxid_boss', note: '发错了' })
+    expect(book.get('2')!.deliveredAt).toBeUndefined()
+    expect(pointsBook(h.store, 'sisley').get('wxid_a')?.total).toBe(90)
+    // the withdrawn code is never given again
+    await h.say(room, a, '兑换 coupon')
+    expect(h.texts('wxid_a').at(-1)).toBe('【兑换券码】20元券：W3\n订单 3，请妥善保存，勿转发他人')
     ledgerIsTruth(h.store)
   })
 
@@ -377,5 +451,21 @@ groups:
     await h.say(room, boss, '#points add @Bo 7', { mentionIds: ['wxid_bo'] })
     expect(h.texts(room.id).at(-1)).toBe('积分池 plain：Bo +7，现有 7 分')
     expect(pointsBook(h.store, 'plain').get('wxid_bo')).toMatchObject({ total: 7, name: 'Bo' })
+  })
+
+  it('a member typed twice is one change: `sub wxid_a wxid_a 60` on 100 takes 60, and a sub too big for the sum is refused whole', async () => {
+    const { h, room } = await boot(config(codesFile('p3.txt', ['P1'])))
+    await h.say(room, boss, '#points add wxid_a 100')
+    await h.say(room, boss, '#points sub wxid_a wxid_a 60 重复')
+    expect(h.texts(room.id).at(-1)).toBe('积分池 sisley：wxid_a -60，现有 40 分（重复）')
+    await h.say(room, boss, '#points sub wxid_a wxid_b wxid_a 30')
+    expect(h.texts(room.id).at(-1)).toBe('不能扣 30 分，积分不能为负：wxid_b 只有 0 分（未做任何修改）')
+    const book = pointsBook(h.store, 'sisley')
+    expect(book.get('wxid_a')?.total).toBe(40)
+    expect(book.ledger().map((e) => [e.member, e.delta])).toEqual([
+      ['wxid_a', 100],
+      ['wxid_a', -60],
+    ])
+    ledgerIsTruth(h.store)
   })
 })

@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
+import { FakeClock } from '../../../src/clock/FakeClock.js'
+import { pointsBook } from '../../../src/engine/SkillContext.js'
+import { FileAdapter } from '../../../src/store/FileAdapter.js'
 import { harness } from '../../helpers/harness.js'
 
 const YAML = `
@@ -129,5 +135,54 @@ describe('tags skill', () => {
 
   it('bot.tags errors are reported at their place', async () => {
     await expect(harness(YAML.replace('when: { streak: 3 }', 'when: { pool: x }'))).rejects.toThrow(/test\.yaml:6:\d+: when needs streak or points/)
+  })
+})
+
+describe('keys that come from outside: tags and contact ids named like Object.prototype', () => {
+  it('tags constructor, __proto__, toString and a contact __proto__ work through chat and survive restarts on the file store', async () => {
+    const { log, audits } = capture()
+    const dir = await mkdtemp(join(tmpdir(), 'siyu-proto-keys-'))
+    try {
+      const clock = new FakeClock()
+      const boot = async () => {
+        const adapter = new FileAdapter(join(dir, 'data'))
+        return harness(YAML, { log, clock, adapter })
+      }
+      let h = await boot()
+      let room = h.room('粉丝1群', 'room1@chatroom')
+      const boss = h.member('Boss', 'wxid_boss')
+      const proto = h.member('Proto', '__proto__')
+      // a member whose contact id is __proto__ checks in; tags named like Object.prototype's keys
+      await h.say(room, proto, '签到')
+      expect(h.texts(room.id).at(-1)).toContain('Proto 签到成功 +10')
+      for (const tag of ['constructor', '__proto__', 'toString']) {
+        await h.say(room, boss, `#tag add @Alice ${tag}`, { mentionIds: ['wxid_alice'] })
+        expect(h.texts(room.id).at(-1)).toBe(`已加上标签「${tag}」：Alice`)
+      }
+      await h.say(room, boss, '#tag add @Proto constructor', { mentionIds: ['__proto__'] })
+      expect(h.texts(room.id).at(-1)).toBe('已加上标签「constructor」：Proto')
+      // deleting a tag Bob never had: nothing to delete, no audit line
+      await h.say(room, boss, '#tag del @Bob toString', { mentionIds: ['wxid_bob'] })
+      expect(h.texts(room.id).at(-1)).toBe('本来就没有「toString」：Bob')
+      expect(audits().filter((l) => l.action === 'tag del')).toEqual([])
+      expect(h.engine.tags.has('wxid_bob', 'constructor')).toBe(false)
+      expect(h.engine.tags.contactsWith('toString')).toEqual(['wxid_alice'])
+
+      // a restart (the snapshot written at close), and another (read back from the snapshot)
+      for (let i = 0; i < 2; i++) {
+        h.engine.stop()
+        await h.store.close()
+        h = await boot()
+        room = h.room('粉丝1群', 'room1@chatroom')
+        await h.say(room, boss, '#tag list @Alice @Proto', { mentionIds: ['wxid_alice', '__proto__'] })
+        expect(h.texts(room.id).at(-1)).toMatch(/^Alice：__proto__（管理员 · .+）、constructor（管理员 · .+）、toString（管理员 · .+）\nProto：constructor（管理员 · .+）$/)
+        expect(pointsBook(h.store, 'sisley').get('__proto__')).toMatchObject({ name: 'Proto', total: 10, checkins: 1 })
+        expect(h.engine.tags.names('__proto__')).toEqual(['constructor'])
+      }
+      h.engine.stop()
+      await h.store.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

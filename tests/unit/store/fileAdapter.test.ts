@@ -144,11 +144,21 @@ describe('FileAdapter on disk', () => {
     await b.close()
   })
 
-  it('a lock file naming an unrelated live program does not block', async () => {
+  it('a lock file naming an unrelated live program does not block: the store opens, writes, and holds the lock itself', async () => {
     await writeFile(join(dir, '.lock'), String(process.ppid))
+    expect(() => process.kill(process.ppid, 0)).not.toThrow() // the program the file names is alive
     const a = new FileAdapter(dir)
     await a.open()
+    await a.commit([{ key: 'x/y/a', value: 1 }])
+    // the lock is this process's now: the file names it, and a second opener is refused
+    expect(await readFile(join(dir, '.lock'), 'utf8')).toBe(String(process.pid))
+    const err = await new FileAdapter(dir).open().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StoreLockedError)
     await a.close()
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect(await b.read('x/y/a')).toBe(1)
+    await b.close()
   })
 
   it('group commit: 1,000 changes from one burst are one journal write', async () => {

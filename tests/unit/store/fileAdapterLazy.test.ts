@@ -127,4 +127,29 @@ describe('FileAdapter: big documents are parsed when first needed', () => {
     await a.close()
     expect(Object.keys(JSON.parse(await readFile(join(dir, VERIFIED_FILE), 'utf8')) as object)).toEqual(['big/doc'])
   })
+
+  it('ids named like Object.prototype\'s keys (__proto__, constructor) in a big document: kept, read back when it is parsed late, and written back', async () => {
+    await writeBigDocument(dir)
+    const first = new FileAdapter(dir)
+    await first.open()
+    await first.commit([
+      { key: 'big/doc/__proto__', value: { total: 11 } },
+      { key: 'big/doc/constructor', value: { total: 12 } },
+    ])
+    await first.close() // a checkpoint rewrites the big file with them
+    expect(await readFile(join(dir, 'big', 'doc.json'), 'utf8')).toMatch(/"__proto__":\{"total":11\}/)
+    for (let round = 0; round < 2; round++) {
+      const a = new FileAdapter(dir)
+      await a.open()
+      expect(a.documents.isParsed('big/doc')).toBe(false) // trusted: parsed when first read
+      const store = new Store(a)
+      const ns = await store.open('big/')
+      expect(ns.get('doc/__proto__')).toEqual({ total: 11 + round })
+      expect(ns.get('doc/constructor')).toEqual({ total: 12 })
+      expect(ns.keys('doc/')).toHaveLength(2002)
+      expect(ns.keys('doc/').filter((k) => !k.startsWith('doc/member_'))).toEqual(['doc/__proto__', 'doc/constructor'])
+      ns.set('doc/__proto__', { total: 12 + round })
+      await store.close()
+    }
+  })
 })
