@@ -22,7 +22,8 @@ const STATE: Change[] = [
 
 function npmMigrate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts', ...args], (err, stdout, stderr) =>
+    // what `npm run migrate` runs (the siyu command; migrate.ts is a module since the package merge), from source
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/siyu.ts', 'migrate', ...args], (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     ),
   )
