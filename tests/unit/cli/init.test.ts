@@ -119,7 +119,7 @@ describe('siyu init', () => {
     [['--group', 'fans=/粉丝(\\d+群/'], /group "fans": invalid topic regex/],
     [['--group', 'fans=/粉丝'], /starts like a \/regex\/ but does not end with "\/"/],
     [['--group', 'fans=/(a)\\1/'], /group "fans": invalid topic regex/], // a backreference: RE2 cannot run it
-    [['--skills', 'checkin,lottery'], /unknown skill lottery; the skills are guard, welcome/],
+    [['--skills', 'checkin,lottery'], new RegExp(`unknown skill lottery; the skills are ${SKILLS.map((k) => k.name).join(', ')}$`)],
     [['--skills', ','], /name at least one skill/],
     [['--timezone', 'Mars/Olympus'], /unknown time zone "Mars\/Olympus"/],
   ])('a bad answer %j: exit 2, what is wrong and what is expected, nothing written', async (flags, message) => {
@@ -163,7 +163,8 @@ describe('siyu init', () => {
     expect(r.out).toContain('✗ "小王" has spaces, Chinese or other characters')
     const cfg = parse(await readFile(join(dir, 'config/bot.yaml'), 'utf8')) as Record<string, any>
     expect(cfg.bot).toMatchObject({ name: '兰蔻: VIP小助手', admins: ['wxid_boss', 'wxid_ops'], timezone: 'Asia/Shanghai' })
-    expect(Object.keys(cfg.defaults.skills)).toEqual(['checkin', 'live'])
+    // in the registry's order (skills/index.ts), the order they see messages in
+    expect(Object.keys(cfg.defaults.skills)).toEqual(inRegistryOrder(['checkin', 'live']))
     expect(cfg.defaults.skills.checkin.pool).toBe('兰蔻: VIP')
     expect(cfg.groups).toEqual([
       { name: 'vip', match: { topic: '*兰蔻VIP*' } },
@@ -180,7 +181,7 @@ describe('siyu init', () => {
     expect(r.out).not.toContain('管理员 / Admins')
     const cfg = parse(await readFile(join(dir, 'config/bot.yaml'), 'utf8')) as Record<string, any>
     expect(cfg.groups).toEqual([{ name: 'fans', match: { topic: '希思黎*' } }])
-    expect(Object.keys(cfg.defaults.skills)).toEqual(['welcome', 'checkin', 'points', 'live', 'autoreply'])
+    expect(Object.keys(cfg.defaults.skills)).toEqual(inRegistryOrder(['welcome', 'checkin', 'points', 'live', 'autoreply']))
     expect(existsSync(join(dir, 'compose.yaml'))).toBe(false)
     // and no brand at all, input over: an error, nothing written
     const empty = await scratch()
@@ -188,3 +189,7 @@ describe('siyu init', () => {
     expect(await readdir(empty)).toEqual([])
   })
 })
+
+function inRegistryOrder(names: readonly string[]): string[] {
+  return SKILLS.map((k) => k.name).filter((n) => names.includes(n))
+}
