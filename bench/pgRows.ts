@@ -1,86 +1,105 @@
 /**
- * Bench section 6: the file store against PostgreSQL (a throwaway cluster with fsync on,
- * started here with Debian's binaries), each measurement in its own child process. Skipped
- * with one line when PostgreSQL cannot be started on this machine.
+ * Bench section 10: a pool of 100,000 (and, with BENCH_MILLION=1, 1,000,000) members from a
+ * cold start, on the file store and on PostgreSQL (a throwaway cluster with fsync on, started
+ * here with Debian's binaries), today's code side by side with the baseline's (main before
+ * issue 25, a git worktree: bench/baseline/worktree.ts), each measurement in its own child
+ * process (bench/startScale.ts); then the PostgreSQL takeover. Skipped with one line when
+ * PostgreSQL cannot be started on this machine.
  */
 import { execFile } from 'node:child_process'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pgAvailability, startPostgres } from '../tests/helpers/pgCluster.js'
+import { BASELINE_COMMIT, baselineTree } from './baseline/worktree.js'
 import { fmt, median, tempDir } from './lib.js'
 
 type Result = Record<string, number>
 
-const script = join(import.meta.dirname, 'pgScale.ts')
-const node = (args: string[]): Promise<Result> =>
+const child = (root: string, args: string[]): Promise<Result> =>
   new Promise((resolve, reject) =>
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx', join(root, 'bench', 'startScale.ts'), ...args], { cwd: root, maxBuffer: 1 << 20 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Result),
     ),
   )
 const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 0)} MB`
+const s = (ms: number) => fmt(ms / 1000, 1)
 
 export async function postgresRows(rounds: number, log: (s: string) => void): Promise<string[][]> {
   if (pgAvailability.reason) {
     log(`postgres bench SKIPPED: ${pgAvailability.reason}`)
     return [['File store vs PostgreSQL: skipped', pgAvailability.reason, '', '']]
   }
-  const sizes = process.env.BENCH_MILLION === '1' ? [100_000, 1_000_000] : [100_000]
+  const million = process.env.BENCH_MILLION === '1'
+  const sizes = million ? [100_000, 1_000_000] : [100_000]
+  const today = join(import.meta.dirname, '..')
+  const base = await baselineTree()
   const cluster = await startPostgres({ fsync: true })
   const rows: string[][] = []
   try {
     for (const n of sizes) {
+      // a million members: few rounds (each start is tens of seconds under load)
+      const r = n >= 1_000_000 ? Math.min(rounds, Number(process.env.BENCH_MILLION_ROUNDS ?? 1)) : rounds
       const { dir, cleanup } = await tempDir('siyu-pgscale-')
       try {
-        log(`file vs postgres ${n}: generating`)
+        log(`pool of ${n}: generating (file store and PostgreSQL)`)
         const seedUrl = await cluster.freshDatabase()
-        const gen = await node(['generate', join(dir, 'seed'), String(n)])
-        await node(['generate', seedUrl, String(n)])
-        const file: Result[] = []
-        const pg: Result[] = []
-        for (let i = 0; i < rounds; i++) {
-          log(`file vs postgres ${n}: round ${i + 1}/${rounds}`)
-          const copy = join(dir, `round${i}`)
-          await cp(join(dir, 'seed'), copy, { recursive: true })
-          file.push(await node(['measure', copy]))
-          pg.push(await node(['measure', await cluster.freshDatabase(seedUrl)]))
-        }
-        const m = (rs: Result[], k: string) => median(rs.map((r) => r[k]!))
-        const pair = (k: string, f: (v: number) => string) => {
-          const [a, b] = [m(file, k), m(pg, k)]
-          return [f(a), f(b), `${fmt(b / a, 1)}×`]
-        }
-        rows.push(
-          [`File store vs PostgreSQL, ${fmt(n, 0)} members (fsync on; PostgreSQL on this machine, over TCP 127.0.0.1)`, 'file', 'PostgreSQL', 'PG / file'],
-          ['  data on disk (file store)', mb(gen.bytes!), '', ''],
-          ['  start-up: open + load the pool (ms)', ...pair('startupMs', (v) => fmt(v, 0))],
-          ['  peak RSS', ...pair('peakRss', mb)],
-          ['  one check-in, durable before the next (ms, p50)', ...pair('singleMsP50', (v) => fmt(v, 2))],
-          ['  burst of 10,000 check-ins until all stored (ms)', ...pair('burstMs', (v) => fmt(v, 0))],
-          ['  a member\'s rank / the top 10 (ms; from the in-memory cache either way)', `${fmt(m(file, 'rankMs'), 1)} / ${fmt(m(file, 'topMs'), 1)}`, `${fmt(m(pg, 'rankMs'), 1)} / ${fmt(m(pg, 'topMs'), 1)}`, ''],
-        )
-        if (n === 100_000) {
-          const t: Result[] = []
-          for (let i = 0; i < rounds; i++) {
-            log(`takeover ${n}: round ${i + 1}/${rounds}`)
-            t.push(await node(['takeover', await cluster.freshDatabase(seedUrl)]))
+        const gen = await child(today, ['generate', join(dir, 'seed'), String(n)])
+        await child(today, ['generate', seedUrl, String(n)])
+        const runs: Record<'file' | 'pg', Record<'siyu' | 'base', Result[]>> = { file: { siyu: [], base: [] }, pg: { siyu: [], base: [] } }
+        for (let i = 0; i < r; i++) {
+          for (const [who, root] of [['siyu', today], ['base', base.dir]] as const) {
+            log(`pool of ${n}: round ${i + 1}/${r}, ${who}`)
+            // a restart's data dir: a copy with the files' times (as they were written), not a rewrite
+            const copy = join(dir, `${who}${i}`)
+            await cp(join(dir, 'seed'), copy, { recursive: true, preserveTimestamps: true })
+            runs.file[who].push(await child(root, ['measure', copy]))
+            runs.pg[who].push(await child(root, ['measure', await cluster.freshDatabase(seedUrl)]))
           }
-          const tm = (k: string) => median(t.map((r) => r[k]!))
+        }
+        const m = (rs: Result[], k: string) => median(rs.map((x) => x[k]!))
+        for (const [store, label] of [['file', 'file store'], ['pg', 'PostgreSQL']] as const) {
+          const row = (name: string, k: string, f: (v: number) => string, better: 'lower' | 'higher' = 'lower') => {
+            const [a, b] = [m(runs[store].siyu, k), m(runs[store].base, k)]
+            return [`  ${label}: ${name}`, f(a), f(b), better === 'lower' ? `${fmt(b / a, 1)}× less` : `${fmt(a / b, 1)}×`]
+          }
           rows.push(
-            [`Takeover at ${fmt(n, 0)} members (default lease 10 s; WeChat login not included)`, 'ms', '', ''],
-            ['  standby loads the store at its start (warm-up, once)', fmt(tm('warmMs'), 0), '', ''],
-            ['  active dies → standby holds the lease (waits out the lease)', fmt(tm('deathToLeaseMs'), 0), '', ''],
-            ['  lease held → caught up and the pool loaded, warm', fmt(tm('leaseToReadyMs'), 0), '', ''],
-            ['  the same load cold, from the database', fmt(tm('coldLoadMs'), 0), '', ''],
-            ['  standby had the active\'s last commits', t.every((r) => r.caughtUp) ? 'yes' : 'NO', '', ''],
+            [`A pool of ${fmt(n, 0)} members on the ${label}${store === 'pg' ? ' (fsync on, this machine, TCP 127.0.0.1)' : ''}, from a cold start; ${r} round${r > 1 ? 's' : ''}`, 'siyu', `baseline ${BASELINE_COMMIT}`, ''],
+            ...(store === 'file' ? [['  data on disk', mb(gen.bytes!), '', '']] : []),
+            row('start to answering: open, load the pool, one durable check-in (s)', 'startMs', s),
+            row('… CPU time of that start (s)', 'startCpuMs', s),
+            row('peak RSS (through the burst and the rank questions)', 'peakRss', mb),
+            row('one check-in, durable before the next (ms, p50)', 'singleMsP50', (v) => fmt(v, 2)),
+            row('burst of 10,000 check-ins until all stored (ms)', 'burstMs', (v) => fmt(v, 0)),
+            row('first 积分榜 right after the start (ms; builds the rank order if nothing did)', 'firstTopMs', (v) => fmt(v, 0)),
+            row("a member's rank (ms)", 'rankMs', (v) => fmt(v, 3)),
+            row('the top 10 (ms)', 'topMs', (v) => fmt(v, 3)),
           )
         }
+        const ratio = (who: 'siyu' | 'base', k: string) => fmt(m(runs.pg[who], k) / m(runs.file[who], k), 1)
+        rows.push([`  PostgreSQL / file store, rank / top 10 (same data)`, `${ratio('siyu', 'rankMs')}× / ${ratio('siyu', 'topMs')}×`, `${ratio('base', 'rankMs')}× / ${ratio('base', 'topMs')}×`, ''])
+        const t: Record<'siyu' | 'base', Result[]> = { siyu: [], base: [] }
+        for (let i = 0; i < r; i++) {
+          for (const [who, root] of [['siyu', today], ['base', base.dir]] as const) {
+            log(`takeover ${n}: round ${i + 1}/${r}, ${who}`)
+            t[who].push(await child(root, ['takeover', await cluster.freshDatabase(seedUrl)]))
+          }
+        }
+        const tr = (name: string, k: string) => [`  ${name}`, s(m(t.siyu, k)), s(m(t.base, k)), `${fmt(m(t.base, k) / m(t.siyu, k), 1)}× less`]
+        rows.push(
+          [`Takeover at ${fmt(n, 0)} members, PostgreSQL pair (default lease 10 s; WeChat login not included), s`, 'siyu', `baseline ${BASELINE_COMMIT}`, ''],
+          tr('standby loads the store at its start (warm-up, once)', 'warmMs'),
+          tr('active dies → standby holds the lease (waits out the lease)', 'deathToLeaseMs'),
+          tr('lease held → caught up, pool loaded, a durable check-in', 'leaseToAnswerMs'),
+          tr('active dies → the standby answers', 'deathToAnswerMs'),
+          ['  standby had the active\'s last commits', t.siyu.every((x) => x.caughtUp) ? 'yes' : 'NO', t.base.every((x) => x.caughtUp) ? 'yes' : 'NO', ''],
+        )
       } finally {
         await cleanup()
       }
     }
   } finally {
     await cluster.destroy()
+    await base.cleanup()
   }
   return rows
 }

@@ -2,7 +2,7 @@ import { PointsBook } from '../src/members/PointsBook.js'
 import type { Store } from '../src/store/Store.js'
 import { median } from './lib.js'
 
-/** The pool the store-scale benches fill and measure (bench/storeScale.ts, bench/pgScale.ts). */
+/** The pool the store-scale benches fill and measure (bench/storeScale.ts). */
 export const SCALE_POOL = 'checkin/pool:scale/'
 
 export function scaleCheckin(book: PointsBook, id: string, day: string, yesterday: string): void {

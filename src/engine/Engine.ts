@@ -177,6 +177,11 @@ export class Engine {
     const adopted = adoptExistingMembers(engine.members, deps.store, deps.clock.now())
     if (adopted > 0) deps.log.info({ members: adopted }, 'member record started from the points and tags already kept')
     await engine.setConfig(config)
+    // the pools' rank orders are built in the background, a member bucket per turn: a start
+    // answers at once, and the first 积分榜 after it does not wait for a million rows
+    for (const pool of new Set(config.groups.map((g) => engine.pointsPool(g.name)))) {
+      engine.points(pool).warmRanks().catch((err: unknown) => deps.log.warn({ err, pool }, 'building the rank order failed; it is built when first asked'))
+    }
     return engine
   }
 

@@ -1,4 +1,5 @@
 import type { Namespace, Table } from '../store/Store.js'
+import { PoolRanks } from './PoolRanks.js'
 
 /** A member's standing in a pool: derived from the ledger, kept for fast answers. */
 export interface MemberPoints {
@@ -137,32 +138,38 @@ export class PointsBook {
   }
 
   /**
-   * 1-based rank: more points first; on equal points whoever reached that total earlier.
-   * O(members): fine for an occasional question, so callers ask only when a text shows it.
+   * 1-based rank: more points first; on equal points whoever reached that total earlier (then
+   * by id). From the pool's rank order (PoolRanks), kept up to date on every change of a row:
+   * O(log n), whatever the pool's size.
    */
   rank(memberId: string): number | undefined {
     const me = this.members.get(memberId)
     if (!me) return undefined
-    let ahead = 0
-    this.members.forEach((id, r) => {
-      if (id !== memberId && before(r, id, me, memberId)) ahead++
-    })
-    return ahead + 1
+    return PoolRanks.of(this.members).rank(memberId, me)
   }
 
-  /** The first `n` by rank: one pass keeping the best `n` (n ≤ 50), not a sort of everyone. */
+  /** The first `n` by rank among members with points. */
   top(n: number): Array<{ rank: number; id: string; row: MemberPoints }> {
-    const best: Array<[string, MemberPoints]> = []
-    this.members.forEach((id, row) => {
+    const out: Array<{ rank: number; id: string; row: MemberPoints }> = []
+    if (n <= 0) return out
+    for (const e of PoolRanks.of(this.members).entries()) {
+      if (e.total <= 0) break // the order puts every member with points first
       // a forgotten member's points stay under an anonymous id (src/engine/members/forget.ts): no rank
-      if (row.total <= 0 || id.startsWith('anon_')) return
-      if (best.length === n && !before(row, id, best[n - 1]![1], best[n - 1]![0])) return
-      let i = best.length
-      while (i > 0 && before(row, id, best[i - 1]![1], best[i - 1]![0])) i--
-      best.splice(i, 0, [id, row])
-      if (best.length > n) best.pop()
-    })
-    return best.map(([id, row], i) => ({ rank: i + 1, id, row }))
+      if (e.id.startsWith('anon_')) continue
+      const row = this.members.get(e.id)
+      if (row) out.push({ rank: out.length + 1, id: e.id, row })
+      if (out.length === n) break
+    }
+    return out
+  }
+
+  /**
+   * Build the pool's rank order in the background (a member bucket per turn), so that the
+   * first 积分榜 after a start does not wait for it. Asking before it is done is still right:
+   * the rest is built then.
+   */
+  warmRanks(): Promise<void> {
+    return PoolRanks.of(this.members).warm()
   }
 
   ledger(day?: string): LedgerEntry[] {
@@ -183,9 +190,3 @@ export class PointsBook {
   }
 }
 
-/** Does member a rank before member b? */
-function before(a: MemberPoints, aId: string, b: MemberPoints, bId: string): boolean {
-  if (a.total !== b.total) return a.total > b.total
-  if (a.reachedAt !== b.reachedAt) return a.reachedAt < b.reachedAt
-  return aId < bId
-}

@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import { Low } from 'lowdb'
 import { DirLock } from './DirLock.js'
-import { DurableJSONFile } from './durableFile.js'
+import { docText, Documents, rowsOf } from './Documents.js'
+import { DurableJSONFile, parseDocument, writeFileDurably } from './durableFile.js'
 import { FileNames } from './fileNames.js'
 import { Journal, serializeRecord, type JournalRecord } from './Journal.js'
 import {
@@ -18,21 +18,28 @@ import {
 import { ensureDir, nodeFs, type StoreFs } from './storeFs.js'
 
 /**
- * One document: leaf → value. Leaves are ids and names from outside (a contact id, a tag, a
- * group name), so documents have no prototype: `__proto__` or `constructor` is a key like
- * any other, kept and read back (on a plain object `data['__proto__'] = v` would set the
- * prototype, and the value would be lost at the next checkpoint).
+ * One document as its file holds it: leaf → value. Leaves are ids and names from outside (a
+ * contact id, a tag, a group name), so a document is never a plain object: in memory it is a
+ * Map (Documents), and parsed or written it is an object without prototype (`rowsOf`,
+ * `docText`): `__proto__` or `constructor` is a key like any other, kept and read back (on a
+ * plain object `data['__proto__'] = v` would set the prototype, and the value would be lost at
+ * the next checkpoint).
  */
 type DocData = Record<string, Json>
 
-function emptyDoc(): DocData {
-  return Object.create(null) as DocData
-}
+/**
+ * A document file at least this big is read and parsed when first needed rather than at open,
+ * once it is known to be a file siyu wrote or checked whole (`.verified.json`). Smaller ones
+ * are parsed at open, as every file was before: they cost little and most are read anyway.
+ */
+export const LAZY_MIN_BYTES = 64 * 1024
 
-/** A parsed document's own keys (JSON.parse makes `__proto__` an own key) on a null prototype. */
-function ownDoc(data: DocData): DocData {
-  return Object.assign(emptyDoc(), data)
-}
+/**
+ * The big documents siyu wrote or has parsed whole, as their files were then:
+ * `{ "<key directory>": "<bytes>:<mtime ms>" }`. A file with another size or time (edited,
+ * copied without its times, restored) is parsed whole at the next open.
+ */
+export const VERIFIED_FILE = '.verified.json'
 
 export interface FileAdapterOptions {
   /** Checkpoint when the journal grows past this many bytes (default 8 MiB). */
@@ -54,16 +61,28 @@ export const NOT_DOCUMENTS: ReadonlySet<string> = new Set([
 ])
 
 /**
- * The file store under `--data`: one lowdb JSON document per key directory
+ * The file store under `--data`: one JSON document per key directory
  * (`checkin/pool/members/07/wxid_a` lives in `checkin/pool/members/07.json` under the key
  * `wxid_a`), plus a write-ahead journal that makes every group commit durable with one
- * append. Everything is loaded and parsed at open, so a corrupt file stops the start before
- * anything could be written over it.
+ * append.
+ *
+ * A corrupt file stops the start before anything could be written over it: every file is
+ * parsed at open, except a big one (≥ 64 KiB) that is as siyu last wrote or checked it (same
+ * size and modification time, `.verified.json`) — that one is read and parsed only when first
+ * needed, so a million members' ledger of past days costs nothing until someone reads it.
+ * (A file damaged later without its size or time changing, bit rot, is found when it is first
+ * read: the read fails naming the file, and the file is never written over, since only a
+ * parsed document is.) The documents are shared with the Store
+ * (`documents`): there is one copy of each in memory, the durable one; the Store keeps only
+ * its changes not yet durable beside it.
  */
 export class FileAdapter implements StorageAdapter {
   readonly metrics: StoreMetrics = { commits: 0, fileWrites: 0 }
-  private readonly docs = new Map<string, Low<DocData>>()
+  readonly documents = new Documents()
   private readonly dirty = new Set<string>()
+  /** Key directory → its file's size and mtime when siyu last wrote or checked it (files of LAZY_MIN_BYTES and more). */
+  private verified = new Map<string, string>()
+  private verifiedChanged = false
   private readonly journal: Journal
   private readonly names: FileNames
   private readonly fs: StoreFs
@@ -92,7 +111,11 @@ export class FileAdapter implements StorageAdapter {
     this.lock = DirLock.acquire(this.root)
     try {
       await this.names.load()
-      await this.loadSnapshots(this.root)
+      await this.loadVerified()
+      const found = new Set<string>()
+      await this.loadSnapshots(this.root, found)
+      // checksums of files that are gone (removed documents) are not kept
+      for (const doc of this.verified.keys()) if (!found.has(doc)) this.forget(doc)
       const replay = await Journal.replay(this.journal.dir, this.fs)
       for (const rec of replay.records) this.apply(rec)
       if (replay.tornBytes > 0) {
@@ -105,6 +128,8 @@ export class FileAdapter implements StorageAdapter {
       this.opened = true
       if (replay.records.length > 0) await this.checkpoint()
       else if (replay.segments.some((s) => s <= replay.mark)) await this.journal.dropThrough(replay.mark)
+      // files parsed whole at this start are trusted at the next one
+      await this.saveVerified()
     } catch (err) {
       this.opened = false
       await this.journal.close().catch(() => {})
@@ -117,15 +142,14 @@ export class FileAdapter implements StorageAdapter {
 
   async read(key: string): Promise<Json | undefined> {
     const { dir: doc, leaf } = splitKey(key)
-    const v = this.docs.get(doc)?.data[leaf]
+    const v = this.documents.get(doc, leaf)
     return v === undefined ? undefined : structuredClone(v)
   }
 
   async entries(prefix: string): Promise<Array<[string, Json]>> {
     const out: Array<[string, Json]> = []
-    for (const [doc, low] of this.docs) {
-      if (!(doc + '/').startsWith(prefix) && !prefix.startsWith(doc + '/')) continue
-      for (const [leaf, v] of Object.entries(low.data)) {
+    for (const doc of [...this.documents.dirsUnder(prefix)]) {
+      for (const [leaf, v] of this.documents.rows(doc) ?? []) {
         const key = `${doc}/${leaf}`
         if (key.startsWith(prefix)) out.push([key, structuredClone(v)])
       }
@@ -144,7 +168,12 @@ export class FileAdapter implements StorageAdapter {
   commit(changes: readonly Change[]): Promise<void> {
     if (!this.opened) return Promise.reject(new Error('file store is not open'))
     try {
-      for (const c of changes) assertKey(c.key)
+      for (const c of changes) {
+        assertKey(c.key)
+        // parse now what is not parsed yet: a document that does not parse (damaged since it was
+        // last checked) refuses the change before anything reaches the journal
+        this.documents.rows(splitKey(c.key).dir)
+      }
     } catch (err) {
       return Promise.reject(err as Error)
     }
@@ -211,8 +240,8 @@ export class FileAdapter implements StorageAdapter {
       const step = this.chain.then(async () => {
         oldSegment = (await this.journal.rotate(this.journal.currentSegment)) - 1
         snapshot = [...this.dirty].map((doc) => {
-          const data = this.docs.get(doc)?.data
-          return [doc, data && Object.keys(data).length > 0 ? JSON.stringify(data) : undefined]
+          const rows = this.documents.rows(doc)
+          return [doc, rows && rows.size > 0 ? docText(rows) : undefined]
         })
         this.dirty.clear()
       })
@@ -231,6 +260,11 @@ export class FileAdapter implements StorageAdapter {
             this.metrics.fileWrites++
           }
         }
+        for (const [doc, text] of snapshot) {
+          if (text !== undefined && text.length >= LAZY_MIN_BYTES) this.trust(doc, stamp(await this.fs.stat(this.names.fileOf(doc))))
+          else this.forget(doc)
+        }
+        await this.saveVerified()
       } catch (err) {
         // their changes are still only in the kept journal segments: write them next time,
         // before any later checkpoint may drop those segments
@@ -258,23 +292,17 @@ export class FileAdapter implements StorageAdapter {
   private apply(rec: JournalRecord): void {
     for (const entry of rec) {
       const { dir: doc, leaf } = splitKey(entry[0])
-      let low = this.docs.get(doc)
-      if (!low) {
-        low = new Low<DocData>(new DurableJSONFile<DocData>(this.names.fileOf(doc), this.fs), emptyDoc())
-        this.docs.set(doc, low)
-      }
-      if (entry.length === 1) delete low.data[leaf]
-      else low.data[leaf] = entry[1]
+      this.documents.set(doc, leaf, entry.length === 1 ? undefined : entry[1])
       this.dirty.add(doc)
     }
   }
 
-  private async loadSnapshots(dir: string): Promise<void> {
+  private async loadSnapshots(dir: string, found: Set<string>): Promise<void> {
     for (const ent of await this.fs.readdir(dir)) {
       const path = join(dir, ent.name)
       if (ent.isDirectory()) {
         if (dir === this.root && NOT_DOCUMENTS.has(ent.name)) continue
-        await this.loadSnapshots(path)
+        await this.loadSnapshots(path, found)
       } else if (ent.isFile() && ent.name.endsWith('.tmp') && ent.name.startsWith('.')) {
         // a snapshot write cut short by a crash; its content is still in the journal
         await this.fs.unlink(path)
@@ -284,11 +312,79 @@ export class FileAdapter implements StorageAdapter {
         if (segments.some((s) => s === undefined)) {
           throw new StoreCorruptError(path, 'its shortened name is not in .names.json')
         }
-        const low = new Low<DocData>(new DurableJSONFile<DocData>(path, this.fs), emptyDoc())
-        await low.read()
-        low.data = ownDoc(low.data)
-        this.docs.set(segments.join('/'), low)
+        const doc = segments.join('/')
+        found.add(doc)
+        await this.loadDocument(doc, path)
       }
+    }
+  }
+
+  /**
+   * A small file is parsed now. A big one is parsed now only when it is not as siyu last wrote
+   * or checked it (then it is checked whole, and trusted from the next start on); else it is
+   * read and parsed when first needed.
+   */
+  private async loadDocument(doc: string, path: string): Promise<void> {
+    const parse = (bytes: Buffer) => rowsOf(parseDocument<DocData>(path, bytes.toString('utf8')))
+    const st = await this.fs.stat(path)
+    if (st.size < LAZY_MIN_BYTES) {
+      this.documents.setRows(doc, parse(await this.fs.readFile(path)))
+      return
+    }
+    if (!sameFile(this.verified.get(doc), st)) {
+      parse(await this.fs.readFile(path)) // a corrupt file stops the start here, untouched
+      this.trust(doc, stamp(st))
+    }
+    this.documents.setLazy(doc, () => parse(this.readLater(path)))
+  }
+
+  private readLater(path: string): Buffer {
+    try {
+      return this.fs.readFileSync(path)
+    } catch (err) {
+      throw new Error(`cannot read data file ${path}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  private trust(doc: string, st: string): void {
+    if (this.verified.get(doc) === st) return
+    this.verified.set(doc, st)
+    this.verifiedChanged = true
+  }
+
+  private forget(doc: string): void {
+    if (this.verified.delete(doc)) this.verifiedChanged = true
+  }
+
+  /** The list (an unreadable one is no harm: every big file is then parsed at open). */
+  private async loadVerified(): Promise<void> {
+    const file = join(this.root, VERIFIED_FILE)
+    let text: string
+    try {
+      text = (await this.fs.readFile(file)).toString('utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw err
+    }
+    try {
+      for (const [doc, sum] of Object.entries(parseDocument<Record<string, unknown>>(file, text))) {
+        if (typeof sum === 'string') this.verified.set(doc, sum)
+      }
+    } catch {
+      this.options.onWarning?.(`${file} is unreadable: every big document is checked whole at this start, and the list written again`)
+      this.verified.clear()
+      this.verifiedChanged = true
+    }
+  }
+
+  private async saveVerified(): Promise<void> {
+    if (!this.verifiedChanged) return
+    this.verifiedChanged = false
+    try {
+      await writeFileDurably(join(this.root, VERIFIED_FILE), JSON.stringify(Object.fromEntries(this.verified)), this.fs)
+    } catch (err) {
+      this.verifiedChanged = true
+      throw err
     }
   }
 
@@ -305,4 +401,20 @@ export class FileAdapter implements StorageAdapter {
     }
     return total
   }
+}
+
+/** A file as it was: its size and modification time. */
+function stamp(st: { size: number; mtimeMs: number }): string {
+  return `${st.size}:${st.mtimeMs}`
+}
+
+/**
+ * Is the file as stamped? Same size, and the same time within a millisecond: a copy that keeps
+ * times (`cp -p`, a restore) sets them through a float of seconds and may land a few
+ * nanoseconds off; an edit moves the time by far more.
+ */
+function sameFile(stamped: string | undefined, st: { size: number; mtimeMs: number }): boolean {
+  if (stamped === undefined) return false
+  const [size, mtime] = stamped.split(':').map(Number)
+  return size === st.size && Math.abs(mtime! - st.mtimeMs) < 1
 }

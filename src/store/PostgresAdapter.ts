@@ -3,6 +3,7 @@ import { isConnectionError, parsePgUrl, redactUrl, type PgTarget } from './postg
 import { PgSession } from './postgres/PgSession.js'
 import { migrate, pgNames, type PgNames } from './postgres/schema.js'
 import { WarmMirror } from './postgres/WarmMirror.js'
+import { rowsOf, type DocLoader } from './Documents.js'
 import { assertKey, type Change, type CommitFailure, type Json, type StorageAdapter, type StoreMetrics } from './StorageAdapter.js'
 
 export interface PostgresAdapterOptions {
@@ -105,7 +106,7 @@ export class PostgresAdapter implements StorageAdapter {
 
   /** Keys held by a standby's mirror (0 when none): for logs and benches. */
   get mirrored(): number {
-    return this.mirror?.data.size ?? 0
+    return this.mirror?.size ?? 0
   }
 
   read(key: string): Promise<Json | undefined> {
@@ -128,6 +129,48 @@ export class PostgresAdapter implements StorageAdapter {
     )
     // the database sorts bytes; the contract sorts as JavaScript compares strings
     return rows.map((r): [string, Json] => [r.key, r.value]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  /**
+   * The documents (key directories) under `prefix`, each parsed when first needed: the rows come
+   * as text and are joined into one JSON object per directory, parsed in one go. That costs
+   * less than a JSON.parse per row, and keeps a document's values together in memory — rows
+   * parsed one by one as they arrive lie scattered between the driver's garbage, which made
+   * every scan of a big pool 5–8× slower than on the file store (bench/RESULTS.md).
+   */
+  async loadDocuments(prefix: string): Promise<Array<[string, DocLoader]>> {
+    if (this.mirror) return this.mirror.documents(prefix)
+    const { where, params } = prefixRange(prefix)
+    const rows = await this.session.run(
+      async (c) =>
+        (await c.query<[string, string]>({ text: `SELECT key, value::text FROM ${this.names.kv} WHERE value IS NOT NULL${where}`, values: params, rowMode: 'array' }))
+          .rows,
+      { retry: true },
+    )
+    const parts = new Map<string, string[]>()
+    for (const [key, text] of rows) {
+      const cut = key.lastIndexOf('/')
+      const dir = key.slice(0, cut)
+      const leaf = key.slice(cut + 1)
+      let p = parts.get(dir)
+      if (!p) parts.set(dir, (p = []))
+      p.push(`${NEEDS_ESCAPE.test(leaf) ? JSON.stringify(leaf) : `"${leaf}"`}:${text}`)
+    }
+    rows.length = 0
+    const out: Array<[string, DocLoader]> = []
+    for (const [dir, p] of parts) {
+      let text: string | undefined = `{${p.join(',')}}`
+      parts.delete(dir)
+      out.push([
+        dir,
+        () => {
+          const rows = rowsOf(JSON.parse(text!) as Record<string, Json>)
+          text = undefined
+          return rows
+        },
+      ])
+    }
+    return out
   }
 
   write(key: string, value: Json): Promise<void> {
@@ -269,6 +312,9 @@ export class PostgresAdapter implements StorageAdapter {
     await this.session.close()
   }
 }
+
+/** A key's last segment that JSON must escape (quotes, backslashes, control characters). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/
 
 /** `key` in [prefix, prefix with its last character incremented): every key starting with prefix. */
 function prefixRange(prefix: string): { where: string; params: string[] } {

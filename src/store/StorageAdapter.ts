@@ -1,5 +1,7 @@
-/** A JSON value as it is kept on disk (or in Redis). */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+import type { DocLoader, Documents } from './Documents.js'
+import type { Json } from './keys.js'
+
+export { splitKey, type Json } from './keys.js'
 
 /** One key set to a value, or deleted (`value: undefined`). */
 export interface Change {
@@ -36,6 +38,19 @@ export interface StorageAdapter {
   commit(changes: readonly Change[]): Promise<void>
   close(): Promise<void>
   readonly metrics: StoreMetrics
+  /**
+   * Optional: the adapter keeps every document itself, durable state only (the file store, for
+   * its checkpoints). The Store then reads through it (plus its changes not yet durable)
+   * instead of keeping a second copy; the adapter applies each commit to it before the
+   * commit's promise resolves, and parses a document only when it is first needed.
+   */
+  readonly documents?: Documents
+  /**
+   * Optional: every document (key directory) under `prefix`, each parsed when first needed —
+   * for an adapter without `documents`, so that a start does not parse (or sort) what nothing
+   * reads yet. Without it the Store loads `entries(prefix)`.
+   */
+  loadDocuments?(prefix: string): Promise<Array<[string, DocLoader]>>
   /**
    * What a failed commit means, when the adapter knows better than `commitFailureOf`:
    * `transient` (the disk, the connection: retried, its waiters wait), `refused` (this data
@@ -105,12 +120,6 @@ export class StoreLockedError extends Error {
     super(`data directory ${dir} is in use by process ${pid}; stop it first or use another --data`)
     this.name = 'StoreLockedError'
   }
-}
-
-/** A key's directory (`checkin/pool/members/07`) and its last segment (`wxid_a`). */
-export function splitKey(key: string): { dir: string; leaf: string } {
-  const cut = key.lastIndexOf('/')
-  return { dir: key.slice(0, cut), leaf: key.slice(cut + 1) }
 }
 
 export function assertKey(key: string): void {

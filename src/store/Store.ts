@@ -1,5 +1,6 @@
 import type { Clock, Timer } from '../clock/Clock.js'
 import { SystemClock } from '../clock/Clock.js'
+import { dirMayHold, Documents, type DocRows } from './Documents.js'
 import { commitFailureOf, NotStoredError, splitKey, type Change, type Json, type StorageAdapter } from './StorageAdapter.js'
 
 /** Whether the store can write, for `#stats` and the console's `/healthz` (503 when not writable). */
@@ -22,6 +23,9 @@ export interface StoreOptions {
   /** Retry a failed commit after this long (default 1 s). */
   retryMs?: number
 }
+
+/** Told of a change under a watched prefix: its directory and leaf, the value before and after (undefined: none). */
+export type StoreWatcher = (dir: string, leaf: string, before: Json | undefined, after: Json | undefined) => void
 
 /** How often, at most, the store logs that writes still fail. */
 const FAILURE_LOG_EVERY_MS = 60_000
@@ -60,10 +64,19 @@ interface Segment {
  */
 export class Store {
   /**
-   * The cache, by key directory (`checkin/pool:x/members/07`) then leaf (`wxid_a`): listing a
-   * prefix visits that subtree only, and a scan reads values without building keys.
+   * What is durable: the adapter's own documents when it keeps them (the file store: one copy
+   * of every document, shared), else the store's, filled at open and brought up to date as
+   * commits succeed. Either way a document is parsed when first needed.
    */
-  private readonly dirs = new Map<string, Map<string, Json>>()
+  private readonly docs: Documents
+  private readonly ownsDocs: boolean
+  /**
+   * Changes not durable yet (pending or in flight), by directory then leaf; `undefined` is a
+   * deletion. Reads look here first. An entry goes once its commit succeeded, unless a newer
+   * change of the key is pending.
+   */
+  private readonly overlay = new Map<string, Map<string, Json | undefined>>()
+  private readonly watchers: Array<{ prefix: string; onChange: StoreWatcher }> = []
   private readonly opened = new Set<string>()
   private pending = new Map<string, Json | undefined>()
   private inFlight: Promise<void> | undefined
@@ -86,6 +99,8 @@ export class Store {
     private readonly options: StoreOptions = {},
   ) {
     this.clock = options.clock ?? new SystemClock()
+    this.ownsDocs = adapter.documents === undefined
+    this.docs = adapter.documents ?? new Documents()
   }
 
   /** Can the store write? (A copy; see StoreHealth.) */
@@ -93,12 +108,27 @@ export class Store {
     return { ...this.state }
   }
 
-  /** Load every key under `prefix` (a `/`-terminated path) into the cache. Idempotent. */
+  /**
+   * Make every key under `prefix` (a `/`-terminated path) readable. Idempotent. An adapter
+   * that keeps its documents (the file store) has them already; others hand them over here,
+   * as documents parsed when first needed when they can (`loadDocuments`).
+   */
   async open(prefix: string): Promise<Namespace> {
     const p = prefix.endsWith('/') ? prefix : prefix + '/'
     if (![...this.opened].some((o) => p.startsWith(o))) {
-      for (const [k, v] of await this.adapter.entries(p)) {
-        if (!this.pending.has(k)) this.put(k, v)
+      if (this.ownsDocs) {
+        if (this.adapter.loadDocuments) {
+          for (const [dir, load] of await this.adapter.loadDocuments(p)) if (!this.docs.has(dir)) this.docs.setLazy(dir, load)
+        } else {
+          const byDir = new Map<string, DocRows>()
+          for (const [k, v] of await this.adapter.entries(p)) {
+            const { dir, leaf } = splitKey(k)
+            let rows = byDir.get(dir)
+            if (!rows) byDir.set(dir, (rows = new Map()))
+            rows.set(leaf, v)
+          }
+          for (const [dir, rows] of byDir) if (!this.docs.has(dir)) this.docs.setRows(dir, rows)
+        }
       }
       this.opened.add(p)
     }
@@ -113,14 +143,49 @@ export class Store {
   get(key: string): Json | undefined {
     if (!this.isOpen(key)) throw new Error(`store key ${key} read before its prefix was opened`)
     const { dir, leaf } = splitKey(key)
-    return this.dirs.get(dir)?.get(leaf)
+    return this.read(dir, leaf)
+  }
+
+  private read(dir: string, leaf: string): Json | undefined {
+    if (this.overlay.size > 0) {
+      const o = this.overlay.get(dir)
+      if (o?.has(leaf)) return o.get(leaf)
+    }
+    return this.docs.get(dir, leaf)
   }
 
   set(key: string, value: Json | undefined): void {
     if (this.closed) throw new Error('store is closed')
-    this.put(key, value)
+    const { dir, leaf } = splitKey(key)
+    const watched = this.watchers.length > 0 && this.watchers.some((w) => key.startsWith(w.prefix))
+    const before = watched ? this.read(dir, leaf) : undefined
+    let o = this.overlay.get(dir)
+    if (!o) this.overlay.set(dir, (o = new Map()))
+    o.set(leaf, value)
     this.pending.set(key, value)
     this.schedule()
+    if (watched) for (const w of [...this.watchers]) if (key.startsWith(w.prefix)) w.onChange(dir, leaf, before, value)
+  }
+
+  /** The directories holding keys under `prefix` (documents, parsed or not, and changes not durable yet). */
+  directories(prefix: string): string[] {
+    const out = new Set(this.docs.dirsUnder(prefix))
+    for (const dir of this.overlay.keys()) if (dirMayHold(dir, prefix)) out.add(dir)
+    return [...out]
+  }
+
+  /**
+   * Be told, synchronously, of every change of a key under `prefix` (a set or a delete through
+   * this store), with the value before it: what derived indexes (a pool's ranks) follow.
+   * Returns the function that stops it.
+   */
+  watch(prefix: string, onChange: StoreWatcher): () => void {
+    const w = { prefix, onChange }
+    this.watchers.push(w)
+    return () => {
+      const i = this.watchers.indexOf(w)
+      if (i >= 0) this.watchers.splice(i, 1)
+    }
   }
 
   /** Keys under `prefix`, sorted (or in no particular order, which is cheaper, with `sorted: false`). */
@@ -132,22 +197,46 @@ export class Store {
 
   /** Visit every key under `prefix` (given as directory and leaf) with its value, in no order. */
   each(prefix: string, visit: (dir: string, leaf: string, value: Json) => void): void {
-    for (const [dir, leaves] of this.dirs) {
-      const d = dir + '/'
-      if (d.startsWith(prefix)) for (const [leaf, v] of leaves) visit(dir, leaf, v)
-      else if (prefix.startsWith(d)) for (const [leaf, v] of leaves) if ((d + leaf).startsWith(prefix)) visit(dir, leaf, v)
+    for (const dir of [...this.docs.dirsUnder(prefix)]) {
+      const rows = this.docs.rows(dir)
+      if (!rows) continue
+      const o = this.overlay.get(dir)
+      const whole = (dir + '/').startsWith(prefix)
+      for (const [leaf, v] of rows) {
+        if (o?.has(leaf)) continue
+        if (whole || `${dir}/${leaf}`.startsWith(prefix)) visit(dir, leaf, v)
+      }
+    }
+    for (const [dir, o] of [...this.overlay]) {
+      if (!dirMayHold(dir, prefix)) continue
+      const whole = (dir + '/').startsWith(prefix)
+      for (const [leaf, v] of [...o]) if (v !== undefined && (whole || `${dir}/${leaf}`.startsWith(prefix))) visit(dir, leaf, v)
     }
   }
 
-  private put(key: string, value: Json | undefined): void {
-    const { dir, leaf } = splitKey(key)
-    let leaves = this.dirs.get(dir)
-    if (value === undefined) {
-      leaves?.delete(leaf)
-      if (leaves?.size === 0) this.dirs.delete(dir)
-    } else {
-      if (!leaves) this.dirs.set(dir, (leaves = new Map()))
-      leaves.set(leaf, value)
+  /** Is this directory's document parsed yet? (For benches and tests of what loads lazily.) */
+  isParsed(dir: string): boolean {
+    return this.docs.isParsed(dir)
+  }
+
+  /**
+   * A commit of `changes` succeeded: they are durable, and reads need no longer look past the
+   * documents for them — except the `refused` ones, dropped and not stored: those never reach
+   * the documents (which hold what is durable, and which the file store checkpoints) and stay
+   * in the overlay, readable in this process until overwritten or the bot restarts (see the
+   * class comment), as every watcher was told at `set`.
+   */
+  private committed(changes: readonly Change[], refused: readonly Change[]): void {
+    const dropped = refused.length > 0 ? new Set(refused) : undefined
+    if (this.ownsDocs) for (const c of changes) if (!dropped?.has(c)) this.docs.apply(c.key, c.value)
+    for (const c of changes) {
+      if (dropped?.has(c)) continue
+      if (this.pending.has(c.key)) continue // changed again since: that change is still to come
+      const { dir, leaf } = splitKey(c.key)
+      const o = this.overlay.get(dir)
+      if (!o) continue
+      o.delete(leaf)
+      if (o.size === 0) this.overlay.delete(dir)
     }
   }
 
@@ -243,6 +332,7 @@ export class Store {
     let failed = false
     this.inFlight = this.commitIsolating(changes, refused).then(
       () => {
+        this.committed(changes, refused)
         this.succeeded()
         batch.resolve()
       },

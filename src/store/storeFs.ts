@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import type { Dirent } from 'node:fs'
 import { dirname } from 'node:path'
@@ -22,6 +23,9 @@ export interface StoreFile {
 export interface StoreFs {
   open(path: string, flags: string): Promise<StoreFile>
   readFile(path: string): Promise<Buffer>
+  /** For a document parsed when first needed, long after the start: reads are synchronous there. */
+  readFileSync(path: string): Buffer
+  stat(path: string): Promise<{ size: number; mtimeMs: number }>
   readdir(path: string): Promise<Dirent[]>
   /** `mkdir -p`; resolves to the first directory it created, or undefined when it existed. */
   mkdir(path: string): Promise<string | undefined>
@@ -32,6 +36,8 @@ export interface StoreFs {
 export const nodeFs: StoreFs = {
   open: (path, flags) => fsp.open(path, flags),
   readFile: (path) => fsp.readFile(path),
+  readFileSync: (path) => readFileSync(path),
+  stat: (path) => fsp.stat(path),
   readdir: (path) => fsp.readdir(path, { withFileTypes: true }),
   mkdir: (path) => fsp.mkdir(path, { recursive: true }),
   rename: (from, to) => fsp.rename(from, to),

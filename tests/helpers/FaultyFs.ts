@@ -127,6 +127,16 @@ export class FaultyFs implements StoreFs {
     return nodeFs.readFile(path)
   }
 
+  readFileSync(path: string): Buffer {
+    this.enter({ op: 'readFile', path })
+    return nodeFs.readFileSync(path)
+  }
+
+  async stat(path: string): Promise<{ size: number; mtimeMs: number }> {
+    this.enter({ op: 'stat', path })
+    return nodeFs.stat(path)
+  }
+
   async readdir(path: string) {
     this.enter({ op: 'readdir', path })
     return nodeFs.readdir(path)

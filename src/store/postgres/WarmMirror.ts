@@ -1,5 +1,6 @@
 import pg from 'pg'
-import type { Json } from '../StorageAdapter.js'
+import { dirMayHold, type DocLoader, type DocRows } from '../Documents.js'
+import { splitKey, type Json } from '../StorageAdapter.js'
 import { connectClient, endQuietly, type PgTarget } from './connection.js'
 import type { PgNames } from './schema.js'
 
@@ -12,7 +13,10 @@ import type { PgNames } from './schema.js'
  * values until purged; a standby that fell behind the purge reloads everything).
  */
 export class WarmMirror {
-  readonly data = new Map<string, Json>()
+  /** By key directory, as the Store keeps documents: a takeover hands them over as they are. */
+  private readonly docs = new Map<string, DocRows>()
+  /** Keys held. */
+  size = 0
   applied = 0
   private loaded = false
   private client: pg.Client | undefined
@@ -51,14 +55,12 @@ export class WarmMirror {
       const purged = Number(rows[0]?.purged_seq ?? 0)
       if (!this.loaded || this.applied < purged) {
         const all = await c.query<{ key: string; value: Json }>(`SELECT key, value FROM ${this.names.kv} WHERE value IS NOT NULL`)
-        this.data.clear()
-        for (const r of all.rows) this.data.set(r.key, r.value)
+        this.docs.clear()
+        this.size = 0
+        for (const r of all.rows) this.set(r.key, r.value)
       } else if (seq > this.applied) {
         const changed = await c.query<{ key: string; value: Json | null }>(`SELECT key, value FROM ${this.names.kv} WHERE seq > $1`, [this.applied])
-        for (const r of changed.rows) {
-          if (r.value === null) this.data.delete(r.key)
-          else this.data.set(r.key, r.value)
-        }
+        for (const r of changed.rows) this.set(r.key, r.value ?? undefined)
       }
       this.applied = seq
       this.loaded = true
@@ -68,6 +70,19 @@ export class WarmMirror {
       this.drop()
       throw err
     }
+  }
+
+  private set(key: string, value: Json | undefined): void {
+    const { dir, leaf } = splitKey(key)
+    let rows = this.docs.get(dir)
+    if (value === undefined) {
+      if (rows?.delete(leaf)) this.size--
+      if (rows?.size === 0) this.docs.delete(dir)
+      return
+    }
+    if (!rows) this.docs.set(dir, (rows = new Map()))
+    if (!rows.has(leaf)) this.size++
+    rows.set(leaf, value)
   }
 
   private async connect(): Promise<pg.Client> {
@@ -100,7 +115,31 @@ export class WarmMirror {
   /** Every key under `prefix` with its value, sorted by key. */
   entries(prefix: string): Array<[string, Json]> {
     const out: Array<[string, Json]> = []
-    for (const [k, v] of this.data) if (k.startsWith(prefix)) out.push([k, v])
+    for (const [dir, rows] of this.docs) {
+      if (!dirMayHold(dir, prefix)) continue
+      for (const [leaf, v] of rows) {
+        const k = `${dir}/${leaf}`
+        if (k.startsWith(prefix)) out.push([k, v])
+      }
+    }
     return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  }
+
+  /**
+   * The documents under `prefix`, handed over as they are (the mirror is dropped once the
+   * store has them): a takeover costs a walk over the directories, not over the keys.
+   */
+  documents(prefix: string): Array<[string, DocLoader]> {
+    const out: Array<[string, DocLoader]> = []
+    for (const [dir, rows] of this.docs) {
+      if ((dir + '/').startsWith(prefix)) out.push([dir, () => rows])
+      else if (prefix.startsWith(dir + '/')) {
+        // a directory above the prefix: only its keys under it
+        const some: DocRows = new Map()
+        for (const [leaf, v] of rows) if (`${dir}/${leaf}`.startsWith(prefix)) some.set(leaf, v)
+        if (some.size > 0) out.push([dir, () => some])
+      }
+    }
+    return out
   }
 }

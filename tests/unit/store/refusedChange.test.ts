@@ -200,4 +200,43 @@ describe('Store: who hears of a refused change', () => {
     expect(store.health()).toMatchObject({ writable: true, refusedChanges: 1 })
     await store.close()
   })
+
+  it('on the file store, whose documents the store reads through: a refused value stays readable here until overwritten, never reaches the documents, and the checkpoint writes the rest', async () => {
+    const { dir, cleanup } = await tempDir('siyu-refused-')
+    try {
+      const adapter = new FileAdapter(dir, { maxJournalBytes: 1 })
+      await adapter.open()
+      const store = new Store(adapter)
+      const ns = await store.open('t/')
+      ns.set('doc/bad', 'before')
+      await store.durable()
+      ns.set('doc/good', 1)
+      ns.set('doc/bad', { n: 1n } as unknown as Json)
+      await expect(store.durable()).rejects.toBeInstanceOf(NotStoredError)
+      // this process still reads what it wrote (as every watcher was told); the durable documents do not hold it
+      expect(ns.get('doc/bad')).toEqual({ n: 1n })
+      expect(adapter.documents.get('t/doc', 'bad')).toBe('before')
+      expect(await adapter.read('t/doc/good')).toBe(1)
+      // a later change of the document checkpoints it (maxJournalBytes: 1): it holds no BigInt
+      ns.set('doc/other', 2)
+      await store.durable()
+      expect(store.health()).toMatchObject({ writable: true, refusedChanges: 1 })
+      // overwritten with a value the store takes: stored, and read from the documents again
+      ns.set('doc/bad', 'after')
+      await store.durable()
+      expect(ns.get('doc/bad')).toBe('after')
+      expect(adapter.documents.get('t/doc', 'bad')).toBe('after')
+      await store.close()
+      const reopened = new FileAdapter(dir)
+      await reopened.open()
+      expect(await reopened.entries('t/')).toEqual([
+        ['t/doc/bad', 'after'],
+        ['t/doc/good', 1],
+        ['t/doc/other', 2],
+      ])
+      await reopened.close()
+    } finally {
+      await cleanup()
+    }
+  })
 })

@@ -1,0 +1,184 @@
+/**
+ * A pool of N members from a cold start, file store or PostgreSQL, in a child process per
+ * measurement so memory and time are its own (bench/pgRows.ts runs it, on today's code and
+ * on the baseline's: bench/baseline/worktree.ts copies this file there, so it uses only APIs
+ * both versions have):
+ *   node --import tsx bench/startScale.ts generate <dir | postgres://…> <members>
+ *   node --import tsx bench/startScale.ts measure <dir | postgres://…>
+ *   node --import tsx bench/startScale.ts takeover <postgres://…>
+ * prints one JSON line. Imports nothing heavy (no mock puppet): start-up is what is measured.
+ */
+import pino from 'pino'
+import { LeaseKeeper } from '../src/ha/LeaseKeeper.js'
+import { PointsBook } from '../src/members/PointsBook.js'
+import { FileAdapter } from '../src/store/FileAdapter.js'
+import { isPostgresUrl } from '../src/store/postgres/connection.js'
+import { PostgresAdapter } from '../src/store/PostgresAdapter.js'
+import type { StorageAdapter } from '../src/store/StorageAdapter.js'
+import { Store } from '../src/store/Store.js'
+
+const POOL = 'checkin/pool:scale/'
+const BURST = 10_000
+const [mode, where, count] = process.argv.slice(2)
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const cpuMs = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+const rss = () => process.resourceUsage().maxRSS * 1024
+
+function adapterFor(w: string): StorageAdapter {
+  return isPostgresUrl(w) ? new PostgresAdapter(w) : new FileAdapter(w, { checkpointMs: 3_600_000, maxJournalBytes: 1 << 30 })
+}
+
+function checkin(book: PointsBook, id: string, day: string, yesterday: string): void {
+  book.checkIn({ memberId: id, name: id, day, yesterday, now: Date.now(), points: 10, bonusForStreak: () => 0, group: 'scale', room: 'r@chatroom' })
+}
+
+/**
+ * Open a store and its pool, then check one member in, durably: the bot could answer now. As
+ * the engine does for every message, the member's record (core/members/, a 256-bucket table
+ * since MemberBook) is touched in the same turn: through the plain Table API, which the
+ * baseline has too.
+ */
+async function startAndAnswer(adapter: StorageAdapter, member: string): Promise<{ store: Store; book: PointsBook; touch: (id: string) => void }> {
+  await adapter.open()
+  const store = new Store(adapter)
+  const records = (await store.open('core/')).child('members').table<Record<string, unknown>>('rows', 256)
+  const touch = (id: string) => void records.update(id, (r) => (r ? { ...r, lastActive: Date.now() } : r))
+  const book = new PointsBook(await store.open(POOL))
+  touch(member)
+  checkin(book, member, '2026-11-26', '2026-11-25')
+  await store.durable()
+  return { store, book, touch }
+}
+
+if (mode === 'generate') {
+  const n = Number(count)
+  const adapter = adapterFor(where!)
+  await adapter.open()
+  const store = new Store(adapter)
+  const book = new PointsBook(await store.open(POOL))
+  // today's code only (the baseline only reads what this writes): the member records as the
+  // engine keeps them, a join and a message each (MemberBook, core/members/)
+  const { MemberBook } = await import('../src/members/MemberBook.js')
+  const { ZonedTime } = await import('../src/time/ZonedTime.js')
+  const zoned = new ZonedTime('Asia/Shanghai')
+  const day = Date.parse('2026-11-25T12:00:00+08:00')
+  const records = new MemberBook((await store.open('core/')).child('members'), { time: () => zoned, retainDays: () => 90, now: () => day })
+  // yesterday's check-ins of every member (their rows and one ledger day), committed in slices
+  for (let i = 0; i < n; i++) {
+    const id = `wxid_member_${i}`
+    const room = { id: `room${i % 2000}@chatroom`, topic: `粉丝${i % 2000}群` }
+    const member = { id, name: `会员${i}` }
+    records.noteJoin('scale', room, member, { now: day - 86_400_000 })
+    records.noteMessage('scale', room, member, day)
+    checkin(book, id, '2026-11-25', '2026-11-24')
+    if (i % 50_000 === 49_999) await store.durable()
+  }
+  await store.close()
+  console.log(JSON.stringify({ generated: n, bytes: isPostgresUrl(where!) ? 0 : await FileAdapter.sizeOf(where!) }))
+} else if (mode === 'measure') {
+  const t0 = performance.now()
+  const c0 = cpuMs()
+  const { store, book, touch } = await startAndAnswer(adapterFor(where!), 'wxid_member_42')
+  const startMs = performance.now() - t0
+  const startCpuMs = cpuMs() - c0
+  const rssAtAnswer = rss()
+  // the first 积分榜 right after the start: builds the rank order when nothing did yet
+  let t = performance.now()
+  book.top(10)
+  const firstTopMs = performance.now() - t
+  const single: number[] = []
+  for (let i = 0; i < 200; i++) {
+    t = performance.now()
+    touch(`wxid_member_${i}`)
+    checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
+    await store.durable()
+    single.push(performance.now() - t)
+  }
+  t = performance.now()
+  for (let i = 200; i < 200 + BURST; i++) {
+    touch(`wxid_member_${i}`)
+    checkin(book, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
+  }
+  await store.durable()
+  const burstMs = performance.now() - t
+  const ranks: number[] = []
+  const tops: number[] = []
+  for (let i = 0; i < 7; i++) {
+    t = performance.now()
+    book.rank(`wxid_member_${i * 7919}`)
+    ranks.push(performance.now() - t)
+    t = performance.now()
+    book.top(10)
+    tops.push(performance.now() - t)
+  }
+  console.log(
+    JSON.stringify({
+      startMs,
+      startCpuMs,
+      rssAtAnswer,
+      firstTopMs,
+      singleMsP50: median(single),
+      burstMs,
+      rankMs: median(ranks),
+      topMs: median(tops),
+      peakRss: rss(),
+    }),
+  )
+  process.exit(0) // no checkpoint on the way out: the next round measures the same state
+} else if (mode === 'takeover') {
+  const log = pino({ level: 'silent' })
+  // the active: holds the lease, commits
+  const active = new PostgresAdapter(where!)
+  await active.open()
+  const leaseA = new LeaseKeeper(active.target, active.names, log)
+  active.fence(await leaseA.acquire())
+  const activeStore = new Store(active)
+  const activeBook = new PointsBook(await activeStore.open(POOL))
+  // the standby: loads and follows
+  const standby = new PostgresAdapter(where!)
+  await standby.open()
+  const leaseB = new LeaseKeeper(standby.target, standby.names, log)
+  let warmMs = 0
+  let warmed!: () => void
+  const isWarm = new Promise<void>((r) => (warmed = r))
+  const acquired = leaseB.acquire(async () => {
+    const t = performance.now()
+    await standby.warm()
+    warmMs = performance.now() - t
+    warmed()
+  })
+  await isWarm
+  // the active keeps working while the standby follows: 1,000 check-ins
+  for (let i = 0; i < 1_000; i++) checkin(activeBook, `wxid_member_${i}`, '2026-11-26', '2026-11-25')
+  await activeStore.durable()
+  // the active dies: no more renewals, no release (as after kill -9 or a lost machine)
+  const diedAt = performance.now()
+  await leaseA.close()
+  const token = await acquired
+  const acquiredAt = performance.now()
+  standby.fence(token)
+  await standby.takeOver()
+  const store = new Store(standby)
+  await store.open('core/')
+  const book = new PointsBook(await store.open(POOL))
+  checkin(book, 'wxid_member_after', '2026-11-26', '2026-11-25')
+  await store.durable()
+  const answeredAt = performance.now()
+  standby.dropMirror()
+  const caughtUp = book.get('wxid_member_999')?.lastDay === '2026-11-26'
+  console.log(
+    JSON.stringify({ warmMs, deathToLeaseMs: acquiredAt - diedAt, leaseToAnswerMs: answeredAt - acquiredAt, deathToAnswerMs: answeredAt - diedAt, caughtUp, peakRss: rss() }),
+  )
+  process.exit(0)
+} else {
+  console.error('usage: startScale.ts generate <dir|url> <members> | measure <dir|url> | takeover <url>')
+  process.exit(2)
+}
