@@ -45,11 +45,10 @@ describe('fault: kill -9 the process group of npm start and start again at once,
       await waitFor(() => confirmations().length >= MEMBERS_PER_ROUND, { timeoutMs: 20_000, what: `round ${round} check-ins answered` })
       for (const line of confirmations()) acknowledged.add(line.split(' ')[0]!)
 
-      const killedAt = Date.now()
       bot.killGroup('SIGKILL')
-      // the new start is issued at once, nothing awaited in between (spawning npm itself can take
-      // longer than 100 ms on a loaded machine)
-      expect(Date.now() - killedAt).toBeLessThan(100)
+      // the new start is issued at once, nothing awaited in between: the old group may still be
+      // dying while the new one takes the data-dir lock (a timed assertion here measured only the
+      // machine's load)
       bot = await world.startBot({ npm: true, ready: false })
     }
     await bot.ready()

@@ -103,7 +103,9 @@ describe('fault: kill -9 during a redemption burst', () => {
         const after = 1 + Math.floor(Math.random() * STOCK)
         await waitFor(() => placed(bot) >= after, { timeoutMs: 120_000, what: `${after} orders placed` })
       } else {
-        const after = 1 + Math.floor(Math.random() * (2 * MEMBERS - 1))
+        // (a member's own repeated replies merge into one message, so a round answers fewer
+        // lines than its 1,000 requests; every member is answered at least once)
+        const after = 1 + Math.floor(Math.random() * (MEMBERS - 1))
         await waitFor(() => answers() >= after, { timeoutMs: 120_000, what: `${after} answers` })
       }
       bot.kill('SIGKILL')
@@ -111,7 +113,8 @@ describe('fault: kill -9 during a redemption burst', () => {
       timers.forEach(clearTimeout)
       confirmedFrom(from)
       ;({ lastTaken } = await checkDataDir(round, confirmed))
-      if (answers() < 2 * MEMBERS) interrupted++
+      // fewer answer lines than members: some were not answered yet when it died
+      if (answers() < MEMBERS) interrupted++
       bot = await world.startBot({ ready: false })
     }
     await bot.ready()
