@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeClock } from '../../src/clock/FakeClock.js'
-import { launchBrowser, type Browser } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken, type Browser } from '../helpers/browser.js'
 import { harness, type Harness } from '../helpers/harness.js'
 import { HARNESS_TOKEN, harnessConsole } from '../helpers/harnessConsole.js'
 
@@ -44,7 +44,8 @@ describe('console pages: 会员 and 流失 in Chromium', () => {
     browser = await launchBrowser()
     page = await browser.context.newPage()
     page.on('pageerror', (e) => pageErrors.push(e.message))
-    expect((await browser.context.request.post(`${c.base}/login`, { data: { token: HARNESS_TOKEN } })).status()).toBe(200)
+    // through the login form: the page keeps the session's secret and sends it with every request
+    await loginWithToken(page, c.base, HARNESS_TOKEN)
   }, 90_000)
 
   afterAll(async () => {

@@ -1,21 +1,9 @@
 // The chain skill's console page "接龙 / Chains" (served at /ext/chains.js): every chain with
 // its joiners, a CSV download per chain, and closing an open one (asks first). Member-written
 // text (titles, names, notes) is always put in as text, never as HTML.
-import { SECRET_KEY, errorBox, h, table, when } from '/lib.js'
+import { download, errorBox, h, table, when } from '/lib.js'
 
 const VIA = { text: '发消息', repost: '转发微信接龙', groupNote: '微信接龙消息' }
-
-/** The CSV through the session (its secret goes in a header, so no plain link): saved as a file. */
-async function download(path, name) {
-  const res = await fetch(path, { headers: { 'x-csrf-token': sessionStorage.getItem(SECRET_KEY) ?? '' }, credentials: 'same-origin' })
-  if (!res.ok) throw new Error(`HTTP ${res.status}`)
-  const url = URL.createObjectURL(await res.blob())
-  const a = h('a', { href: url, download: name })
-  document.body.append(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 60_000)
-}
 
 export async function render(root, api) {
   const groups = await api.get('/api/groups')

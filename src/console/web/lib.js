@@ -29,6 +29,24 @@ export async function api(method, path, body) {
 
 export const get = (path) => api('GET', path)
 
+/**
+ * A file from the API (a CSV, a member's export) saved through the session: its secret goes in
+ * a header, so a plain link would be refused.
+ */
+export async function download(path, name) {
+  const secret = sessionStorage.getItem(SECRET_KEY)
+  if (!secret) throw loginFirst()
+  const res = await fetch(path, { headers: { 'x-csrf-token': secret }, credentials: 'same-origin' })
+  if (res.status === 401) throw loginFirst()
+  if (!res.ok) throw new Error(`HTTP ${res.status}`)
+  const url = URL.createObjectURL(await res.blob())
+  const a = h('a', { href: url, download: name })
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60_000)
+}
+
 /** h('td', { class: 'n' }, 'text', child…): strings become text nodes, never markup. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag)

@@ -1,4 +1,4 @@
-import { api, errorBox, get, h, label, table, when } from '../lib.js'
+import { api, download, errorBox, get, h, label, table, when } from '../lib.js'
 
 // 会员 Members: the list (search any name seen or id, the filters of CONTRACT §11, sort,
 // pages, CSV) and a member's profile (names, groups, tags, points, timeline, whom they
@@ -42,7 +42,11 @@ export async function renderMembers(view, id, params = new URLSearchParams()) {
     ),
   )
   const results = h('div', { id: 'member-results' })
-  const csv = h('a', { class: 'button', id: 'member-csv', download: 'members.csv' }, label('导出 CSV', 'Export'))
+  // saved through the session (download(): the secret goes in a header, a plain link is refused)
+  const csv = h('a', { class: 'button', id: 'member-csv', href: '#', onclick: (e) => {
+    e.preventDefault()
+    void download(csv.dataset.href, 'members.csv').catch((err) => results.prepend(errorBox(err)))
+  } }, label('导出 CSV', 'Export'))
   view.replaceChildren(h('h1', {}, label('会员', 'Members'), ' ', csv), form, results)
 
   function query(page) {
@@ -56,7 +60,7 @@ export async function renderMembers(view, id, params = new URLSearchParams()) {
 
   async function go(page) {
     const { q } = query(page)
-    csv.href = `/api/members.csv?${q}`
+    csv.dataset.href = `/api/members.csv?${q}`
     q.set('page', String(page))
     q.set('size', String(SIZE))
     let r
@@ -156,7 +160,10 @@ async function renderProfile(view, id) {
       h(
         'div',
         { class: 'row' },
-        h('a', { href: `${path}/export`, download: `member-${id}.json` }, label('导出数据 JSON', 'Export')),
+        h('a', { href: '#', id: 'member-export', onclick: (e) => {
+          e.preventDefault()
+          void download(`${path}/export`, `member-${id}.json`).catch((err) => msg.replaceChildren(errorBox(err)))
+        } }, label('导出数据 JSON', 'Export')),
         h('button', { class: 'quiet', id: 'forget', onclick: forget }, label('删除数据', 'Forget')),
       ),
       msg,
