@@ -76,8 +76,22 @@ export class BotProcess {
     return this.child.pid
   }
 
+  /** The log line, once it is there; fails at once if the bot exits first, with what it said on stderr then. */
   async waitForLog(match: (l: LogLine) => boolean, what: string, timeoutMs = 30_000): Promise<LogLine> {
-    return waitFor(() => this.logs.find(match), { timeoutMs, what: `log: ${what}; stderr: ${this.stderr.slice(-5).join(' | ')}` })
+    let exit: { code: number | null } | undefined
+    void this.exited.then((code) => (exit = { code }))
+    try {
+      return await waitFor(
+        () => {
+          const line = this.logs.find(match)
+          if (!line && exit) throw new Error(`the bot exited (${exit.code}) before log: ${what}`)
+          return line
+        },
+        { timeoutMs, what: `log: ${what}` },
+      )
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; stderr: ${this.stderr.slice(-5).join(' | ')}`)
+    }
   }
 
   /** Resolves once the bot logged in and loaded its rooms. */

@@ -29,7 +29,9 @@ export function exampleRushConfig(o: { codesFile: string; admin: string; liveSta
   if (!coupon) throw new Error('the example config has no shop item with delivery: codes')
   coupon.set('codes', o.codesFile)
   if (o.liveStart) doc.setIn(['groups', 0, 'skills', 'live', 'lives', 0, 'start'], o.liveStart)
-  return doc.toString()
+  // the example's media files are read beside its config: point at them where this config goes
+  const media = join(import.meta.dirname, '../../config/media')
+  return doc.toString().replace(/(:\s*)media\//g, `$1${media}/`)
 }
 
 /** Codes for the coupon: enough that it does not sell out in a rush. */
