@@ -27,8 +27,9 @@ export interface BotProcessArgs {
 }
 
 /**
- * The bot as a user starts it: `node --import tsx src/main.ts --config … --data …` (what
- * `npm start` runs) — or through `npm start` itself, in its own process group — as a child
+ * The bot as a user starts it: `node dist/src/cli/siyu.js start --config … --data …` (what
+ * `npm start` runs; tests/globalSetup.ts builds dist/ when a source is newer) — or through
+ * `npm start` itself, in its own process group — as a child
  * process, talking to a puppet service over gRPC. Collects its JSON log lines and stderr.
  */
 export class BotProcess {
@@ -57,7 +58,7 @@ export class BotProcess {
     this.grouped = args.npm === true
     this.child = this.grouped
       ? spawn('npm', ['start', '--silent', '--', ...botArgs], { env, cwd: args.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-      : spawn(process.execPath, args.command ?? ['--import', 'tsx', 'src/main.ts', ...botArgs], { env, cwd: args.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args.command ?? ['dist/src/cli/siyu.js', 'start', ...botArgs], { env, cwd: args.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     // before anything can fail: killed (with its process group) after the file if still running
     trackProcess(this.child, `bot ${args.config}`)
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
