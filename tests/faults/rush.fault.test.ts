@@ -294,7 +294,7 @@ describe('fault: a rush that lasts, every skill of the example on, over gRPC', (
 })
 
 // The soak takes 5 minutes of real time: `npm test` runs the rush above; the soak runs with
-// SIYU_LONG_TESTS=1 (CI's full run sets it), and its 10-minute version is the rush bench's
+// SIYU_LONG_TESTS=1, and its 10-minute version is the rush bench's
 // (bench/rushEverySkill.ts, on a fake clock: bench/RESULTS.md).
 describe.runIf(process.env.SIYU_LONG_TESTS === '1')('fault: a soak at 2 msgs/s per room, every skill of the example on, over gRPC', () => {
   const w = rushWorld('soak')
