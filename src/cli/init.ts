@@ -177,7 +177,7 @@ class Prompter {
   private ended = false
   aborted = false
 
-  constructor(io: InitIo) {
+  constructor(private readonly io: InitIo) {
     this.rl = createInterface({ input: io.input, output: io.output, terminal: io.input.isTTY === true })
     this.rl.on('line', (line) => {
       if (this.waiting) {
@@ -200,8 +200,13 @@ class Prompter {
 
   ask(prompt: string): Promise<string | undefined | 'aborted'> {
     if (this.aborted) return Promise.resolve('aborted')
-    this.rl.setPrompt(prompt)
-    this.rl.prompt()
+    // once the input has ended readline is closed (Node 24 throws on prompt() then): the
+    // question is still written, and the lines read before the end still answer it
+    if (this.ended) this.io.output.write(prompt)
+    else {
+      this.rl.setPrompt(prompt)
+      this.rl.prompt()
+    }
     if (this.lines.length > 0) return Promise.resolve(this.lines.shift())
     if (this.ended) return Promise.resolve(undefined)
     return new Promise((resolve) => (this.waiting = resolve))
