@@ -33,7 +33,13 @@ async function scratch(prefix: string): Promise<string> {
 }
 
 /** Start a command line as the recipe would, in the sandbox (no token); stop it with SIGTERM. */
-async function runAndStop(command: string[], cwd: string, data: string): Promise<{ code: number | null; stopMs: number; bot: BotProcess }> {
+async function runAndStop(
+  command: string[],
+  cwd: string,
+  data: string,
+  /** A log line to see before stopping it (what it loads in the background, e.g. the knowledge). */
+  also?: { match: (l: Record<string, unknown>) => boolean; what: string },
+): Promise<{ code: number | null; stopMs: number; bot: BotProcess }> {
   const home = await scratch('siyu-deploy-home-')
   const bot = new BotProcess({ config: '', data, env: { LOG_LEVEL: 'info', NODE_ENV: 'production' }, home, command, cwd })
   cleanups.push(async () => void bot.kill('SIGKILL'))
@@ -43,6 +49,7 @@ async function runAndStop(command: string[], cwd: string, data: string): Promise
       throw new Error(`the bot exited (${c}) before it was ready: ${bot.stderr.slice(-8).join(' | ')}`)
     }),
   ])
+  if (also) await bot.waitForLog(also.match, also.what)
   const t0 = Date.now()
   const code = await bot.stop()
   return { code, stopMs: Date.now() - t0, bot }
@@ -321,7 +328,8 @@ describe('Dockerfile', () => {
 
     const data = await scratch('siyu-image-data-')
     const command = cmd.slice(1).map((a) => (a === cmd[cmd.indexOf('--data') + 1] ? data : a))
-    const { code, bot } = await runAndStop(command, app, data)
+    // the knowledge is read in the background: seen (or the wait fails) before the bot is stopped
+    const { code, bot } = await runAndStop(command, app, data, { match: (l) => l.msg === 'knowledge loaded', what: 'config/knowledge is in the image' })
     expect(code).toBe(0)
     expect(bot.logs.find((l) => l.msg === 'knowledge loaded'), 'config/knowledge is in the image').toBeDefined()
   }, 90_000)
