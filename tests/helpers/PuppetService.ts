@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
+import { freePort } from './freePort.js'
 import { mock } from 'wechaty-puppet-mock'
 import { PuppetServer } from 'wechaty-puppet-service'
 import { RehearsalPuppet } from '../../src/sandbox/RehearsalPuppet.js'
@@ -175,14 +175,4 @@ export class PuppetService {
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }

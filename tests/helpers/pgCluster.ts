@@ -1,9 +1,9 @@
+import { freePort } from './freePort.js'
 import { execFile, execFileSync } from 'node:child_process'
 import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
 
 function run(cmd: string, args: string[]): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) =>
@@ -147,17 +147,6 @@ export async function startPostgres(opts: { fsync?: boolean } = {}): Promise<PgC
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function pgEscape(name: string): string {
   return `"${name.replace(/"/g, '""')}"`

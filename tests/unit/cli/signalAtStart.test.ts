@@ -1,21 +1,9 @@
 import { spawn } from 'node:child_process'
 import { readFile, symlink, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { freePort } from '../../helpers/freePort.js'
 import { tempDir } from '../../helpers/tmp.js'
-
-/** A port nothing listens on now (the console's; never the default 7350 another test may hold). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * Ctrl+C (or a supervisor's SIGTERM) the moment the sandbox's banner shows — while the console
