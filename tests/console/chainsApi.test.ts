@@ -7,7 +7,7 @@ import { startApp, type App } from '../../src/runtime/App.js'
 import { ChainShape } from '../../skills/chain/console/schemas.js'
 import { ChainBook } from '../../skills/chain/ChainBook.js'
 import { Namespace } from '../../src/store/Store.js'
-import { launchBrowser, loginWithToken } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken, watchedPage } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -141,15 +141,7 @@ describe('console: the chain (接龙) section', () => {
     expect(session.sections).toContainEqual(expect.objectContaining({ id: 'chains', title: '接龙 Chains', module: '/ext/chains.js' }))
     const browser = await launchBrowser()
     try {
-      const page = await browser.context.newPage()
-      page.setDefaultTimeout(20_000)
-      const pageErrors: string[] = []
-      page.on('pageerror', (e) => pageErrors.push(e.message))
-      const dialogs: string[] = []
-      page.on('dialog', (d) => {
-        dialogs.push(d.message())
-        void d.accept()
-      })
+      const { page, pageErrors, dialogs } = await watchedPage(browser)
       await loginWithToken(page, base, TOKEN)
       await page.locator('#nav a[href="#/x/chains"]', { hasText: '接龙' }).click()
       const bake = page.locator('section.chain[data-chain="c1"]')

@@ -7,7 +7,7 @@ import { startApp, type App } from '../../src/runtime/App.js'
 import { RemovalsResponse, PardonResponse } from '../../skills/guard/console.js'
 import { GuardBook } from '../../skills/guard/GuardBook.js'
 import { guardHistory, guardStanding } from '../../skills/guard/manage.js'
-import { launchBrowser, loginWithToken } from '../helpers/browser.js'
+import { launchBrowser, loginWithToken, watchedPage } from '../helpers/browser.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { capturedLog } from '../helpers/capturedLog.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -166,15 +166,7 @@ describe('console: guard removals section', () => {
     await app.store.durable()
     const browser = await launchBrowser()
     try {
-      const page = await browser.context.newPage()
-      page.setDefaultTimeout(20_000)
-      const pageErrors: string[] = []
-      page.on('pageerror', (e) => pageErrors.push(e.message))
-      const dialogs: string[] = []
-      page.on('dialog', (d) => {
-        dialogs.push(d.message())
-        void d.accept()
-      })
+      const { page, pageErrors, dialogs } = await watchedPage(browser)
       await loginWithToken(page, base, TOKEN)
       await page.locator('#nav a[href="#/x/removals"]', { hasText: '移出记录' }).click()
       const button = page.locator('table.blacklist button.pardon[data-member="wxid_carol"]')

@@ -67,6 +67,23 @@ export async function launchBrowser(o: { env?: Record<string, string> } = {}): P
 }
 
 /**
+ * A new page that records what the test checks afterwards: errors thrown in it, and every
+ * confirm()/alert() it showed (each accepted, as an operator clicking OK).
+ */
+export async function watchedPage(browser: Browser, timeoutMs = 20_000): Promise<{ page: Page; pageErrors: string[]; dialogs: string[] }> {
+  const page = await browser.context.newPage()
+  page.setDefaultTimeout(timeoutMs)
+  const pageErrors: string[] = []
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  const dialogs: string[] = []
+  page.on('dialog', (d) => {
+    dialogs.push(d.message())
+    void d.accept()
+  })
+  return { page, pageErrors, dialogs }
+}
+
+/**
  * Log a page into the console as the operator does: the token in the login form. The page
  * keeps the session's secret in this tab's sessionStorage (a cookie alone opens nothing), so
  * the pages to visit next are opened in this same page; `then` is where it goes after.
