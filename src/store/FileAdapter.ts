@@ -15,7 +15,7 @@ import {
   type StorageAdapter,
   type StoreMetrics,
 } from './StorageAdapter.js'
-import { ensureDir, nodeFs, type StoreFs } from './storeFs.js'
+import { ensureDir, nodeFs, readTextIfExists, type StoreFs } from './storeFs.js'
 
 /**
  * One document as its file holds it: leaf → value. Leaves are ids and names from outside (a
@@ -359,13 +359,8 @@ export class FileAdapter implements StorageAdapter {
   /** The list (an unreadable one is no harm: every big file is then parsed at open). */
   private async loadVerified(): Promise<void> {
     const file = join(this.root, VERIFIED_FILE)
-    let text: string
-    try {
-      text = (await this.fs.readFile(file)).toString('utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
-    }
+    const text = await readTextIfExists(this.fs, file)
+    if (text === undefined) return
     try {
       for (const [doc, sum] of Object.entries(parseDocument<Record<string, unknown>>(file, text))) {
         if (typeof sum === 'string') this.verified.set(doc, sum)

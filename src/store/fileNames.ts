@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { parseDocument, writeFileDurably } from './durableFile.js'
-import { nodeFs, type StoreFs } from './storeFs.js'
+import { nodeFs, readTextIfExists, type StoreFs } from './storeFs.js'
 
 /**
  * The longest folder or file-name segment the store makes, in bytes. File systems allow 255;
@@ -34,13 +34,8 @@ export class FileNames {
 
   async load(): Promise<void> {
     const file = join(this.root, NAMES_FILE)
-    let text: string
-    try {
-      text = (await this.fs.readFile(file)).toString('utf8')
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw err
-    }
+    const text = await readTextIfExists(this.fs, file)
+    if (text === undefined) return
     for (const [k, v] of Object.entries(parseDocument<Record<string, unknown>>(file, text))) {
       if (typeof v === 'string') this.long.set(k, v)
     }

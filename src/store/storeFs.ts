@@ -44,6 +44,16 @@ export const nodeFs: StoreFs = {
   unlink: (path) => fsp.unlink(path),
 }
 
+/** A small UTF-8 file's text, or undefined when there is none (any other error is thrown). */
+export async function readTextIfExists(fs: StoreFs, file: string): Promise<string | undefined> {
+  try {
+    return (await fs.readFile(file)).toString('utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+}
+
 /** fsync a directory so a rename, a new entry or a removal in it survives a crash. */
 export async function syncDir(fs: StoreFs, dir: string): Promise<void> {
   const dh = await fs.open(dir, 'r')
