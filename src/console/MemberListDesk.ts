@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream'
-import { stringify } from 'csv-stringify'
+import { stringify as stringifySync } from 'csv-stringify/sync'
 import { DateTime } from 'luxon'
 import { pointsBook } from '../engine/SkillContext.js'
 import { churnOf } from './members/churn.js'
-import { describer, selectMembers, type MemberFilter, type MemberListDeps, type MemberListItem } from '../members/memberList.js'
+import { compactItem, describer, pageOf, selectMembers, type MemberFilter, type MemberListDeps, type MemberListItem } from '../members/memberList.js'
 import { ZoneDays } from '../members/ZoneDays.js'
 import type { MemberRow } from '../members/MemberRecord.js'
 import { composeTimeline } from './members/timeline.js'
@@ -25,14 +25,17 @@ export class MemberListDesk {
   list(query: MemberListQuery) {
     const filter = this.filter(query)
     const d = this.listDeps()
-    const matches = selectMembers(d, filter)
-    const start = (query.page - 1) * query.size
+    const { total, items } = pageOf(d, filter, (query.page - 1) * query.size, query.size)
     const describe = describer(d, filter, false)
-    const items = matches.slice(start, start + query.size).map(({ id, row }) => this.item(describe(id, row)))
-    return { total: matches.length, page: query.page, size: query.size, items }
+    return { total, page: query.page, size: query.size, items: items.map(({ id, row }) => this.item(compactItem(describe(id, row)))) }
   }
 
-  /** Every match as CSV (UTF-8 with a BOM, so Excel reads the Chinese), streamed: memory stays flat. */
+  /**
+   * Every match as CSV (UTF-8 with a BOM, so Excel reads the Chinese), streamed: memory stays
+   * flat. CSV_CHUNK rows at a time are made into one string (csv-stringify's sync form: one
+   * call and one Buffer per chunk, not a stream write per row) and handed on only when the
+   * reader asks for more (Readable.from pulls: backpressure).
+   */
   csv(query: Omit<MemberListQuery, 'page' | 'size'>): Readable {
     const filter = this.filter({ ...query, page: 1, size: 1 })
     const d = this.listDeps()
@@ -40,18 +43,22 @@ export class MemberListDesk {
     const describe = describer(d, filter, true)
     const zone = new ZoneDays(this.deps.engine.time.zone)
     const at = (ms: number | undefined): string => (ms === undefined ? '' : zone.iso(ms))
-    async function* rows() {
+    const header = ['id', 'name', 'names', 'groups', 'status', 'points', 'lastActive', 'joined', 'via', 'inviterId', 'tags', 'leftGroups']
+    async function* chunks() {
+      yield Buffer.from(stringifySync([header], { bom: true }))
       for (let i = 0; i < matches.length; i += CSV_CHUNK) {
-        for (const { id, row } of matches.slice(i, i + CSV_CHUNK)) {
+        const rows: unknown[][] = []
+        for (let j = i; j < Math.min(i + CSV_CHUNK, matches.length); j++) {
+          const { id, row } = matches[j]!
           const m = describe(id, row)
-          yield [m.id, m.name, m.names.join(' / '), m.groups.join(' '), m.status, m.points, at(m.lastActive), at(m.joined), m.via ?? '', m.inviterId ?? '', m.tags.join(' '), m.leftGroups.join(' ')]
+          rows.push([m.id, m.name, m.names.join(' / '), m.groups.join(' '), m.status, m.points, at(m.lastActive), at(m.joined), m.via ?? '', m.inviterId ?? '', m.tags.join(' '), m.leftGroups.join(' ')])
         }
+        yield Buffer.from(stringifySync(rows, { escape_formulas: true }))
         // let other requests and events in between chunks
         await new Promise<void>((r) => setImmediate(r))
       }
     }
-    const header = ['id', 'name', 'names', 'groups', 'status', 'points', 'lastActive', 'joined', 'via', 'inviterId', 'tags', 'leftGroups']
-    return Readable.from(rows()).pipe(stringify({ bom: true, header: true, columns: header, escape_formulas: true }))
+    return Readable.from(chunks(), { objectMode: false })
   }
 
   timeline(id: string) {

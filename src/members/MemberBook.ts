@@ -14,6 +14,7 @@ import {
   type MemberRow,
   type RoomStanding,
 } from './MemberRecord.js'
+import { MemberIndex } from './MemberIndex.js'
 import { RoomIndex } from './RoomIndex.js'
 
 export interface MemberBookOptions {
@@ -121,6 +122,11 @@ export class MemberBook implements MemberDirectory {
       this.index = index
     }
     return this.index
+  }
+
+  /** Every member and each group's members, in memory, for the member list (built on first use; see MemberIndex). */
+  listIndex(): MemberIndex {
+    return MemberIndex.of(this.rows)
   }
 
   /** Is the member known to have left this room (and not come back)? */

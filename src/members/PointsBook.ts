@@ -1,5 +1,6 @@
 import type { Namespace, Table } from '../store/Store.js'
 import { PoolRanks } from './PoolRanks.js'
+import { PoolTotals } from './PoolTotals.js'
 
 /** A member's standing in a pool: derived from the ledger, kept for fast answers. */
 export interface MemberPoints {
@@ -170,6 +171,11 @@ export class PointsBook {
    */
   warmRanks(): Promise<void> {
     return PoolRanks.of(this.members).warm()
+  }
+
+  /** Every member's total, in memory, kept on every change (built on first use; see PoolTotals). */
+  totals(): PoolTotals {
+    return PoolTotals.of(this.members)
   }
 
   ledger(day?: string): LedgerEntry[] {

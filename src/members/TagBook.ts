@@ -1,4 +1,5 @@
 import type { Namespace, Table } from '../store/Store.js'
+import { TagIndex } from './TagIndex.js'
 
 /** Where a tag came from (CONTRACT §4). */
 export type TagSource = 'admin' | 'streak' | 'points' | 'redeem' | 'guard' | 'gate' | 'api' | 'console'
@@ -68,6 +69,11 @@ export class TagBook {
     else this.rows.set(contactId, rest)
     if (gone) this.onRemove?.(contactId, tag, gone)
     return true
+  }
+
+  /** Who has which tag, in memory, kept on every change (built on first use; see TagIndex). */
+  index(): TagIndex {
+    return TagIndex.of(this.rows)
   }
 
   /** Every contact with this tag (a scan: for the console and audits, not per message). */

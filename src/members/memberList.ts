@@ -2,6 +2,7 @@ import type { MemberBook } from './MemberBook.js'
 import { membershipOf } from './MemberBook.js'
 import type { MemberRow } from './MemberRecord.js'
 import type { PointsBook } from './PointsBook.js'
+import type { ListedMember } from './MemberIndex.js'
 import type { TagBook } from './TagBook.js'
 
 const DAY = 86_400_000
@@ -60,151 +61,197 @@ export interface MemberListItem {
   tags: string[]
 }
 
-interface Match {
-  id: string
-  row: MemberRow
-  key: number | string
+/**
+ * The members matching `f`, sorted, as ids with their rows (the CSV: every match). See pageOf.
+ */
+export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: string; row: MemberRow }> {
+  return pageOf(d, f, 0, Infinity).items
 }
 
 /**
- * The members matching `f`, sorted, as ids with their rows: a scan of the rows (or, for the
- * members in a group now, of that group's in-memory index) with the cheap tests first and
- * the points and tags looked up only when a filter or the sort needs them.
+ * How many members match `f`, and those at [start, start + size) in the order `f` sorts by.
+ *
+ * From the in-memory indexes kept on every change (MemberIndex for the rows and each group's
+ * members, PoolTotals for points, TagIndex for tags), never the store's rows: each candidate
+ * is tested from fields derived once per row version, the cheap tests first. Every match has to
+ * be tested (the answer says how many there are), but only the page is put in order: a heap
+ * of `start + size` entries picks it out of 100,000 matches without sorting them all.
  */
-export function selectMembers(d: MemberListDeps, f: MemberFilter): Array<{ id: string; row: MemberRow }> {
-  const out: Match[] = []
+export function pageOf(d: MemberListDeps, f: MemberFilter, start: number, size: number): { total: number; items: Array<{ id: string; row: MemberRow }> } {
   const q = f.q?.trim().toLowerCase() || undefined
-  const wantTags = f.tags && f.tags.length > 0 ? [...new Set(f.tags)] : undefined
+  const tagIndex = f.tags && f.tags.length > 0 ? d.tags.index() : undefined
+  const wanted = tagIndex ? [...new Set(f.tags)].map((t) => tagIndex.with(t)) : undefined
   const tagMode = f.tagMode ?? 'any'
   const needPoints = f.pointsMin !== undefined || f.pointsMax !== undefined || f.sort === 'points'
-  // one pass over the points tables (and the tags) per query, then a Map lookup per member:
-  // far cheaper than a keyed read per member and pool for a scan of 100,000
-  const pointsOf = needPoints ? pointsIndex(d, f) : () => 0
-  const tagsOf = wantTagsIndex(d, f.tags)
+  const pointsOf = needPoints ? pointTotals(d, f) : undefined
   const silentBefore = f.silentDays !== undefined ? d.now - f.silentDays * DAY : undefined
   const sort = f.sort ?? 'lastActive'
   const group = f.group
+  const index = d.book.listIndex()
 
-  const visit = (id: string, row: MemberRow): void => {
-    // where they stand (in the group, or anywhere): one loop over their rooms, no allocation
-    let isIn = false
-    let any = false
+  const hits: ListedMember[] = []
+  const keys: Array<number | string> = []
+  for (const m of group !== undefined ? index.inGroup(group) : index.all()) {
+    const row = m.row
+    // where they stand (in the group, or anywhere)
+    let isIn: boolean
+    let any: boolean
     let joined: number | undefined
-    let viaOk = f.via === undefined
-    for (const s of row.rooms) {
-      if (group !== undefined && s.group !== group) continue
-      any = true
-      if (s.in) isIn = true
-      if (s.joinedAt !== undefined && (joined === undefined || s.joinedAt > joined)) joined = s.joinedAt
-      if (!viaOk && (s.via === f.via || s.inviterId === f.via)) viaOk = true
-    }
-    if (group !== undefined && !any) return
-    if (f.status === 'in' && !isIn) return
-    if (f.status === 'left' && (isIn || !any)) return
-    if (!viaOk) return
-    // the group's membership picks the via of the room they are in; any of their rooms will do here
     let last: number | undefined
     if (group !== undefined) {
-      for (const a of row.activity) if (a.group === group) last = a.last
-    } else last = row.lastActive
-    if (f.joinedFrom !== undefined && (joined === undefined || joined < f.joinedFrom)) return
-    if (f.joinedTo !== undefined && (joined === undefined || joined >= f.joinedTo)) return
-    if (silentBefore !== undefined && (last ?? joined ?? row.seen) > silentBefore) return
-    if (q !== undefined && !id.toLowerCase().includes(q) && !searchText(row).includes(q)) return
-    if (wantTags) {
-      const mine = tagsOf.get(id)
-      if (tagMode === 'any' && !mine) return
-      if (tagMode === 'all' && (!mine || mine.size < wantTags.length)) return
-      if (tagMode === 'none' && mine) return
+      const p = m.place(group)
+      if (!p) continue
+      any = true
+      isIn = p.in
+      joined = p.joined
+      last = p.last
+    } else {
+      any = row.rooms.length > 0
+      isIn = m.isIn
+      joined = m.latestJoin
+      last = row.lastActive
+    }
+    if (f.status === 'in' && !isIn) continue
+    if (f.status === 'left' && (isIn || !any)) continue
+    // the group's membership picks the via of the room they are in; any of their rooms will do here
+    if (f.via !== undefined && !row.rooms.some((s) => (group === undefined || s.group === group) && (s.via === f.via || s.inviterId === f.via))) continue
+    if (f.joinedFrom !== undefined && (joined === undefined || joined < f.joinedFrom)) continue
+    if (f.joinedTo !== undefined && (joined === undefined || joined >= f.joinedTo)) continue
+    if (silentBefore !== undefined && (last ?? joined ?? row.seen) > silentBefore) continue
+    if (q !== undefined && !m.matches(q)) continue
+    if (wanted) {
+      let mine = 0
+      for (const set of wanted) if (set.has(m.id)) mine++
+      if (tagMode === 'any' && mine === 0) continue
+      if (tagMode === 'all' && mine < wanted.length) continue
+      if (tagMode === 'none' && mine > 0) continue
     }
     let points = 0
-    if (needPoints) {
-      points = pointsOf(id)
-      if (f.pointsMin !== undefined && points < f.pointsMin) return
-      if (f.pointsMax !== undefined && points > f.pointsMax) return
+    if (pointsOf) {
+      points = pointsOf.get(m.id) ?? 0
+      if (f.pointsMin !== undefined && points < f.pointsMin) continue
+      if (f.pointsMax !== undefined && points > f.pointsMax) continue
     }
-    const key = sort === 'points' ? points : sort === 'joined' ? (joined ?? -Infinity) : sort === 'name' ? row.name : (last ?? -Infinity)
-    out.push({ id, row, key })
+    hits.push(m)
+    keys.push(sort === 'points' ? points : sort === 'joined' ? (joined ?? -Infinity) : sort === 'name' ? row.name : (last ?? -Infinity))
   }
-
-  if (group !== undefined && f.status === 'in') {
-    for (const id of d.book.rooms().inGroup(group)) {
-      const row = d.book.rows.get(id)
-      if (row) visit(id, row)
-    }
-  } else d.book.rows.forEach(visit)
 
   const dir = (f.order ?? 'desc') === 'desc' ? -1 : 1
   // names in the order Chinese readers expect (pinyin), numbers as numbers; ties by id
-  const byName = sort === 'name' ? new Intl.Collator('zh', { numeric: true }).compare : undefined
-  out.sort((a, b) => {
-    if (a.key !== b.key) return (byName ? byName(a.key as string, b.key as string) || (a.key < b.key ? -1 : 1) : a.key < b.key ? -1 : 1) * dir
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
-  })
-  return out
+  const byName = sort === 'name' ? collator.compare : undefined
+  const before = (a: number, b: number): number => {
+    const ka = keys[a]!
+    const kb = keys[b]!
+    if (ka !== kb) return (byName ? byName(ka as string, kb as string) || (ka < kb ? -1 : 1) : ka < kb ? -1 : 1) * dir
+    const ia = hits[a]!.id
+    const ib = hits[b]!.id
+    return ia < ib ? -1 : ia > ib ? 1 : 0
+  }
+  const order = firstInOrder(hits.length, Math.min(hits.length, start + size), before)
+  return { total: hits.length, items: order.slice(start).map((i) => ({ id: hits[i]!.id, row: hits[i]!.row })) }
 }
 
-/** Every name seen, lower-cased, once per row version (rows are replaced, never changed). */
-const searchTexts = new WeakMap<MemberRow, string>()
-function searchText(row: MemberRow): string {
-  let t = searchTexts.get(row)
-  if (t === undefined) searchTexts.set(row, (t = [row.name, ...row.names].join('\n').toLowerCase()))
-  return t
+/** Made once: a collator costs a millisecond or more to make. */
+const collator = new Intl.Collator('zh', { numeric: true })
+
+/**
+ * The first `k` of the indexes 0…n-1 in the order `before` says (a total order), sorted. A
+ * full sort when k is a good part of n; else one pass keeping the best k seen in a max-heap
+ * (n log k at worst, and most candidates lose to the heap's top in one comparison).
+ */
+export function firstInOrder(n: number, k: number, before: (a: number, b: number) => number): number[] {
+  if (k <= 0) return []
+  if (k * 4 >= n) {
+    const all = Array.from({ length: n }, (_, i) => i)
+    all.sort(before)
+    return all.slice(0, k)
+  }
+  // heap[0] is the worst of the best k seen so far
+  const heap: number[] = []
+  const worse = (a: number, b: number) => before(a, b) > 0
+  for (let i = 0; i < n; i++) {
+    if (heap.length < k) {
+      heap.push(i)
+      let c = heap.length - 1
+      while (c > 0) {
+        const p = (c - 1) >> 1
+        if (!worse(heap[c]!, heap[p]!)) break
+        ;[heap[c], heap[p]] = [heap[p]!, heap[c]!]
+        c = p
+      }
+    } else if (before(i, heap[0]!) < 0) {
+      heap[0] = i
+      let at = 0
+      for (;;) {
+        const l = 2 * at + 1
+        const r = l + 1
+        let top = at
+        if (l < k && worse(heap[l]!, heap[top]!)) top = l
+        if (r < k && worse(heap[r]!, heap[top]!)) top = r
+        if (top === at) break
+        ;[heap[at], heap[top]] = [heap[top]!, heap[at]!]
+        at = top
+      }
+    }
+  }
+  return heap.sort(before)
+}
+
+/** Totals of the pool `f` counts in, or of every pool summed (from each pool's PoolTotals). */
+function pointTotals(d: MemberListDeps, f: MemberFilter): ReadonlyMap<string, number> {
+  const pool = f.pool ?? (f.group !== undefined ? d.poolOf(f.group) : undefined)
+  const pools = pool !== undefined ? [pool] : d.pools()
+  if (pools.length === 1) return d.points(pools[0]!).totals().totals
+  const sum = new Map<string, number>()
+  for (const p of pools) for (const [id, total] of d.points(p).totals().totals) sum.set(id, (sum.get(id) ?? 0) + total)
+  return sum
 }
 
 /**
- * Describes matches as list lines: for many lines (the CSV) the points come from one pass over
- * the pools, for a page from a keyed read each.
+ * Describes matches as list lines (undefined fields left in: see describeMember): for many
+ * lines (the CSV) the points come from the pools' in-memory totals, for a page from a keyed
+ * read each.
  */
 export function describer(d: MemberListDeps, f: MemberFilter, many: boolean): (id: string, row: MemberRow) => MemberListItem {
-  const points = many ? pointsIndex(d, f) : pointsReader(d, f)
-  return (id, row) => describeMember(d, f, id, row, points)
+  let points: (id: string) => number
+  if (many) {
+    const totals = pointTotals(d, f)
+    points = (id) => totals.get(id) ?? 0
+  } else points = pointsReader(d, f)
+  const tags = d.tags.index()
+  return (id, row) => lineOf(f, id, row, points(id), tags.tagsOf(id))
 }
 
-/** The list's line for a member (points as `f` counts them). */
+/** The list's line for a member (points as `f` counts them), without its absent fields. */
 export function describeMember(d: MemberListDeps, f: MemberFilter, id: string, row: MemberRow, points = pointsReader(d, f)): MemberListItem {
-  const groupsIn = new Set<string>()
-  const groupsSeen = new Set<string>()
+  return compactItem(lineOf(f, id, row, points(id), d.tags.index().tagsOf(id)))
+}
+
+function lineOf(f: MemberFilter, id: string, row: MemberRow, points: number, tags: readonly string[]): MemberListItem {
+  // a member is in a few rooms: arrays beat Sets here
+  const groupsIn: string[] = []
+  const groupsSeen: string[] = []
   for (const s of row.rooms) {
-    groupsSeen.add(s.group)
-    if (s.in) groupsIn.add(s.group)
+    if (!groupsSeen.includes(s.group)) groupsSeen.push(s.group)
+    if (s.in && !groupsIn.includes(s.group)) groupsIn.push(s.group)
   }
   const m = f.group !== undefined ? membershipOf(row, f.group) : undefined
   const standing = m ?? latestStanding(row)
-  const isIn = f.group !== undefined ? m?.in === true : groupsIn.size > 0
-  return compactItem({
+  const isIn = f.group !== undefined ? m?.in === true : groupsIn.length > 0
+  return {
     id,
     name: row.name,
     names: row.names,
-    groups: [...groupsIn].sort(),
-    leftGroups: [...groupsSeen].filter((g) => !groupsIn.has(g)).sort(),
+    groups: groupsIn.sort(),
+    leftGroups: groupsSeen.filter((g) => !groupsIn.includes(g)).sort(),
     status: isIn ? 'in' : row.rooms.length > 0 && (f.group === undefined || m) ? 'left' : 'unknown',
-    points: points(id),
+    points,
     lastActive: f.group !== undefined ? row.activity.find((a) => a.group === f.group)?.last : row.lastActive,
     joined: f.group !== undefined ? m?.joinedAt : latestJoin(row),
     via: standing?.via,
     inviterId: standing?.inviterId,
-    tags: Object.keys(d.tags.of(id)).sort(),
-  })
-}
-
-/** Totals of the pool `f` counts in (or of every pool summed), read in one pass per pool. */
-function pointsIndex(d: MemberListDeps, f: MemberFilter): (id: string) => number {
-  const pool = f.pool ?? (f.group !== undefined ? d.poolOf(f.group) : undefined)
-  const totals = new Map<string, number>()
-  for (const p of pool !== undefined ? [pool] : d.pools()) d.points(p).members.forEach((id, row) => totals.set(id, (totals.get(id) ?? 0) + row.total))
-  return (id) => totals.get(id) ?? 0
-}
-
-/** Who has which of the wanted tags, in one pass over the tags. */
-function wantTagsIndex(d: MemberListDeps, wanted: readonly string[] | undefined): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>()
-  if (!wanted || wanted.length === 0) return out
-  d.tags.rows.forEach((id, marks) => {
-    const mine = wanted.filter((t) => Object.hasOwn(marks, t))
-    if (mine.length > 0) out.set(id, new Set(mine))
-  })
-  return out
+    tags: [...tags],
+  }
 }
 
 function pointsReader(d: MemberListDeps, f: MemberFilter): (id: string) => number {
@@ -229,7 +276,8 @@ function latestStanding(row: MemberRow): { via?: string; inviterId?: string } | 
   return best
 }
 
-function compactItem(i: MemberListItem): MemberListItem {
+/** A line without its absent fields (the API leaves them out). */
+export function compactItem(i: MemberListItem): MemberListItem {
   if (i.lastActive === undefined) delete i.lastActive
   if (i.joined === undefined) delete i.joined
   if (i.via === undefined) delete i.via
