@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream'
-import { stringify as stringifySync } from 'csv-stringify/sync'
 import { DateTime } from 'luxon'
 import { pointsBook } from '../engine/SkillContext.js'
 import { churnOf } from './members/churn.js'
@@ -7,6 +6,7 @@ import { compactItem, describer, pageOf, selectMembers, type MemberFilter, type 
 import { ZoneDays } from '../members/ZoneDays.js'
 import type { MemberRow } from '../members/MemberRecord.js'
 import { composeTimeline } from './members/timeline.js'
+import { csvRecord } from './members/csvRecord.js'
 import { exportMember } from './members/exportMember.js'
 import { ApiError, iso, type ConsoleDeps } from './ConsoleDeps.js'
 import type { MemberListQuery } from './memberSchemas.js'
@@ -32,9 +32,8 @@ export class MemberListDesk {
 
   /**
    * Every match as CSV (UTF-8 with a BOM, so Excel reads the Chinese), streamed: memory stays
-   * flat. CSV_CHUNK rows at a time are made into one string (csv-stringify's sync form: one
-   * call and one Buffer per chunk, not a stream write per row) and handed on only when the
-   * reader asks for more (Readable.from pulls: backpressure).
+   * flat. CSV_CHUNK records at a time are made into one string (see csvRecord) and handed on
+   * only when the reader asks for more (Readable.from pulls: backpressure).
    */
   csv(query: Omit<MemberListQuery, 'page' | 'size'>): Readable {
     const filter = this.filter({ ...query, page: 1, size: 1 })
@@ -45,15 +44,15 @@ export class MemberListDesk {
     const at = (ms: number | undefined): string => (ms === undefined ? '' : zone.iso(ms))
     const header = ['id', 'name', 'names', 'groups', 'status', 'points', 'lastActive', 'joined', 'via', 'inviterId', 'tags', 'leftGroups']
     async function* chunks() {
-      yield Buffer.from(stringifySync([header], { bom: true }))
+      yield Buffer.from(`\uFEFF${csvRecord(header)}`)
       for (let i = 0; i < matches.length; i += CSV_CHUNK) {
-        const rows: unknown[][] = []
+        let text = ''
         for (let j = i; j < Math.min(i + CSV_CHUNK, matches.length); j++) {
           const { id, row } = matches[j]!
           const m = describe(id, row)
-          rows.push([m.id, m.name, m.names.join(' / '), m.groups.join(' '), m.status, m.points, at(m.lastActive), at(m.joined), m.via ?? '', m.inviterId ?? '', m.tags.join(' '), m.leftGroups.join(' ')])
+          text += csvRecord([m.id, m.name, m.names.join(' / '), m.groups.join(' '), m.status, m.points, at(m.lastActive), at(m.joined), m.via ?? '', m.inviterId ?? '', m.tags.join(' '), m.leftGroups.join(' ')])
         }
-        yield Buffer.from(stringifySync(rows, { escape_formulas: true }))
+        yield Buffer.from(text)
         // let other requests and events in between chunks
         await new Promise<void>((r) => setImmediate(r))
       }

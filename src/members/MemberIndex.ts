@@ -15,18 +15,30 @@ export interface GroupPlace {
 
 /**
  * One member in the index: their current row (the store's own object, not a copy) and what
- * the list reads of it, derived when first read after the row changed (a row is replaced on
- * every change, never changed in place, so "derived from this row" is an identity test).
+ * the list reads of it, in plain fields of one object (a scan of 100,000 then touches little
+ * memory besides these), derived by `fresh()` when first read after the row changed (a row is
+ * replaced on every change, never changed in place, so "derived from this row" is an identity
+ * test).
  */
 export class ListedMember {
   /** Groups with a standing of theirs (kept at once: the index's groups follow them). */
   groups: readonly string[]
+  /** The id, lower-cased. */
+  idLower = ''
+  /** Every name seen, lower-cased, one per line. */
+  names = ''
+  /** In a room or out of it: has any standing at all. */
+  placed = false
+  /** In some room now. */
+  isIn = false
+  /** The latest join into any room. */
+  latestJoin: number | undefined = undefined
+  /** The last message anywhere. */
+  lastActive: number | undefined = undefined
+  /** When the bot first knew them. */
+  seen = 0
+  private places: GroupPlace[] = []
   private from: MemberRow | undefined
-  private idLower = ''
-  private names = ''
-  private placed: GroupPlace[] = []
-  private anyIn = false
-  private join: number | undefined
 
   constructor(
     readonly id: string,
@@ -35,53 +47,44 @@ export class ListedMember {
     this.groups = groupsOf(row)
   }
 
-  /** Does `q` (lower-cased) occur in the id or in any name seen? */
+  /** Does `q` (lower-cased) occur in the id or in any name seen? (After fresh().) */
   matches(q: string): boolean {
-    this.derive()
     return this.idLower.includes(q) || this.names.includes(q)
   }
 
-  /** Their place in the group (undefined: never in a room of it). */
+  /** Their place in the group (undefined: never in a room of it). (After fresh().) */
   place(group: string): GroupPlace | undefined {
-    this.derive()
-    for (const p of this.placed) if (p.group === group) return p
+    for (const p of this.places) if (p.group === group) return p
     return undefined
   }
 
-  /** In some room now. */
-  get isIn(): boolean {
-    this.derive()
-    return this.anyIn
-  }
-
-  /** The latest join into any room. */
-  get latestJoin(): number | undefined {
-    this.derive()
-    return this.join
-  }
-
-  private derive(): void {
+  /** The fields above, derived from the current row. */
+  fresh(): this {
     const row = this.row
-    if (this.from === row) return
+    if (this.from === row) return this
     this.from = row
     this.idLower = this.id.toLowerCase()
     this.names = [row.name, ...row.names].join('\n').toLowerCase()
-    this.placed = []
-    this.anyIn = false
-    this.join = undefined
+    this.placed = row.rooms.length > 0
+    this.lastActive = row.lastActive
+    this.seen = row.seen
+    this.places = []
+    this.isIn = false
+    this.latestJoin = undefined
     for (const s of row.rooms) {
-      let p = this.placed.find((x) => x.group === s.group)
+      let p = this.place(s.group)
       if (!p) {
         let last: number | undefined
         for (const a of row.activity) if (a.group === s.group) last = a.last
-        this.placed.push((p = { group: s.group, in: false, joined: undefined, last }))
+        this.places.push((p = { group: s.group, in: false, joined: undefined, last }))
       }
-      if (s.in) p.in = this.anyIn = true
+      if (s.in) p.in = this.isIn = true
       if (s.joinedAt !== undefined) {
         if (p.joined === undefined || s.joinedAt > p.joined) p.joined = s.joinedAt
-        if (this.join === undefined || s.joinedAt > this.join) this.join = s.joinedAt
+        if (this.latestJoin === undefined || s.joinedAt > this.latestJoin) this.latestJoin = s.joinedAt
       }
     }
+    return this
   }
 }
 

@@ -11,6 +11,8 @@ const DAY = 86_400_000
  */
 export class ZoneDays {
   private readonly offsets = new Map<number, number>()
+  /** `+08:00` by offset (a zone has few). */
+  private readonly suffixes = new Map<number, string>()
 
   constructor(readonly zone: string) {}
 
@@ -36,8 +38,12 @@ export class ZoneDays {
     const off = this.offset(ms)
     const full = new Date(ms + off).toISOString()
     const local = ms % 1000 === 0 ? full.slice(0, 19) : full.slice(0, 23)
-    if (off === 0) return `${local}Z`
-    const m = Math.abs(off) / 60_000
-    return `${local}${off < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
+    let suffix = this.suffixes.get(off)
+    if (suffix === undefined) {
+      const m = Math.abs(off) / 60_000
+      suffix = off === 0 ? 'Z' : `${off < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
+      this.suffixes.set(off, suffix)
+    }
+    return local + suffix
   }
 }

@@ -2,6 +2,7 @@ import type { MemberBook } from './MemberBook.js'
 import { membershipOf } from './MemberBook.js'
 import type { MemberRow } from './MemberRecord.js'
 import type { PointsBook } from './PointsBook.js'
+import { summedTotals } from './PoolTotals.js'
 import type { ListedMember } from './MemberIndex.js'
 import type { TagBook } from './TagBook.js'
 
@@ -91,8 +92,8 @@ export function pageOf(d: MemberListDeps, f: MemberFilter, start: number, size: 
 
   const hits: ListedMember[] = []
   const keys: Array<number | string> = []
-  for (const m of group !== undefined ? index.inGroup(group) : index.all()) {
-    const row = m.row
+  for (const e of group !== undefined ? index.inGroup(group) : index.all()) {
+    const m = e.fresh()
     // where they stand (in the group, or anywhere)
     let isIn: boolean
     let any: boolean
@@ -106,18 +107,18 @@ export function pageOf(d: MemberListDeps, f: MemberFilter, start: number, size: 
       joined = p.joined
       last = p.last
     } else {
-      any = row.rooms.length > 0
+      any = m.placed
       isIn = m.isIn
       joined = m.latestJoin
-      last = row.lastActive
+      last = m.lastActive
     }
     if (f.status === 'in' && !isIn) continue
     if (f.status === 'left' && (isIn || !any)) continue
     // the group's membership picks the via of the room they are in; any of their rooms will do here
-    if (f.via !== undefined && !row.rooms.some((s) => (group === undefined || s.group === group) && (s.via === f.via || s.inviterId === f.via))) continue
+    if (f.via !== undefined && !m.row.rooms.some((s) => (group === undefined || s.group === group) && (s.via === f.via || s.inviterId === f.via))) continue
     if (f.joinedFrom !== undefined && (joined === undefined || joined < f.joinedFrom)) continue
     if (f.joinedTo !== undefined && (joined === undefined || joined >= f.joinedTo)) continue
-    if (silentBefore !== undefined && (last ?? joined ?? row.seen) > silentBefore) continue
+    if (silentBefore !== undefined && (last ?? joined ?? m.seen) > silentBefore) continue
     if (q !== undefined && !m.matches(q)) continue
     if (wanted) {
       let mine = 0
@@ -133,7 +134,7 @@ export function pageOf(d: MemberListDeps, f: MemberFilter, start: number, size: 
       if (f.pointsMax !== undefined && points > f.pointsMax) continue
     }
     hits.push(m)
-    keys.push(sort === 'points' ? points : sort === 'joined' ? (joined ?? -Infinity) : sort === 'name' ? row.name : (last ?? -Infinity))
+    keys.push(sort === 'points' ? points : sort === 'joined' ? (joined ?? -Infinity) : sort === 'name' ? m.row.name : (last ?? -Infinity))
   }
 
   const dir = (f.order ?? 'desc') === 'desc' ? -1 : 1
@@ -201,10 +202,7 @@ export function firstInOrder(n: number, k: number, before: (a: number, b: number
 function pointTotals(d: MemberListDeps, f: MemberFilter): ReadonlyMap<string, number> {
   const pool = f.pool ?? (f.group !== undefined ? d.poolOf(f.group) : undefined)
   const pools = pool !== undefined ? [pool] : d.pools()
-  if (pools.length === 1) return d.points(pools[0]!).totals().totals
-  const sum = new Map<string, number>()
-  for (const p of pools) for (const [id, total] of d.points(p).totals().totals) sum.set(id, (sum.get(id) ?? 0) + total)
-  return sum
+  return summedTotals(pools.map((p) => d.points(p).totals()))
 }
 
 /**

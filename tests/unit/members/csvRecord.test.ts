@@ -1,0 +1,35 @@
+import { stringify } from 'csv-stringify/sync'
+import { describe, expect, it } from 'vitest'
+import { csvRecord } from '../../../src/console/members/csvRecord.js'
+
+/** A small seeded PRNG (mulberry32): the same "random" fields on every run. */
+function prng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const PIECES = ['张三', 'wxid_a', ' ', ',', '"', '\n', '\r', '\t', '-', '=', '+', '@', '＝', '＋', '－', '＠', "'", 'a b', '2026-12-02T10:00:00+08:00', '', '/', ';']
+
+describe('csvRecord: the member CSV’s records, as csv-stringify writes them', () => {
+  it('equals csv-stringify with escape_formulas on random fields, hostile ones included', () => {
+    const rnd = prng(11)
+    let plain = 0
+    for (let round = 0; round < 3000; round++) {
+      const fields: Array<string | number> = Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => {
+        if (rnd() < 0.2) return Math.floor(rnd() * 2000) - (rnd() < 0.2 ? 1000 : 0)
+        return Array.from({ length: Math.floor(rnd() * 4) }, () => PIECES[Math.floor(rnd() * PIECES.length)]!).join('')
+      })
+      const want = stringify([fields], { escape_formulas: true })
+      expect(csvRecord(fields), JSON.stringify(fields)).toBe(want)
+      if (want === fields.join(',') + '\n') plain++
+    }
+    // both paths were taken many times
+    expect(plain).toBeGreaterThan(300)
+    expect(plain).toBeLessThan(2700)
+  })
+})
