@@ -45,6 +45,9 @@ export class ListedMember {
     public row: MemberRow,
   ) {
     this.groups = groupsOf(row)
+    this.idLower = id.toLowerCase()
+    // at once for a new member (the index's first scan derives everyone: no query pays for it)
+    this.fresh()
   }
 
   /** Does `q` (lower-cased) occur in the id or in any name seen? (After fresh().) */
@@ -61,10 +64,11 @@ export class ListedMember {
   /** The fields above, derived from the current row. */
   fresh(): this {
     const row = this.row
-    if (this.from === row) return this
+    const from = this.from
+    if (from === row) return this
     this.from = row
-    this.idLower = this.id.toLowerCase()
-    this.names = [row.name, ...row.names].join('\n').toLowerCase()
+    // most changes are messages: the names stay (the same array), and lower-casing them is the dear part
+    if (from === undefined || from.name !== row.name || from.names !== row.names) this.names = [row.name, ...row.names].join('\n').toLowerCase()
     this.placed = row.rooms.length > 0
     this.lastActive = row.lastActive
     this.seen = row.seen
