@@ -1,6 +1,10 @@
 import { followTable } from '../store/followTable.js'
 import type { Table } from '../store/Store.js'
-import type { MemberPoints } from './PointsBook.js'
+
+/** What PoolTotals reads of a pool's row (PointsBook's MemberPoints: not imported, PointsBook imports this). */
+interface Totalled {
+  total: number
+}
 
 /**
  * A pool's totals by member, in memory: one scan on first use, then kept in step with every
@@ -12,13 +16,13 @@ export class PoolTotals {
   /** Bumped on every change: a sum over pools made at one version is good until it moves. */
   version = 0
 
-  static of(members: Table<MemberPoints>): PoolTotals {
+  static of(members: Table<Totalled>): PoolTotals {
     return followTable(members, 'totals', () => new PoolTotals())
   }
 
   private constructor() {}
 
-  row(id: string, _before: MemberPoints | undefined, after: MemberPoints | undefined): void {
+  row(id: string, _before: Totalled | undefined, after: Totalled | undefined): void {
     this.version++
     if (after === undefined) this.totals.delete(id)
     else this.totals.set(id, after.total)

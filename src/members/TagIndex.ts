@@ -1,6 +1,8 @@
 import { followTable } from '../store/followTable.js'
 import type { Table } from '../store/Store.js'
-import type { ContactTags } from './TagBook.js'
+
+/** A contact's tags as TagBook keeps them (tag → mark; not imported: TagBook imports this). */
+type Tagged = Record<string, unknown>
 
 const NONE: readonly string[] = []
 
@@ -14,7 +16,7 @@ export class TagIndex {
   private readonly byContact = new Map<string, readonly string[]>()
   private readonly byTag = new Map<string, Set<string>>()
 
-  static of(rows: Table<ContactTags>): TagIndex {
+  static of(rows: Table<Tagged>): TagIndex {
     return followTable(rows, 'tags', () => new TagIndex())
   }
 
@@ -30,7 +32,7 @@ export class TagIndex {
     return this.byTag.get(tag) ?? EMPTY
   }
 
-  row(id: string, _before: ContactTags | undefined, after: ContactTags | undefined): void {
+  row(id: string, _before: Tagged | undefined, after: Tagged | undefined): void {
     // the tags the index has for them, not `before`: the index is its own truth of what it holds
     for (const t of this.byContact.get(id) ?? NONE) {
       const set = this.byTag.get(t)
