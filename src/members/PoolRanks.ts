@@ -28,6 +28,14 @@ export class PoolRanks {
   /** Buckets not scanned yet. */
   private readonly unscanned: Set<string>
   private warming: Promise<void> | undefined
+  /**
+   * Members whose row changed since the order was last asked, with the entry the order still
+   * holds for them (none: not in it). Placed in one go when the order is next read (\`build\`):
+   * a member earning points message after message (activity points, CONTRACT §12) costs a map
+   * entry per change rather than a removal and an insert each, and moves once, to where their
+   * row ends, when somebody asks for a rank or the board.
+   */
+  private readonly moved = new Map<string, { key: string; held: Ranked | undefined }>()
 
   static of(members: Table<unknown>): PoolRanks {
     const store = members.ns.store
@@ -46,8 +54,8 @@ export class PoolRanks {
       if (this.unscanned.has(dir)) return // its scan will read the value it ends with
       const id = unsegment(leaf)
       if (this.order) {
-        if (before !== undefined) this.order.remove(entry(id, before))
-        if (after !== undefined) this.order.insert(entry(id, after))
+        // placed when the order is next asked: the place the order still holds is what it must remove
+        if (!this.moved.has(id)) this.moved.set(id, { key: `${dir}/${leaf}`, held: before === undefined ? undefined : entry(id, before) })
       } else if (after !== undefined) this.staged!.set(id, entry(id, after))
       else this.staged!.delete(id)
     })
@@ -83,10 +91,19 @@ export class PoolRanks {
     return this.warming
   }
 
-  /** Build what is left, now. */
+  /** Build what is left and place the rows changed since, now. */
   build(): RankOrder {
     while (this.step());
-    return this.order!
+    const order = this.order!
+    if (this.moved.size > 0) {
+      for (const [id, { key, held }] of this.moved) {
+        if (held) order.remove(held)
+        const now = this.store.get(key)
+        if (now !== undefined) order.insert(entry(id, now))
+      }
+      this.moved.clear()
+    }
+    return order
   }
 
   /** Scan one bucket; false when none is left. */
