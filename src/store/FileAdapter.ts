@@ -11,6 +11,7 @@ import {
   splitKey,
   StoreCorruptError,
   type Change,
+  type CommitOptions,
   type Json,
   type StorageAdapter,
   type StoreMetrics,
@@ -165,7 +166,7 @@ export class FileAdapter implements StorageAdapter {
     return this.commit([{ key, value: undefined }])
   }
 
-  commit(changes: readonly Change[]): Promise<void> {
+  commit(changes: readonly Change[], options: CommitOptions = {}): Promise<void> {
     if (!this.opened) return Promise.reject(new Error('file store is not open'))
     try {
       for (const c of changes) {
@@ -177,10 +178,11 @@ export class FileAdapter implements StorageAdapter {
     } catch (err) {
       return Promise.reject(err as Error)
     }
-    // serialize now: the caller may change its objects as soon as we return
+    // serialize now: unless the values are immutable, the caller may change its objects as soon as we return
     let line: string
+    const rec: JournalRecord = changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value]))
     try {
-      line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
+      line = serializeRecord(rec)
     } catch (err) {
       // a value JSON cannot hold (a BigInt, a cycle): it never will, whatever the disk does
       return Promise.reject(new DataRefusedError(`a value cannot be written as JSON: ${(err as Error).message}`, { cause: err }))
@@ -188,8 +190,9 @@ export class FileAdapter implements StorageAdapter {
     const run = async (): Promise<void> => {
       await this.journal.append(line)
       // applied once durable, in journal order: a checkpoint (a step of this chain) sees
-      // exactly what the journal holds, never a change whose append failed
-      this.apply(JSON.parse(line.slice(9)) as JournalRecord)
+      // exactly what the journal holds, never a change whose append failed. Immutable values (the
+      // Store's) are kept as given; others as the line holds them, a snapshot of commit time
+      this.apply(options.immutable ? rec : (JSON.parse(line.slice(9)) as JournalRecord))
       this.metrics.commits++
       this.metrics.fileWrites++
     }

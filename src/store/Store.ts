@@ -385,7 +385,8 @@ export class Store {
   /** The adapter's commit; one that throws instead of rejecting (a value that cannot be serialized) counts as a failed commit. */
   private commitNow(changes: Change[]): Promise<void> {
     try {
-      return this.adapter.commit(changes)
+      // the store's values are never changed once set (Namespace): the file store keeps them as they are
+      return this.adapter.commit(changes, { immutable: true })
     } catch (err) {
       return Promise.reject(err as Error)
     }

@@ -40,6 +40,40 @@ describe('FileAdapter on disk', () => {
     await a.close()
   })
 
+  it('keeps immutable values as given (the Store\'s: no copy parsed back), and the journal holds them for a restart', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    const row = { total: 11, hashes: ['a1', 'b2'] }
+    const copied = { total: 5 }
+    await a.commit([{ key: 'checkin/pool:p/members/07/wxid_a', value: row }], { immutable: true })
+    await a.commit([{ key: 'checkin/pool:p/members/07/wxid_b', value: copied }])
+    // the document holds the very object given; without the promise, a snapshot of it
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_a')).toBe(row)
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_b')).not.toBe(copied)
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_b')).toEqual({ total: 5 })
+    await a.abandon() // as after kill -9: only the journal has them
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect(await b.entries('checkin/')).toEqual([
+      ['checkin/pool:p/members/07/wxid_a', { total: 11, hashes: ['a1', 'b2'] }],
+      ['checkin/pool:p/members/07/wxid_b', { total: 5 }],
+    ])
+    await b.close()
+  })
+
+  it('the Store hands its values over as immutable: one copy of each in memory, the one it set', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    const store = new Store(a)
+    const ns = await store.open('checkin/')
+    const row = { total: 3 }
+    ns.set('pool:p/members/07/wxid_a', row)
+    await store.durable()
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_a')).toBe(row)
+    expect(ns.get('pool:p/members/07/wxid_a')).toBe(row)
+    await store.close()
+  })
+
   it('recovers committed changes from the journal when the process died before a checkpoint', async () => {
     const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
     await a.open()
