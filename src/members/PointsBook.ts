@@ -1,4 +1,4 @@
-import type { Namespace, Table } from '../store/Store.js'
+import type { Namespace, Store, Table } from '../store/Store.js'
 import { PoolRanks } from './PoolRanks.js'
 
 /** A member's standing in a pool: derived from the ledger, kept for fast answers. */
@@ -77,6 +77,10 @@ export class PointsBook {
     private readonly onChange?: (memberId: string, row: MemberPoints) => void,
   ) {
     this.members = ns.table<MemberPoints>('members')
+  }
+
+  get store(): Store {
+    return this.ns.store
   }
 
   get(memberId: string): MemberPoints | undefined {

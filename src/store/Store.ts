@@ -519,15 +519,13 @@ export class Table<T> {
    * directory and leaf, without building its key and splitting it again — rows are what the
    * busiest paths touch (activity points: a member's points and activity rows per message).
    */
-  private readonly dirs: string[]
+  private readonly dirs: Array<string | undefined> = []
   private checkedOpen = false
 
   constructor(
     readonly ns: Namespace,
     readonly buckets: number,
-  ) {
-    this.dirs = Array.from({ length: buckets }, (_, b) => `${ns.prefix}${bucketName(b)}`)
-  }
+  ) {}
 
   private key(id: string): string {
     return `${bucketOf(id, this.buckets)}/${segment(id)}`
@@ -538,7 +536,8 @@ export class Table<T> {
       if (!this.ns.store.isOpen(this.ns.prefix)) throw new Error(`store key ${this.ns.prefix} read before its prefix was opened`)
       this.checkedOpen = true
     }
-    return this.dirs[bucketIndex(id, this.buckets)]!
+    const b = bucketIndex(id, this.buckets)
+    return (this.dirs[b] ??= `${this.ns.prefix}${bucketName(b)}`)
   }
 
   get(id: string): T | undefined {
