@@ -77,6 +77,13 @@ export class PointsBook {
     private readonly onChange?: (memberId: string, row: MemberPoints) => void,
   ) {
     this.members = ns.table<MemberPoints>('members')
+    // made now, so that every change of a row keeps the pool's kept head (ranks/head) up to date
+    this.ranks()
+  }
+
+  /** The pool's rank order (one per store and pool), keeping its first members at `ranks/head`. */
+  private ranks(): PoolRanks {
+    return PoolRanks.of(this.members, `${this.ns.prefix}ranks/head`)
   }
 
   get store(): Store {
@@ -149,14 +156,26 @@ export class PointsBook {
   rank(memberId: string): number | undefined {
     const me = this.members.get(memberId)
     if (!me) return undefined
-    return PoolRanks.of(this.members).rank(memberId, me)
+    return this.ranks().rank(memberId, me)
   }
 
   /** The first `n` by rank among members with points. */
   top(n: number): Array<{ rank: number; id: string; row: MemberPoints }> {
     const out: Array<{ rank: number; id: string; row: MemberPoints }> = []
     if (n <= 0) return out
-    for (const e of PoolRanks.of(this.members).entries()) {
+    const ranks = this.ranks()
+    // while the order is being built (the first minute after a big pool's start): from the
+    // first members the pool keeps, when they are enough
+    const kept = ranks.kept()
+    if (kept) {
+      for (const { entry, row } of kept.rows) {
+        if (entry.total <= 0 || out.length === n) break
+        if (!entry.id.startsWith('anon_')) out.push({ rank: out.length + 1, id: entry.id, row: row as unknown as MemberPoints })
+      }
+      if (out.length === n || kept.all || kept.rows.some((r) => r.entry.total <= 0)) return out
+      out.length = 0
+    }
+    for (const e of ranks.entries()) {
       if (e.total <= 0) break // the order puts every member with points first
       // a forgotten member's points stay under an anonymous id (src/engine/members/forget.ts): no rank
       if (e.id.startsWith('anon_')) continue
@@ -173,7 +192,7 @@ export class PointsBook {
    * the rest is built then.
    */
   warmRanks(): Promise<void> {
-    return PoolRanks.of(this.members).warm()
+    return this.ranks().warm()
   }
 
   ledger(day?: string): LedgerEntry[] {

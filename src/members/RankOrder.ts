@@ -43,12 +43,23 @@ export class RankOrder {
   static from(entries: Ranked[]): RankOrder {
     const o = new RankOrder()
     entries.sort(compare)
-    for (let i = 0; i < entries.length; i += MAX_BLOCK / 2) {
-      const slice = entries.slice(i, i + MAX_BLOCK / 2)
-      o.blocks.push({ totals: slice.map((e) => e.total), ats: slice.map((e) => e.reachedAt), ids: slice.map((e) => e.id) })
-    }
-    o.count = entries.length
+    for (const e of entries) o.append(e)
     return o
+  }
+
+  /**
+   * Add an entry that comes after every entry in the order (a bulk load from sorted input, in
+   * O(1) each: blocks are filled half full, as `insert` leaves them after a split). Throws
+   * when `e` is not after the last entry.
+   */
+  append(e: Ranked): void {
+    let block = this.blocks[this.blocks.length - 1]
+    if (block && compareAt(block, block.ids.length - 1, e) >= 0) throw new Error(`RankOrder.append: ${e.id} is not after the last entry`)
+    if (!block || block.ids.length >= MAX_BLOCK / 2) this.blocks.push((block = { totals: [], ats: [], ids: [] }))
+    block.totals.push(e.total)
+    block.ats.push(e.reachedAt)
+    block.ids.push(e.id)
+    this.count++
   }
 
   insert(e: Ranked): void {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { PointsBook, type MemberPoints } from '../../../src/members/PointsBook.js'
+import { HEAD_KEPT, PoolRanks } from '../../../src/members/PoolRanks.js'
 import { compare, RankOrder, type Ranked } from '../../../src/members/RankOrder.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
-import { Store } from '../../../src/store/Store.js'
+import { bucketOf, Store } from '../../../src/store/Store.js'
 
 /** A small seeded PRNG (mulberry32): the same "random" operations on every run. */
 function prng(seed: number): () => number {
@@ -67,6 +68,32 @@ describe('RankOrder', () => {
     for (const e of entries) if (!kept.includes(e)) expect(order.remove(e)).toBe(true)
     expect(order.first(kept.length).map((e) => e.id)).toEqual(kept.map((e) => e.id))
     kept.forEach((e, i) => expect(order.position(e)).toBe(i))
+  })
+
+  it('bulk-loaded from sorted entries (append), then changed at random, it ranks as a sort of the live entries does', () => {
+    const rnd = prng(5)
+    const live = new Map<string, Ranked>()
+    for (let i = 0; i < 5000; i++) live.set(`m${i}`, { id: `m${i}`, total: Math.floor(rnd() * 6) * 10, reachedAt: Math.floor(rnd() * 4) })
+    const order = new RankOrder()
+    for (const e of [...live.values()].sort(compare)) order.append(e)
+    expect(() => order.append({ id: 'm0', total: 1_000, reachedAt: 0 })).toThrow(/not after the last entry/)
+    for (let step = 0; step < 3000; step++) {
+      const id = `m${Math.floor(rnd() * 6000)}`
+      const old = live.get(id)
+      if (old) {
+        expect(order.remove(old)).toBe(true)
+        live.delete(id)
+      }
+      if (!old || rnd() < 0.6) {
+        const e = { id, total: Math.floor(rnd() * 6) * 10, reachedAt: Math.floor(rnd() * 4) }
+        order.insert(e)
+        live.set(id, e)
+      }
+    }
+    const sorted = [...live.values()].sort(compare)
+    expect(order.size).toBe(sorted.length)
+    expect([...order.entries()].map((e) => e.id)).toEqual(sorted.map((e) => e.id))
+    for (let i = 0; i < sorted.length; i += 13) expect(order.position(sorted[i]!)).toBe(i)
   })
 
   it('builds from unsorted entries as inserting them one by one would', () => {
@@ -163,5 +190,111 @@ describe('PointsBook ranks from the kept order', () => {
     book.members.delete('b')
     expect(book.top(2).map((t) => t.id)).toEqual(['a'])
     expect(book.rank('a')).toBe(1)
+  })
+})
+
+describe('the first members a pool keeps (ranks/head): 积分榜 right after a start, before the order is built', () => {
+  async function started(adapter: MemoryAdapter) {
+    const store = new Store(adapter)
+    const book = new PointsBook(await store.open('checkin/pool:p/'))
+    return { store, book, ranks: PoolRanks.of(book.members) }
+  }
+
+  it('answers the top and the ranks of the kept members from the head, exactly, through changes, without building the order', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await started(adapter)
+    const rnd = prng(21)
+    for (let i = 0; i < 3000; i++) first.book.adjust(`wxid_${i}`, 10 + Math.floor(rnd() * 40) * 10, 'adjust', { now: Math.floor(i / 7), day: 'd', group: 'g' })
+    await first.store.durable()
+    // the restart: a new store over the same data
+    const { store, book, ranks } = await started(adapter)
+    const rows = () => new Map<string, MemberPoints>(book.members.rows())
+    expect(book.top(10).map((t) => t.id)).toEqual(scanTop(rows(), 10))
+    expect(ranks.built).toBe(false)
+    for (const t of book.top(HEAD_KEPT)) expect(book.rank(t.id)).toBe(t.rank)
+    expect(ranks.built).toBe(false)
+    // changes while the order is not built: members move into the head, out of it, inside it
+    for (let step = 0; step < 400; step++) {
+      // often one of the kept: they move out of the head and leave it shorter
+      const kept = ranks.kept()!.rows
+      const id = rnd() < 0.3 && kept.length > 0 ? kept[Math.floor(rnd() * kept.length)]!.entry.id : `wxid_${Math.floor(rnd() * 3000)}`
+      const r = rnd()
+      if (r < 0.4) book.adjust(id, Math.floor(rnd() * 200), 'adjust', { now: 1_000 + step, day: 'd', group: 'g' })
+      else if (r < 0.8) book.change(id, -Math.floor(rnd() * 300), 'redeem', { now: 1_000 + step, day: 'd', group: 'g' })
+      else book.members.set(id, { ...book.get(id)!, name: `renamed ${step}` })
+      if (step % 10 !== 9) continue
+      const now = rows()
+      // always an exact head of the order: the first members, as a sort of every row has them
+      const head = ranks.kept()!.rows.map((r) => r.entry.id)
+      const all = [...now].map(([id, r]) => ({ id, total: r.total, reachedAt: r.reachedAt })).sort(compare)
+      expect(head).toEqual(all.slice(0, head.length).map((e) => e.id))
+      const answer = book.top(10)
+      if (answer) expect(answer.map((t) => [t.id, t.row.name, t.row.total])).toEqual(scanTop(now, 10).map((id) => [id, now.get(id)!.name, now.get(id)!.total]))
+    }
+    expect(ranks.built).toBe(false)
+    await store.durable()
+    // kept in the same commits as the rows: the next start has it right too
+    const next = await started(adapter)
+    expect(next.book.top(10).map((t) => t.id)).toEqual(scanTop(rows(), 10))
+    expect(next.ranks.built).toBe(false)
+    await next.book.warmRanks()
+    expect(next.book.top(10).map((t) => t.id)).toEqual(scanTop(rows(), 10))
+  })
+
+  it('a head that is not the order (data edited by hand or by an older siyu) is written again once the order is built', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await started(adapter)
+    for (let i = 0; i < 200; i++) first.book.adjust(`wxid_${i}`, 10 + i, 'adjust', { now: i, day: 'd', group: 'g' })
+    await first.store.durable()
+    // an older siyu changed the top member's points without keeping the head
+    const row = first.book.get('wxid_199')!
+    await adapter.commit([{ key: `checkin/pool:p/members/${bucketOf('wxid_199', first.book.members.buckets)}/wxid_199`, value: { ...row, total: 1 } }])
+    const { store, book, ranks } = await started(adapter)
+    await book.warmRanks()
+    expect(ranks.built).toBe(true)
+    const expected = scanTop(new Map(book.members.rows()), HEAD_KEPT)
+    expect(book.top(HEAD_KEPT).map((t) => t.id)).toEqual(expected)
+    await store.durable()
+    const kept = (await adapter.read('checkin/pool:p/ranks/head')) as { rows: Array<[string, MemberPoints]> }
+    expect(kept.rows.map(([id]) => id)).toEqual(expected)
+    expect(kept.rows.map(([id]) => id)).not.toContain('wxid_199')
+  })
+
+  it('a damaged head is not used: the order is built instead', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await started(adapter)
+    for (let i = 0; i < 100; i++) first.book.adjust(`wxid_${i}`, 10 + i, 'adjust', { now: i, day: 'd', group: 'g' })
+    await first.store.durable()
+    await adapter.commit([{ key: 'checkin/pool:p/ranks/head', value: { v: 1, all: false, rows: [['wxid_1', { total: 5 }], ['wxid_0', { total: 9 }]] } }])
+    const { book, ranks } = await started(adapter)
+    expect(ranks.kept()).toBeUndefined()
+    expect(book.top(3).map((t) => t.id)).toEqual(['wxid_99', 'wxid_98', 'wxid_97'])
+    expect(ranks.built).toBe(true)
+  })
+
+  it('a big pool built in steps (buckets, then the merge in slices) still sees every change made between the steps', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await started(adapter)
+    const rnd = prng(9)
+    // more members than one merge slice: the merge itself takes several turns
+    for (let i = 0; i < 45_000; i++) first.book.members.set(`wxid_${i}`, { name: `m${i}`, total: Math.floor(rnd() * 50), streak: 0, lastDay: null, reachedAt: Math.floor(rnd() * 100), checkins: 0 })
+    await first.store.durable()
+    const { book, ranks } = await started(adapter)
+    const warming = book.warmRanks()
+    let turns = 0
+    while (!ranks.built) {
+      for (let k = 0; k < 20; k++) {
+        const id = `wxid_${Math.floor(rnd() * 46_000)}`
+        if (rnd() < 0.1) book.members.delete(id)
+        else book.members.set(id, { name: id, total: Math.floor(rnd() * 50), streak: 0, lastDay: null, reachedAt: 100 + turns, checkins: 0 })
+      }
+      turns++
+      await new Promise<void>((r) => setImmediate(r))
+    }
+    await warming
+    expect(turns).toBeGreaterThanOrEqual(34) // 32 buckets, then 3 slices of the merge: changes between every two steps
+    const rows = new Map<string, MemberPoints>(book.members.rows())
+    const sorted = [...rows].map(([id, r]) => ({ id, total: r.total, reachedAt: r.reachedAt })).sort(compare)
+    expect([...ranks.entries()].map((e) => e.id)).toEqual(sorted.map((e) => e.id))
   })
 })
