@@ -61,6 +61,18 @@ export function countedText(ctx: Ctx): string {
   return text.replace(/\s+/gu, '')
 }
 
+/** Fewer than `n` characters (code points: an emoji is one), counted only as far as needed. */
+function shorterThan(text: string, n: number): boolean {
+  if (text.length < n) return true
+  if (text.length >= 2 * n) return false // even all surrogate pairs make n
+  let count = 0
+  for (let i = 0; i < text.length && count < n; i++, count++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++
+  }
+  return count < n
+}
+
 /**
  * A 53-bit hash of a text (cyrb53, bryc's public-domain string hash), base 36. By hand rather
  * than node:crypto's SHA-256 because it runs on every counted message and no secrecy is needed:
@@ -89,7 +101,7 @@ export function textHash(text: string): string {
 export function countActivity(ctx: Ctx, pool: string): ActivityOutcome {
   const a = ctx.config.activity!
   const text = countedText(ctx)
-  if ([...text].length < a.minLength) return 'short'
+  if (shorterThan(text, a.minLength)) return 'short'
   const now = ctx.clock.now()
   const day = ctx.time.dayKey(now)
   const ns = ctx.pool(pool)

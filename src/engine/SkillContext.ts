@@ -145,7 +145,12 @@ export class SkillContext<C, M = unknown>
 
   points(pool = this.pointsPool): PointsBook {
     const changed = this.deps.pointsChanged
-    return pointsBook(this.deps.store, pool, (memberId, row) => changed(pool, memberId, row))
+    // one book per engine and pool, made once: a check-in or an activity point asks for it every time
+    let books = booksByEngine.get(changed)
+    if (!books) booksByEngine.set(changed, (books = new Map()))
+    let book = books.get(pool)
+    if (!book || book.store !== this.deps.store) books.set(pool, (book = pointsBook(this.deps.store, pool, (memberId, row) => changed(pool, memberId, row))))
+    return book
   }
 
   get tags(): TagBook {
@@ -279,6 +284,9 @@ function notStoredNotice(segments: readonly Segment[]): Segment[] {
 }
 
 /** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */
+/** The points books of an engine (keyed by its pointsChanged), by pool. */
+const booksByEngine = new WeakMap<object, Map<string, PointsBook>>()
+
 export function pointsBook(store: Store, pool: string, onChange?: (memberId: string, row: MemberPoints) => void): PointsBook {
   return new PointsBook(new Namespace(store, 'checkin/').child(`pool:${pool}`), onChange)
 }

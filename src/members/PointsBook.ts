@@ -1,4 +1,4 @@
-import type { Namespace, Table } from '../store/Store.js'
+import type { Namespace, Store, Table } from '../store/Store.js'
 import { PoolRanks } from './PoolRanks.js'
 import { PoolTotals } from './PoolTotals.js'
 
@@ -85,6 +85,10 @@ export class PointsBook {
   /** The pool's rank order (one per store and pool), keeping its first members at `ranks/head`. */
   private ranks(): PoolRanks {
     return PoolRanks.of(this.members, `${this.ns.prefix}ranks/head`)
+  }
+
+  get store(): Store {
+    return this.ns.store
   }
 
   get(memberId: string): MemberPoints | undefined {

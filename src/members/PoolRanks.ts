@@ -56,6 +56,14 @@ export class PoolRanks {
   private changes: Array<[string, Json | undefined, Json | undefined]> = []
   private merge: Merger | undefined
   private warming: Promise<void> | undefined
+  /**
+   * Members whose row changed since the order was last asked, with the entry the order still
+   * holds for them (none: not in it). Placed in one go when the order is next read (`build`):
+   * a member earning points message after message (activity points, CONTRACT §12) costs a map
+   * entry per change rather than a removal and an insert each, and moves once, to where their
+   * row ends, when somebody asks for a rank or the board.
+   */
+  private readonly moved = new Map<string, { key: string; held: Ranked | undefined }>()
   private head: Head | undefined
 
   /**
@@ -80,12 +88,15 @@ export class PoolRanks {
     if (headKey) this.head = readHead(store.get(headKey))
     store.watch(prefix, (dir, leaf, before, after) => {
       const id = unsegment(leaf)
+      // (a bucket not scanned yet: its scan will read the value the row ends with)
+      if (!this.unscanned.has(dir)) {
+        if (this.order) {
+          // placed when the order is next asked: the place the order still holds is what it must remove
+          if (!this.moved.has(id)) this.moved.set(id, { key: `${dir}/${leaf}`, held: before === undefined ? undefined : entry(id, before) })
+        } else this.changes.push([id, before, after])
+      }
+      // after the order knows of the change: the head may be filled again from it
       if (this.head) this.follow(this.head, id, after)
-      if (this.unscanned.has(dir)) return // its scan will read the value it ends with
-      if (this.order) {
-        if (before !== undefined) this.order.remove(entry(id, before))
-        if (after !== undefined) this.order.insert(entry(id, after))
-      } else this.changes.push([id, before, after])
     })
     this.unscanned = new Set(store.directories(prefix))
     while (!this.order && this.unscanned.size === 0) this.step()
@@ -133,10 +144,19 @@ export class PoolRanks {
     return this.warming
   }
 
-  /** Build what is left, now. */
+  /** Build what is left and place the rows changed since, now. */
   build(): RankOrder {
     while (this.step());
-    return this.order!
+    const order = this.order!
+    if (this.moved.size > 0) {
+      for (const [id, { key, held }] of this.moved) {
+        if (held) order.remove(held)
+        const now = this.store.get(key)
+        if (now !== undefined) order.insert(entry(id, now))
+      }
+      this.moved.clear()
+    }
+    return order
   }
 
   /** One step of the build; false when the order is built. */
@@ -193,7 +213,7 @@ export class PoolRanks {
     }
     if (!changed) return
     // fewer kept than it could: filled again from the order, once there is one
-    if (this.order && !head.all && rows.length < HEAD_KEPT) this.head = this.headOf(this.order)
+    if (this.order && !head.all && rows.length < HEAD_KEPT) this.head = this.headOf(this.build())
     this.saveHead()
   }
 

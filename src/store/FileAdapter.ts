@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { DirLock } from './DirLock.js'
-import { docText, Documents, rowsOf } from './Documents.js'
+import { docText, Documents, rowsOf, type DocRows } from './Documents.js'
 import { DurableJSONFile, parseDocument, writeFileDurably } from './durableFile.js'
 import { FileNames } from './fileNames.js'
 import { Journal, serializeRecord, type JournalRecord } from './Journal.js'
@@ -11,6 +11,7 @@ import {
   splitKey,
   StoreCorruptError,
   type Change,
+  type CommitOptions,
   type Json,
   type StorageAdapter,
   type StoreMetrics,
@@ -80,6 +81,15 @@ export class FileAdapter implements StorageAdapter {
   readonly metrics: StoreMetrics = { commits: 0, fileWrites: 0 }
   readonly documents = new Documents()
   private readonly dirty = new Set<string>()
+  /**
+   * Big documents that only grew since the last checkpoint (a day's ledger: new entries, never a
+   * change): their text as that checkpoint made it, and the leaves added since. The next
+   * checkpoint appends the new rows to that text instead of serializing every row again — a
+   * busy day's ledger is megabytes, and activity points (CONTRACT §12) add a ledger entry per
+   * counted message. Dropped at the first change or deletion of a row, and for a document that
+   * a checkpoint finds unchanged (yesterday's ledger is not kept in memory twice).
+   */
+  private readonly grownText = new Map<string, { text: string; added: string[] }>()
   /** Key directory → its file's size and mtime when siyu last wrote or checked it (files of LAZY_MIN_BYTES and more). */
   private verified = new Map<string, string>()
   private verifiedChanged = false
@@ -157,7 +167,7 @@ export class FileAdapter implements StorageAdapter {
     return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
-  commit(changes: readonly Change[]): Promise<void> {
+  commit(changes: readonly Change[], options: CommitOptions = {}): Promise<void> {
     if (!this.opened) return Promise.reject(new Error('file store is not open'))
     try {
       for (const c of changes) {
@@ -169,10 +179,11 @@ export class FileAdapter implements StorageAdapter {
     } catch (err) {
       return Promise.reject(err as Error)
     }
-    // serialize now: the caller may change its objects as soon as we return
+    // serialize now: unless the values are immutable, the caller may change its objects as soon as we return
     let line: string
+    const rec: JournalRecord = changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value]))
     try {
-      line = serializeRecord(changes.map((c) => (c.value === undefined ? [c.key] : [c.key, c.value])))
+      line = serializeRecord(rec)
     } catch (err) {
       // a value JSON cannot hold (a BigInt, a cycle): it never will, whatever the disk does
       return Promise.reject(new DataRefusedError(`a value cannot be written as JSON: ${(err as Error).message}`, { cause: err }))
@@ -180,8 +191,9 @@ export class FileAdapter implements StorageAdapter {
     const run = async (): Promise<void> => {
       await this.journal.append(line)
       // applied once durable, in journal order: a checkpoint (a step of this chain) sees
-      // exactly what the journal holds, never a change whose append failed
-      this.apply(JSON.parse(line.slice(9)) as JournalRecord)
+      // exactly what the journal holds, never a change whose append failed. Immutable values (the
+      // Store's) are kept as given; others as the line holds them, a snapshot of commit time
+      this.apply(options.immutable ? rec : (JSON.parse(line.slice(9)) as JournalRecord))
       this.metrics.commits++
       this.metrics.fileWrites++
     }
@@ -231,9 +243,10 @@ export class FileAdapter implements StorageAdapter {
       let oldSegment = 0
       const step = this.chain.then(async () => {
         oldSegment = (await this.journal.rotate(this.journal.currentSegment)) - 1
+        for (const doc of this.grownText.keys()) if (!this.dirty.has(doc)) this.grownText.delete(doc)
         snapshot = [...this.dirty].map((doc) => {
           const rows = this.documents.rows(doc)
-          return [doc, rows && rows.size > 0 ? docText(rows) : undefined]
+          return [doc, rows && rows.size > 0 ? this.textOf(doc, rows) : undefined]
         })
         this.dirty.clear()
       })
@@ -284,9 +297,34 @@ export class FileAdapter implements StorageAdapter {
   private apply(rec: JournalRecord): void {
     for (const entry of rec) {
       const { dir: doc, leaf } = splitKey(entry[0])
-      this.documents.set(doc, leaf, entry.length === 1 ? undefined : entry[1])
+      const value = entry.length === 1 ? undefined : entry[1]
+      const grown = this.grownText.get(doc)
+      if (grown) {
+        // a new row keeps the document append-only; anything else makes the next checkpoint write it whole
+        if (value !== undefined && !isArrayIndex(leaf) && this.documents.get(doc, leaf) === undefined) grown.added.push(leaf)
+        else this.grownText.delete(doc)
+      }
+      this.documents.set(doc, leaf, value)
       this.dirty.add(doc)
     }
+  }
+
+  /**
+   * A document's text for a checkpoint: docText(rows), or (a big document that only grew) the
+   * last checkpoint's text with the new rows appended — the same text, as the rows are in
+   * insertion order and an object keeps that order for keys that are not array indexes.
+   */
+  private textOf(doc: string, rows: DocRows): string {
+    const grown = this.grownText.get(doc)
+    let text: string
+    if (grown && grown.added.length === 0) text = grown.text
+    else if (grown) {
+      const parts = grown.added.map((leaf) => `${JSON.stringify(leaf)}:${JSON.stringify(rows.get(leaf))}`)
+      text = `${grown.text.length > 2 ? `${grown.text.slice(0, -1)},` : '{'}${parts.join(',')}}`
+    } else text = docText(rows)
+    if (text.length >= LAZY_MIN_BYTES) this.grownText.set(doc, { text, added: [] })
+    else this.grownText.delete(doc)
+    return text
   }
 
   private async loadSnapshots(dir: string, found: Set<string>): Promise<void> {
@@ -388,6 +426,11 @@ export class FileAdapter implements StorageAdapter {
     }
     return total
   }
+}
+
+/** A key an object orders before all others, numerically (`"7"`, not `"07"`): the appended text would not keep the rows' order. */
+function isArrayIndex(leaf: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(leaf) && Number(leaf) < 4294967295
 }
 
 /** A file as it was: its size and modification time. */

@@ -34,7 +34,7 @@ export interface StorageAdapter {
    * Implementations snapshot the values synchronously, before their first `await`, so the
    * caller may go on mutating its objects once this returns a promise.
    */
-  commit(changes: readonly Change[]): Promise<void>
+  commit(changes: readonly Change[], options?: CommitOptions): Promise<void>
   close(): Promise<void>
   readonly metrics: StoreMetrics
   /**
@@ -59,6 +59,16 @@ export interface StorageAdapter {
 }
 
 export type CommitFailure = 'transient' | 'refused'
+
+export interface CommitOptions {
+  /**
+   * The caller never changes these values (the Store's values are immutable: see Namespace).
+   * An adapter that keeps documents (the file store) may then keep these very objects rather
+   * than a snapshot of them: a copy of every value written cost as much again in parsing and,
+   * kept for good, in the garbage collector's copying (bench/RESULTS.md, "Engagement").
+   */
+  immutable?: boolean
+}
 
 /**
  * The storage refuses data for a reason that will not go away: a value that cannot be

@@ -146,6 +146,15 @@ export class Store {
     return this.read(dir, leaf)
   }
 
+  /**
+   * get(`${dir}/${leaf}`) for a caller that holds the two apart (a Table: each bucket's
+   * directory made once), without building the key and splitting it again. `dir` must be under
+   * an opened prefix (the caller checks once: see Table).
+   */
+  getAt(dir: string, leaf: string): Json | undefined {
+    return this.read(dir, leaf)
+  }
+
   private read(dir: string, leaf: string): Json | undefined {
     if (this.overlay.size > 0) {
       const o = this.overlay.get(dir)
@@ -155,8 +164,13 @@ export class Store {
   }
 
   set(key: string, value: Json | undefined): void {
-    if (this.closed) throw new Error('store is closed')
     const { dir, leaf } = splitKey(key)
+    this.setAt(dir, leaf, value, key)
+  }
+
+  /** set(`${dir}/${leaf}`) for a caller that holds the two apart (see getAt). */
+  setAt(dir: string, leaf: string, value: Json | undefined, key = `${dir}/${leaf}`): void {
+    if (this.closed) throw new Error('store is closed')
     const watched = this.watchers.length > 0 && this.watchers.some((w) => key.startsWith(w.prefix))
     const before = watched ? this.read(dir, leaf) : undefined
     let o = this.overlay.get(dir)
@@ -385,7 +399,8 @@ export class Store {
   /** The adapter's commit; one that throws instead of rejecting (a value that cannot be serialized) counts as a failed commit. */
   private commitNow(changes: Change[]): Promise<void> {
     try {
-      return this.adapter.commit(changes)
+      // the store's values are never changed once set (Namespace): the file store keeps them as they are
+      return this.adapter.commit(changes, { immutable: true })
     } catch (err) {
       return Promise.reject(err as Error)
     }
@@ -499,6 +514,14 @@ export class Namespace {
 }
 
 export class Table<T> {
+  /**
+   * Each bucket's directory (`<prefix><bucket>`), made once: a row is read and written by its
+   * directory and leaf, without building its key and splitting it again — rows are what the
+   * busiest paths touch (activity points: a member's points and activity rows per message).
+   */
+  private readonly dirs: Array<string | undefined> = []
+  private checkedOpen = false
+
   constructor(
     readonly ns: Namespace,
     readonly buckets: number,
@@ -508,12 +531,21 @@ export class Table<T> {
     return `${bucketOf(id, this.buckets)}/${segment(id)}`
   }
 
+  private dir(id: string): string {
+    if (!this.checkedOpen) {
+      if (!this.ns.store.isOpen(this.ns.prefix)) throw new Error(`store key ${this.ns.prefix} read before its prefix was opened`)
+      this.checkedOpen = true
+    }
+    const b = bucketIndex(id, this.buckets)
+    return (this.dirs[b] ??= `${this.ns.prefix}${bucketName(b)}`)
+  }
+
   get(id: string): T | undefined {
-    return this.ns.get<T>(this.key(id))
+    return this.ns.store.getAt(this.dir(id), segment(id)) as T | undefined
   }
 
   set(id: string, row: T): void {
-    this.ns.set(this.key(id), row)
+    this.ns.store.setAt(this.dir(id), segment(id), row as Json)
   }
 
   update(id: string, fn: (old: T | undefined) => T | undefined): T | undefined {
@@ -551,12 +583,22 @@ export function unsegment(s: string): string {
 
 /** FNV-1a: a stable, cheap spread of ids over buckets (not a security hash). */
 export function bucketOf(id: string, buckets: number): string {
+  return bucketName(bucketIndex(id, buckets))
+}
+
+/** A bucket's directory name: its number, two digits at least. */
+function bucketName(index: number): string {
+  return index.toString().padStart(2, '0')
+}
+
+/** The bucket's number (bucketOf, before it is written as a directory name). */
+function bucketIndex(id: string, buckets: number): number {
   let h = 0x811c9dc5
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
-  return ((h >>> 0) % buckets).toString().padStart(2, '0')
+  return (h >>> 0) % buckets
 }
 
 interface Deferred {

@@ -158,6 +158,28 @@ describe('PointsBook ranks from the kept order', () => {
     expect(fresh.top(10).map((t) => t.id)).toEqual(scanTop(rows, 10))
   })
 
+  it('rows changed many times between two questions (a member earning point after point) are placed where they end', async () => {
+    const { book } = await pool()
+    const rnd = prng(5)
+    const rows = () => new Map<string, MemberPoints>(book.members.rows())
+    for (let i = 0; i < 300; i++) book.adjust(`wxid_${i}`, 10 + (i % 5), 'adjust', { now: i, day: 'd', group: 'g' })
+    expect(book.top(3).map((t) => t.id)).toEqual(scanTop(rows(), 3)) // the order is built
+    for (let round = 0; round < 5; round++) {
+      // between two questions: runs of changes to the same few members, deletions, a return
+      for (let step = 0; step < 400; step++) {
+        const id = `wxid_${Math.floor(rnd() * 40)}`
+        const r = rnd()
+        if (r < 0.7) book.change(id, 1, 'activity', { now: 1_000 + round * 1_000 + step, day: 'd', group: 'g' })
+        else if (r < 0.8) book.members.delete(id)
+        else book.change(id, -Math.floor(rnd() * 5), 'redeem', { now: 1_000 + round * 1_000 + step, day: 'd', group: 'g' })
+      }
+      const now = rows()
+      for (const id of now.keys()) expect(book.rank(id)).toBe(scanRank(now, id))
+      expect(book.top(20).map((t) => t.id)).toEqual(scanTop(now, 20))
+      expect(book.rank('wxid_39') === undefined).toBe(!now.has('wxid_39'))
+    }
+  })
+
   it('a row written straight into the members table (not through PointsBook) moves in the order too', async () => {
     const { book } = await pool()
     book.adjust('a', 10, 'adjust', { now: 1, day: 'd', group: 'g' })

@@ -59,6 +59,17 @@ describe('checkin.activity: points for speaking', () => {
     expect(total(h)).toBe(0)
   })
 
+  it('minLength counts characters, an emoji as one (not its two UTF-16 halves)', async () => {
+    const { h, room, alice, clock } = await setup()
+    await h.say(room, alice, '👍👍👍👍') // 4 characters, 8 UTF-16 units
+    expect(total(h)).toBe(0)
+    await h.say(room, alice, '好👍👍👍') // 4
+    expect(total(h)).toBe(0)
+    await clock.advance(60_000)
+    await h.say(room, alice, '👍👍👍👍👍') // 5
+    expect(total(h)).toBe(1)
+  })
+
   it('once per cooldown; the cooldown is durable across a restart', async () => {
     const adapter = new MemoryAdapter()
     const first = await setup({ adapter })

@@ -40,6 +40,84 @@ describe('FileAdapter on disk', () => {
     await a.close()
   })
 
+  it('keeps immutable values as given (the Store\'s: no copy parsed back), and the journal holds them for a restart', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    const row = { total: 11, hashes: ['a1', 'b2'] }
+    const copied = { total: 5 }
+    await a.commit([{ key: 'checkin/pool:p/members/07/wxid_a', value: row }], { immutable: true })
+    await a.commit([{ key: 'checkin/pool:p/members/07/wxid_b', value: copied }])
+    // the document holds the very object given; without the promise, a snapshot of it
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_a')).toBe(row)
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_b')).not.toBe(copied)
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_b')).toEqual({ total: 5 })
+    await a.abandon() // as after kill -9: only the journal has them
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect(await b.entries('checkin/')).toEqual([
+      ['checkin/pool:p/members/07/wxid_a', { total: 11, hashes: ['a1', 'b2'] }],
+      ['checkin/pool:p/members/07/wxid_b', { total: 5 }],
+    ])
+    await b.close()
+  })
+
+  it('the Store hands its values over as immutable: one copy of each in memory, the one it set', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    const store = new Store(a)
+    const ns = await store.open('checkin/')
+    const row = { total: 3 }
+    ns.set('pool:p/members/07/wxid_a', row)
+    await store.durable()
+    expect(a.documents.get('checkin/pool:p/members/07', 'wxid_a')).toBe(row)
+    expect(ns.get('pool:p/members/07/wxid_a')).toBe(row)
+    await store.close()
+  })
+
+  it('a big document that only grows (a day\'s ledger) is checkpointed as the same text as written whole, through changes, deletions and index-like keys', async () => {
+    const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
+    await a.open()
+    const doc = 'checkin/pool:p/ledger/2026-12-02'
+    const file = join(dir, 'checkin', 'pool%3ap', 'ledger', '2026-12-02.json')
+    const expected = new Map<string, unknown>()
+    let seq = 0
+    const entry = () => ({ seq, at: 1_000 + seq, member: `wxid_${seq % 37}`, delta: 1, reason: 'activity', note: seq % 5 ? undefined : 'é"\\' })
+    // each round: new entries (past 64 KiB after the first), then now and then a change, a deletion or an index-like key
+    for (let round = 0; round < 8; round++) {
+      const changes = []
+      for (let i = 0; i < 400; i++) {
+        seq++
+        const leaf = String(seq).padStart(10, '0')
+        const value = JSON.parse(JSON.stringify(entry()))
+        changes.push({ key: `${doc}/${leaf}`, value })
+        expected.set(leaf, value)
+      }
+      if (round === 3) {
+        changes.push({ key: `${doc}/0000000007`, value: { seq: 7, changed: true } })
+        expected.set('0000000007', { seq: 7, changed: true })
+      }
+      if (round === 5) {
+        changes.push({ key: `${doc}/0000000009` })
+        expected.delete('0000000009')
+      }
+      if (round === 6) {
+        changes.push({ key: `${doc}/42`, value: 'an index-like key sorts first in an object' })
+        expected.set('42', 'an index-like key sorts first in an object')
+      }
+      await a.commit(changes.map((c) => ({ key: c.key, value: 'value' in c ? c.value : undefined })), { immutable: true })
+      await a.checkpoint()
+      const text = await readFile(file, 'utf8')
+      // byte for byte what serializing every row would give, and every row there
+      expect(text).toBe(JSON.stringify(Object.fromEntries(a.documents.rows(doc)!)))
+      expect(new Map(Object.entries(JSON.parse(text)))).toEqual(expected)
+    }
+    await a.close()
+    const b = new FileAdapter(dir)
+    await b.open()
+    expect((await b.entries(`${doc}/`)).length).toBe(expected.size)
+    await b.close()
+  })
+
   it('recovers committed changes from the journal when the process died before a checkpoint', async () => {
     const a = new FileAdapter(dir, { checkpointMs: 3_600_000 })
     await a.open()
