@@ -13,10 +13,7 @@ import { dirname } from 'node:path'
 import pino from 'pino'
 import { LeaseKeeper } from '../src/ha/LeaseKeeper.js'
 import { PointsBook } from '../src/members/PointsBook.js'
-import { docText } from '../src/store/Documents.js'
-import { writeFileDurably } from '../src/store/durableFile.js'
 import { FileAdapter } from '../src/store/FileAdapter.js'
-import { FileNames } from '../src/store/fileNames.js'
 import { isPostgresUrl } from '../src/store/postgres/connection.js'
 import { PostgresAdapter } from '../src/store/PostgresAdapter.js'
 import type { Change, Json, StorageAdapter, StoreMetrics } from '../src/store/StorageAdapter.js'
@@ -133,6 +130,10 @@ if (mode === 'generate') {
   for (const target of targets) {
     const t = performance.now()
     if (!isPostgresUrl(target)) {
+      // (imported here: the baseline's tree, which runs this file's measurements, has no Documents.ts)
+      const { docText } = await import('../src/store/Documents.js')
+      const { writeFileDurably } = await import('../src/store/durableFile.js')
+      const { FileNames } = await import('../src/store/fileNames.js')
       // the file store: each document written as its checkpoint writes it, then opened once,
       // which checks every big file whole and trusts it from then on (.verified.json)
       const names = new FileNames(target)
