@@ -32,6 +32,8 @@ export interface AccountsOptions {
   puppets?: ReadonlyMap<string, object>
   /** False while this process may not send (PostgreSQL: its lease could have expired). */
   maySend?: () => boolean
+  /** The first wait for each account's login, when shorter (with a lease: see ConnectionSupervisor). */
+  firstLoginTimeoutMs?: number
   /** The media half of an account's transport (src/media/accountMedia.ts), given its runtime. */
   media?: (account: string, runtime: () => WechatyRuntime | undefined) => Pick<Transport, 'sendMedia' | 'mediaBudgetLeft'>
 }
@@ -148,7 +150,7 @@ export class Accounts {
     engine.setActions(this.router)
     for (const h of this.handles) {
       const log = this.o.log.child({ account: h.id })
-      h.runtime = new WechatyRuntime({ wechaty: h.wechaty, engine: this.router.sinkFor(h.id), queue: h.queue, log })
+      h.runtime = new WechatyRuntime({ wechaty: h.wechaty, engine: this.router.sinkFor(h.id), queue: h.queue, log, firstLoginTimeoutMs: this.o.firstLoginTimeoutMs })
       this.runtimes.set(h.id, h.runtime)
       // the router hears of a lost account from the same events the runtime reacts to
       h.wechaty.on('logout', (_user, reason) => this.router.setOffline(h.id, `logged out${reason ? `: ${reason}` : ''}`))

@@ -23,6 +23,9 @@ import { Accounts, accountsSandboxed } from './Accounts.js'
 import { MediaLibrary } from '../media/MediaLibrary.js'
 import { accountMedia } from '../media/accountMedia.js'
 
+/** With a lease, the first wait for a login before the puppet is restarted (see ConnectionSupervisor). */
+const LOGIN_AFTER_TAKEOVER_MS = 8_000
+
 export interface AppOptions {
   configPath: string
   dataDir: string
@@ -123,7 +126,7 @@ export async function startApp(o: AppOptions): Promise<App> {
   // many accounts (src/runtime/Accounts.ts): a queue per account behind the router
   const multiSandbox = multi && choice.kind === 'sandbox' ? new Sandbox(config, o.stdout ?? process.stdout, config.accounts.map((a) => a.id)) : undefined
   const accounts = multi
-    ? await Accounts.create({ config, env: o.env, clock, log, store, puppets: o.puppets ?? multiSandbox?.puppets, maySend: () => lease?.sending ?? true, media: mediaOf })
+    ? await Accounts.create({ config, env: o.env, clock, log, store, puppets: o.puppets ?? multiSandbox?.puppets, maySend: () => lease?.sending ?? true, media: mediaOf, firstLoginTimeoutMs: lease ? LOGIN_AFTER_TAKEOVER_MS : undefined })
     : undefined
 
   let runtime: WechatyRuntime | undefined
@@ -180,7 +183,9 @@ export async function startApp(o: AppOptions): Promise<App> {
       : o.puppet
         ? { wechaty: WechatyBuilder.build({ puppet: o.puppet as never }), sandbox: undefined }
         : buildWechaty(choice, config, o.stdout ?? process.stdout))
-    runtime = new WechatyRuntime({ wechaty, engine, queue, log, hosted })
+    // with a lease the account's session was, or may still be, another process's (the old
+    // active's stream can hold the service a little longer): restart sooner if no login comes
+    runtime = new WechatyRuntime({ wechaty, engine, queue, log, hosted, firstLoginTimeoutMs: lease ? LOGIN_AFTER_TAKEOVER_MS : undefined })
     // accepts, invites and removals are fenced by the lease like texts (src/runtime/fenceActions.ts)
     engine.setActions(lease ? fenceActions(runtime, () => lease.sending) : runtime)
     await runtime.start()

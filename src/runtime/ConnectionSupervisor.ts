@@ -6,6 +6,14 @@ export interface SupervisorOptions {
   log: Logger
   /** Restart when neither a login nor a QR code arrived this long after a start (default 30 s). */
   loginTimeoutMs?: number
+  /**
+   * The first start's wait for a login, when shorter (a takeover from another process). A
+   * puppet service serves one client: while the old active's stream is still open the new
+   * client's start resolves but gets no events, and only a restart after the old one let go
+   * brings the login (wechaty.md, "One client per server"). The session is known to be up,
+   * so waiting the full `loginTimeoutMs` would only push the takeover past its 30 s.
+   */
+  firstLoginTimeoutMs?: number
   /** Waits between restarts: doubling from the first to the last (default 1 s … 10 s). */
   backoffMs?: [number, number]
 }
@@ -36,7 +44,7 @@ export class ConnectionSupervisor {
 
   async begin(): Promise<void> {
     await this.o.start()
-    this.armLoginTimer()
+    this.armLoginTimer(this.o.firstLoginTimeoutMs)
   }
 
   onLogin(): void {
@@ -76,12 +84,12 @@ export class ConnectionSupervisor {
     if (this.restartTimer) clearTimeout(this.restartTimer)
   }
 
-  private armLoginTimer(): void {
+  private armLoginTimer(timeoutMs = this.o.loginTimeoutMs ?? 30_000): void {
     if (this.closed) return
     this.clearLoginTimer()
     this.loginTimer = setTimeout(() => {
       if (!this.loggedIn) this.scheduleRestart('no login after start')
-    }, this.o.loginTimeoutMs ?? 30_000)
+    }, timeoutMs)
     this.loginTimer.unref()
   }
 

@@ -30,6 +30,8 @@ export interface RuntimeOptions {
    */
   hosted?: boolean
   loginTimeoutMs?: number
+  /** See ConnectionSupervisor: set when this process took the lease over from another. */
+  firstLoginTimeoutMs?: number
   backoffMs?: [number, number]
 }
 
@@ -62,6 +64,7 @@ export class WechatyRuntime implements PuppetActions {
           stop: () => o.wechaty.stop(),
           log: o.log.child({ part: 'connection' }),
           loginTimeoutMs: o.loginTimeoutMs,
+          firstLoginTimeoutMs: o.firstLoginTimeoutMs,
           backoffMs: o.backoffMs,
         })
   }

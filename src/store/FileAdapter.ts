@@ -157,14 +157,6 @@ export class FileAdapter implements StorageAdapter {
     return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
-  write(key: string, value: Json): Promise<void> {
-    return this.commit([{ key, value }])
-  }
-
-  delete(key: string): Promise<void> {
-    return this.commit([{ key, value: undefined }])
-  }
-
   commit(changes: readonly Change[]): Promise<void> {
     if (!this.opened) return Promise.reject(new Error('file store is not open'))
     try {

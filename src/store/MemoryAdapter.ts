@@ -18,14 +18,6 @@ export class MemoryAdapter implements StorageAdapter {
     return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   }
 
-  write(key: string, value: Json): Promise<void> {
-    return this.commit([{ key, value }])
-  }
-
-  delete(key: string): Promise<void> {
-    return this.commit([{ key, value: undefined }])
-  }
-
   commit(changes: readonly Change[]): Promise<void> {
     try {
       for (const c of changes) assertKey(c.key)

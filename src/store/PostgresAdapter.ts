@@ -173,14 +173,6 @@ export class PostgresAdapter implements StorageAdapter {
     return out
   }
 
-  write(key: string, value: Json): Promise<void> {
-    return this.commit([{ key, value }])
-  }
-
-  delete(key: string): Promise<void> {
-    return this.commit([{ key, value: undefined }])
-  }
-
   commit(changes: readonly Change[]): Promise<void> {
     if (!this.opened) return Promise.reject(new Error('PostgreSQL store is not open'))
     // serialize now (the caller may change its objects once we return); the last change of a key wins

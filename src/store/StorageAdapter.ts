@@ -18,9 +18,10 @@ export interface StoreMetrics {
 
 /**
  * The tiny interface a storage backend implements (grammY-style): keys are `/`-separated
- * paths, values are JSON. The file adapter (lowdb snapshots + a write-ahead journal) and the
- * memory adapter implement it today; a Redis adapter maps it to GET/SET/DEL/SCAN and
- * MULTI/EXEC. `tests/unit/store/adapter-contract.ts` is the suite every adapter must pass.
+ * paths, values are JSON; a write or a delete is a commit of one change. The file adapter
+ * (lowdb snapshots + a write-ahead journal), PostgreSQL and the memory adapter implement it
+ * today; a Redis adapter maps it to GET/SET/DEL/SCAN and MULTI/EXEC.
+ * `tests/unit/store/adapterContract.ts` is the suite every adapter must pass.
  */
 export interface StorageAdapter {
   /** Open and recover; throws StoreCorruptError when stored data cannot be trusted. */
@@ -28,8 +29,6 @@ export interface StorageAdapter {
   read(key: string): Promise<Json | undefined>
   /** Every key under `prefix` (which ends with `/`), with its value. */
   entries(prefix: string): Promise<Array<[string, Json]>>
-  write(key: string, value: Json): Promise<void>
-  delete(key: string): Promise<void>
   /**
    * Make all `changes` durable together: after a crash either all or none are there.
    * Implementations snapshot the values synchronously, before their first `await`, so the

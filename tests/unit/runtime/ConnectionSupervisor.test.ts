@@ -2,11 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ConnectionSupervisor } from '../../../src/runtime/ConnectionSupervisor.js'
 import { silentLogger } from '../../../src/log/logger.js'
 
-function supervisor(opts: { startFails?: () => boolean } = {}) {
+function supervisor(opts: { startFails?: () => boolean; firstLoginTimeoutMs?: number } = {}) {
   const calls: string[] = []
   const s = new ConnectionSupervisor({
     log: silentLogger,
     loginTimeoutMs: 30_000,
+    firstLoginTimeoutMs: opts.firstLoginTimeoutMs,
     backoffMs: [1_000, 10_000],
     start: async () => {
       calls.push('start')
@@ -31,6 +32,23 @@ describe('ConnectionSupervisor', () => {
     s.onLogin()
     await vi.advanceTimersByTimeAsync(10 * 60_000)
     expect(calls).toHaveLength(3)
+    s.shutdown()
+  })
+
+  it('after a takeover the first start waits only firstLoginTimeoutMs for its login, later starts the full time', async () => {
+    vi.useFakeTimers()
+    const { s, calls } = supervisor({ firstLoginTimeoutMs: 8_000 })
+    await s.begin() // the old active's stream still holds the service: no login comes
+    await vi.advanceTimersByTimeAsync(7_900)
+    expect(calls).toEqual(['start'])
+    await vi.advanceTimersByTimeAsync(100 + 1_000) // 8 s, then the first backoff (1 s)
+    expect(calls).toEqual(['start', 'stop', 'start'])
+    // the restarted start waits the normal 30 s again (a slow service is not restarted in a loop)
+    await vi.advanceTimersByTimeAsync(29_000)
+    expect(calls).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(1_000 + 2_000)
+    expect(calls).toEqual(['start', 'stop', 'start', 'stop', 'start'])
+    s.onLogin()
     s.shutdown()
   })
 

@@ -26,14 +26,14 @@ export function adapterContract(name: string, makeHarness: () => Promise<Adapter
     })
 
     it('reads back what was written, and nothing for an unknown key', async () => {
-      await a.write('skill/x/k', { n: 1, s: '签到' })
+      await a.commit([{ key: 'skill/x/k', value: { n: 1, s: '签到' } }])
       expect(await a.read('skill/x/k')).toEqual({ n: 1, s: '签到' })
       expect(await a.read('skill/x/missing')).toBeUndefined()
     })
 
     it('deletes', async () => {
-      await a.write('skill/x/k', 1)
-      await a.delete('skill/x/k')
+      await a.commit([{ key: 'skill/x/k', value: 1 }])
+      await a.commit([{ key: 'skill/x/k', value: undefined }])
       expect(await a.read('skill/x/k')).toBeUndefined()
     })
 
