@@ -75,12 +75,6 @@ class CapturingAdapter implements StorageAdapter {
   async entries(): Promise<Array<[string, Json]>> {
     return []
   }
-  write(key: string, value: Json): Promise<void> {
-    return this.commit([{ key, value }])
-  }
-  delete(key: string): Promise<void> {
-    return this.commit([{ key, value: undefined }])
-  }
   async commit(changes: readonly Change[]): Promise<void> {
     for (const { key, value } of changes) {
       const cut = key.lastIndexOf('/')

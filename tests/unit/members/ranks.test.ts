@@ -226,7 +226,7 @@ describe('the first members a pool keeps (ranks/head): 积分榜 right after a s
     await first.store.durable()
     // an older siyu changed the top member's points without keeping the head
     const row = first.book.get('wxid_199')!
-    await adapter.write(`checkin/pool:p/members/${bucketOf('wxid_199', first.book.members.buckets)}/wxid_199`, { ...row, total: 1 })
+    await adapter.commit([{ key: `checkin/pool:p/members/${bucketOf('wxid_199', first.book.members.buckets)}/wxid_199`, value: { ...row, total: 1 } }])
     const { store, book, ranks } = await started(adapter)
     await book.warmRanks()
     expect(ranks.built).toBe(true)
@@ -243,7 +243,7 @@ describe('the first members a pool keeps (ranks/head): 积分榜 right after a s
     const first = await started(adapter)
     for (let i = 0; i < 100; i++) first.book.adjust(`wxid_${i}`, 10 + i, 'adjust', { now: i, day: 'd', group: 'g' })
     await first.store.durable()
-    await adapter.write('checkin/pool:p/ranks/head', { v: 1, all: false, rows: [['wxid_1', { total: 5 }], ['wxid_0', { total: 9 }]] })
+    await adapter.commit([{ key: 'checkin/pool:p/ranks/head', value: { v: 1, all: false, rows: [['wxid_1', { total: 5 }], ['wxid_0', { total: 9 }]] } }])
     const { book, ranks } = await started(adapter)
     expect(ranks.kept()).toBeUndefined()
     expect(book.top(3).map((t) => t.id)).toEqual(['wxid_99', 'wxid_98', 'wxid_97'])
