@@ -13,10 +13,7 @@ import { dirname } from 'node:path'
 import pino from 'pino'
 import { LeaseKeeper } from '../src/ha/LeaseKeeper.js'
 import { PointsBook } from '../src/members/PointsBook.js'
-import { docText } from '../src/store/Documents.js'
-import { writeFileDurably } from '../src/store/durableFile.js'
 import { FileAdapter } from '../src/store/FileAdapter.js'
-import { FileNames } from '../src/store/fileNames.js'
 import { isPostgresUrl } from '../src/store/postgres/connection.js'
 import { PostgresAdapter } from '../src/store/PostgresAdapter.js'
 import type { Change, Json, StorageAdapter, StoreMetrics } from '../src/store/StorageAdapter.js'
@@ -78,12 +75,6 @@ class CapturingAdapter implements StorageAdapter {
   async entries(): Promise<Array<[string, Json]>> {
     return []
   }
-  write(key: string, value: Json): Promise<void> {
-    return this.commit([{ key, value }])
-  }
-  delete(key: string): Promise<void> {
-    return this.commit([{ key, value: undefined }])
-  }
   async commit(changes: readonly Change[]): Promise<void> {
     for (const { key, value } of changes) {
       const cut = key.lastIndexOf('/')
@@ -133,6 +124,10 @@ if (mode === 'generate') {
   for (const target of targets) {
     const t = performance.now()
     if (!isPostgresUrl(target)) {
+      // (imported here: the baseline's tree, which runs this file's measurements, has no Documents.ts)
+      const { docText } = await import('../src/store/Documents.js')
+      const { writeFileDurably } = await import('../src/store/durableFile.js')
+      const { FileNames } = await import('../src/store/fileNames.js')
       // the file store: each document written as its checkpoint writes it, then opened once,
       // which checks every big file whole and trusts it from then on (.verified.json)
       const names = new FileNames(target)

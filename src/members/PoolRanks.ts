@@ -269,6 +269,7 @@ function readHead(v: Json | undefined): Head | undefined {
  */
 class Merger {
   readonly order = new RankOrder()
+  private last: Ranked | undefined
   private readonly heap: number[] = []
   private readonly at: number[]
 
@@ -284,7 +285,9 @@ class Merger {
     const { heap, runs, at } = this
     for (let k = 0; k < n && heap.length > 0; k++) {
       const r = heap[0]!
-      this.order.append(runs[r]![at[r]!]!)
+      const e = runs[r]![at[r]!]!
+      // the same row twice (a member's row copied into a second bucket by hand): once in the order
+      if (!this.last || compare(this.last, e) !== 0) this.order.append((this.last = e))
       if (++at[r]! < runs[r]!.length) this.down(0)
       else {
         const last = heap.pop()!

@@ -272,6 +272,22 @@ describe('the first members a pool keeps (ranks/head): 积分榜 right after a s
     expect(ranks.built).toBe(true)
   })
 
+  it('a row copied by hand into a second member file is ranked once, and the build does not fail on it', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await started(adapter)
+    for (let i = 0; i < 40; i++) first.book.adjust(`wxid_${i}`, 10 + i, 'adjust', { now: i, day: 'd', group: 'g' })
+    await first.store.durable()
+    const right = bucketOf('wxid_5', first.book.members.buckets)
+    const other = right === '00' ? '01' : '00'
+    await adapter.commit([{ key: `checkin/pool:p/members/${other}/wxid_5`, value: first.book.get('wxid_5')! }])
+    const { book, ranks } = await started(adapter)
+    await book.warmRanks()
+    expect(ranks.built).toBe(true)
+    expect(book.rank('wxid_5')).toBe(35)
+    expect(book.rank('wxid_4')).toBe(36)
+    expect([...ranks.entries()].filter((e) => e.id === 'wxid_5')).toHaveLength(1)
+  })
+
   it('a big pool built in steps (buckets, then the merge in slices) still sees every change made between the steps', async () => {
     const adapter = new MemoryAdapter()
     const first = await started(adapter)
