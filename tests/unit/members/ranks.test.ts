@@ -3,6 +3,7 @@ import { PointsBook, type MemberPoints } from '../../../src/members/PointsBook.j
 import { HEAD_KEPT, PoolRanks } from '../../../src/members/PoolRanks.js'
 import { compare, RankOrder, type Ranked } from '../../../src/members/RankOrder.js'
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
+import type { Json } from '../../../src/store/StorageAdapter.js'
 import { bucketOf, Store } from '../../../src/store/Store.js'
 
 /** A small seeded PRNG (mulberry32): the same "random" operations on every run. */
@@ -279,7 +280,7 @@ describe('the first members a pool keeps (ranks/head): 积分榜 right after a s
     await first.store.durable()
     const right = bucketOf('wxid_5', first.book.members.buckets)
     const other = right === '00' ? '01' : '00'
-    await adapter.commit([{ key: `checkin/pool:p/members/${other}/wxid_5`, value: first.book.get('wxid_5')! }])
+    await adapter.commit([{ key: `checkin/pool:p/members/${other}/wxid_5`, value: first.book.get('wxid_5') as unknown as Json }])
     const { book, ranks } = await started(adapter)
     await book.warmRanks()
     expect(ranks.built).toBe(true)
