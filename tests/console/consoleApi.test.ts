@@ -10,6 +10,7 @@ import * as CoreSchemas from '../../src/console/schemas.js'
 import { LiveCreated, LivesResponse } from '../../skills/live/console/schemas.js'
 import { consoleDeps } from '../../src/console/startConsole.js'
 import { startApp, type App } from '../../src/runtime/App.js'
+import { roomsListed } from '../helpers/roomsListed.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { silentLogger } from '../../src/log/logger.js'
 import { capturedLog } from '../helpers/capturedLog.js'
@@ -73,7 +74,7 @@ describe('console API', () => {
   // the admin the hand-offs are told about in private
   mocker.createContact({ name: '老板', id: 'wxid_boss' })
   const fansRoom = mocker.createRoom({ topic: '粉丝1群', memberIdList: [botUser.id, alice.id, bob.id] })
-  mocker.createRoom({ topic: 'VIP群', memberIdList: [botUser.id, alice.id] })
+  const vipRoom = mocker.createRoom({ topic: 'VIP群', memberIdList: [botUser.id, alice.id] })
   const said: Array<{ room?: string; text: string }> = []
   botUser.on('message', (m: mock.MessageMock) => {
     if (m.payload.talkerId === botUser.id) said.push({ room: m.payload.roomId, text: m.text() ?? '' })
@@ -118,6 +119,8 @@ describe('console API', () => {
     app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: { SIYU_TEST_CONSOLE_TOKEN: TOKEN }, log, puppet, stdout })
     mocker.login(botUser)
     await app.runtime.ready
+    // the start's read of each member list lands before any test compares a record before/after
+    await roomsListed(app, [fansRoom.id, vipRoom.id])
     base = app.console!.url
     // a check-in and a question the bot hands off (there is no model)
     alice.say('签到').to(fansRoom)

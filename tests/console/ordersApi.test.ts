@@ -6,6 +6,7 @@ import { PuppetMock, mock } from 'wechaty-puppet-mock'
 import { OrderChanged, OrderShape } from '../../skills/shop/console/schemas.js'
 import { MemberResponse } from '../../src/console/schemas.js'
 import { startApp, type App } from '../../src/runtime/App.js'
+import { roomsListed } from '../helpers/roomsListed.js'
 import { orderBook } from '../../skills/shop/Orders.js'
 import { freePort } from '../helpers/PuppetService.js'
 import { capturedLog } from '../helpers/capturedLog.js'
@@ -94,6 +95,8 @@ describe('orders API', () => {
     app = await startApp({ configPath: join(dir, 'bot.yaml'), dataDir: join(dir, 'data'), env: { SIYU_TEST_ORDERS_TOKEN: TOKEN }, log, puppet, stdout })
     mocker.login(botUser)
     await app.runtime.ready
+    // the start's read of each member list lands before any test compares a record before/after
+    await roomsListed(app, [fansRoom.id, vipRoom.id])
     base = app.console!.url
     const step = async (who: mock.ContactMock, text: string, room: mock.RoomMock, reply: string) => {
       who.say(text).to(room)
