@@ -98,7 +98,7 @@ function book(ctx: Ctx): PointsBook {
   return ctx.points(ctx.config.pool ?? ctx.group.name)
 }
 
-function checkIn(ctx: Ctx): true {
+async function checkIn(ctx: Ctx): Promise<true> {
   const now = ctx.clock.now()
   const day = ctx.time.dayKey(now)
   const points = book(ctx)
@@ -115,7 +115,8 @@ function checkIn(ctx: Ctx): true {
     room: ctx.room.id,
   })
   const template = r.already ? ctx.config.alreadyReply : ctx.config.reply
-  const rank = uses(template, 'rank') ? points.rank(ctx.talker.id) : undefined
+  // stored above, in this turn; only the reply's {rank} may wait for the order right after a start
+  const rank = uses(template, 'rank') ? await points.rankSoon(ctx.talker.id) : undefined
   if (!r.already) {
     ctx.count('checkins')
     ctx.log.debug({ member: ctx.talker.id, earned: r.earned, total: r.row.total, streak: r.row.streak }, 'checked in')
@@ -151,8 +152,11 @@ function rankReply(ctx: Ctx): SendOptions {
   return { kind: 'info', mergeable: false, coalesce: { key: 'checkin:rank', asker: ctx.talker } }
 }
 
-function myPoints(ctx: Ctx): true {
+async function myPoints(ctx: Ctx): Promise<true> {
   const points = book(ctx)
+  // a read only: it may wait for the order being built after a start (this room waits, no other),
+  // then reads the row and its rank as they are
+  if (points.get(ctx.talker.id)) await points.rankSoon(ctx.talker.id)
   const row = points.get(ctx.talker.id)
   const text = row
     ? ctx.render(ctx.config.meReply, { name: ctx.talker.name, total: row.total, rank: points.rank(ctx.talker.id), streak: row.streak })

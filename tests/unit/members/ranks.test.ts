@@ -242,6 +242,25 @@ describe('the first members a pool keeps (ranks/head): 积分榜 right after a s
     expect(next.book.top(10).map((t) => t.id)).toEqual(scanTop(rows(), 10))
   })
 
+  it('rankSoon: a member outside the kept head waits for the background build instead of building the order in the same turn', async () => {
+    const adapter = new MemoryAdapter()
+    const first = await started(adapter)
+    for (let i = 0; i < 3000; i++) first.book.adjust(`wxid_${i}`, 10 + (i % 97) * 3, 'adjust', { now: i, day: 'd', group: 'g' })
+    await first.store.durable()
+    const { book, ranks } = await started(adapter)
+    const rows = new Map<string, MemberPoints>(book.members.rows())
+    // one of the head: answered at once, nothing built
+    const headId = ranks.kept()!.rows[0]!.entry.id
+    expect(await book.rankSoon(headId)).toBe(1)
+    expect(ranks.built).toBe(false)
+    // one far down: the answer waits; the order is not built synchronously by the question
+    const far = scanTop(rows, 3000)[2500]!
+    const answer = book.rankSoon(far)
+    expect(ranks.built).toBe(false)
+    expect(await answer).toBe(scanRank(rows, far))
+    expect(ranks.built).toBe(true)
+  })
+
   it('a head that is not the order (data edited by hand or by an older siyu) is written again once the order is built', async () => {
     const adapter = new MemoryAdapter()
     const first = await started(adapter)
