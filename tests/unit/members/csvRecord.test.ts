@@ -1,17 +1,8 @@
 import { stringify } from 'csv-stringify/sync'
 import { describe, expect, it } from 'vitest'
 import { csvRecord } from '../../../src/console/members/csvRecord.js'
+import { prng } from '../../helpers/prng.js'
 
-/** A small seeded PRNG (mulberry32): the same "random" fields on every run. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const PIECES = ['张三', 'wxid_a', ' ', ',', '"', '\n', '\r', '\t', '-', '=', '+', '@', '＝', '＋', '－', '＠', "'", 'a b', '2026-12-02T10:00:00+08:00', '', '/', ';']
 

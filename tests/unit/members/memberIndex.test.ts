@@ -11,6 +11,7 @@ import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import { harness, type Harness } from '../../helpers/harness.js'
 import { harnessDeps } from '../../helpers/harnessConsole.js'
 import { scanDescribe, scanMembers } from '../../helpers/memberListScan.js'
+import { prng } from '../../helpers/prng.js'
 
 const DAY = 86_400_000
 
@@ -31,16 +32,6 @@ groups:
     skills: { checkin: { pool: shared } }
 `
 
-/** A small seeded PRNG (mulberry32): the same "random" run every time. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const TAGS = ['VIP', '老粉', '__proto__', 'constructor']
 const NAMES = ['张三', '李四', 'Wang', '王五', 'Zhao Liu', '赵六', '小明', 'Ming']

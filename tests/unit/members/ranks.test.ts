@@ -5,17 +5,8 @@ import { compare, RankOrder, type Ranked } from '../../../src/members/RankOrder.
 import { MemoryAdapter } from '../../../src/store/MemoryAdapter.js'
 import type { Json } from '../../../src/store/StorageAdapter.js'
 import { bucketOf, Store } from '../../../src/store/Store.js'
+import { prng } from '../../helpers/prng.js'
 
-/** A small seeded PRNG (mulberry32): the same "random" operations on every run. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Rank as the scan before the order did it: everyone ahead, plus one. */
 function scanRank(rows: Map<string, MemberPoints>, id: string): number {
