@@ -283,10 +283,10 @@ function notStoredNotice(segments: readonly Segment[]): Segment[] {
   return mentions.size === 0 ? [NOT_STORED_TEXT] : [...[...mentions.values()].flatMap((m) => [m, ' ']), NOT_STORED_TEXT]
 }
 
-/** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */
 /** The points books of an engine (keyed by its pointsChanged), by pool. */
 const booksByEngine = new WeakMap<object, Map<string, PointsBook>>()
 
+/** Points of a pool live where checkin has always kept them: `checkin/pool:<name>/`. */
 export function pointsBook(store: Store, pool: string, onChange?: (memberId: string, row: MemberPoints) => void): PointsBook {
   return new PointsBook(new Namespace(store, 'checkin/').child(`pool:${pool}`), onChange)
 }

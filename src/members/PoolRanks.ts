@@ -1,5 +1,6 @@
 import { unsegment, type Store, type Table } from '../store/Store.js'
 import type { Json } from '../store/StorageAdapter.js'
+import { IndexHeap } from './IndexHeap.js'
 import { compare, RankOrder, type Ranked } from './RankOrder.js'
 
 /** The fields of a member's row that place it on the leaderboard. */
@@ -264,70 +265,39 @@ function readHead(v: Json | undefined): Head | undefined {
 }
 
 /**
- * Merges sorted runs into a new order, a slice at a time: a binary heap of the runs by their
- * next entry (log2 of the runs' count comparisons an entry).
+ * Merges sorted runs into a new order, a slice at a time: a heap of the runs by their next
+ * entry (log2 of the runs' count comparisons an entry).
  */
 class Merger {
   readonly order = new RankOrder()
   private last: Ranked | undefined
-  private readonly heap: number[] = []
+  private readonly heap: IndexHeap
   private readonly at: number[]
 
   constructor(private readonly runs: Ranked[][]) {
     this.at = runs.map(() => 0)
+    this.heap = new IndexHeap((a, b) => compare(this.next(a), this.next(b)))
     runs.forEach((r, i) => {
-      if (r.length > 0) this.push(i)
+      if (r.length > 0) this.heap.push(i)
     })
   }
 
   /** Move up to `n` entries into the order; true when every run is used up. */
   pour(n: number): boolean {
     const { heap, runs, at } = this
-    for (let k = 0; k < n && heap.length > 0; k++) {
-      const r = heap[0]!
-      const e = runs[r]![at[r]!]!
+    for (let k = 0; k < n && heap.size > 0; k++) {
+      const r = heap.top!
+      const e = this.next(r)
       // the same row twice (a member's row copied into a second bucket by hand): once in the order
       if (!this.last || compare(this.last, e) !== 0) this.order.append((this.last = e))
-      if (++at[r]! < runs[r]!.length) this.down(0)
-      else {
-        const last = heap.pop()!
-        if (heap.length > 0) {
-          heap[0] = last
-          this.down(0)
-        }
-      }
+      if (++at[r]! < runs[r]!.length) heap.replaceTop(r)
+      else heap.pop()
     }
-    return heap.length === 0
+    return heap.size === 0
   }
 
   private next(r: number): Ranked {
     return this.runs[r]![this.at[r]!]!
-  }
-
-  private push(r: number): void {
-    const heap = this.heap
-    heap.push(r)
-    let i = heap.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (compare(this.next(heap[p]!), this.next(heap[i]!)) <= 0) break
-      ;[heap[p], heap[i]] = [heap[i]!, heap[p]!]
-      i = p
-    }
-  }
-
-  private down(i: number): void {
-    const heap = this.heap
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < heap.length && compare(this.next(heap[l]!), this.next(heap[m]!)) < 0) m = l
-      if (r < heap.length && compare(this.next(heap[r]!), this.next(heap[m]!)) < 0) m = r
-      if (m === i) return
-      ;[heap[m], heap[i]] = [heap[i]!, heap[m]!]
-      i = m
-    }
   }
 }
 

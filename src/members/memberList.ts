@@ -2,6 +2,7 @@ import type { MemberBook } from './MemberBook.js'
 import { membershipOf } from './MemberBook.js'
 import type { MemberRow } from './MemberRecord.js'
 import type { PointsBook } from './PointsBook.js'
+import { IndexHeap } from './IndexHeap.js'
 import { summedTotals } from './PoolTotals.js'
 import type { ListedMember } from './MemberIndex.js'
 import type { TagBook } from './TagBook.js'
@@ -167,35 +168,13 @@ export function firstInOrder(n: number, k: number, before: (a: number, b: number
     all.sort(before)
     return all.slice(0, k)
   }
-  // heap[0] is the worst of the best k seen so far
-  const heap: number[] = []
-  const worse = (a: number, b: number) => before(a, b) > 0
+  // the top is the worst of the best k seen so far
+  const best = new IndexHeap((a, b) => before(b, a))
   for (let i = 0; i < n; i++) {
-    if (heap.length < k) {
-      heap.push(i)
-      let c = heap.length - 1
-      while (c > 0) {
-        const p = (c - 1) >> 1
-        if (!worse(heap[c]!, heap[p]!)) break
-        ;[heap[c], heap[p]] = [heap[p]!, heap[c]!]
-        c = p
-      }
-    } else if (before(i, heap[0]!) < 0) {
-      heap[0] = i
-      let at = 0
-      for (;;) {
-        const l = 2 * at + 1
-        const r = l + 1
-        let top = at
-        if (l < k && worse(heap[l]!, heap[top]!)) top = l
-        if (r < k && worse(heap[r]!, heap[top]!)) top = r
-        if (top === at) break
-        ;[heap[at], heap[top]] = [heap[top]!, heap[at]!]
-        at = top
-      }
-    }
+    if (best.size < k) best.push(i)
+    else if (before(i, best.top!) < 0) best.replaceTop(i)
   }
-  return heap.sort(before)
+  return best.toArray().sort(before)
 }
 
 /** Totals of the pool `f` counts in, or of every pool summed (from each pool's PoolTotals). */
